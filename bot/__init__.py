@@ -1,0 +1,1 @@
+"""Ladon: the Telegram bot application. Must stay importable without third-party packages."""

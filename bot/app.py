@@ -1,0 +1,79 @@
+"""Start-up and clean shutdown of the polling bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.factory import create_bot, create_dispatcher
+from bot.middlewares import InflightTracker
+from bot.settings import Settings
+from db.base import utcnow
+from db.engine import create_engine, create_sessionmaker
+from db.migrate import upgrade_async
+from db.repositories import SystemRepository
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE = 30.0
+
+
+async def set_commands(bot: Bot, i18n) -> None:
+    commands = {
+        "start": "Main menu",
+        "today": "Today's plan",
+        "tomorrow": "Tomorrow's plan",
+        "yesterday": "What was logged yesterday",
+        "clients": "Find a client",
+        "lang": "Language",
+        "cancel": "Cancel the current step",
+        "help": "Help",
+    }
+    for locale in i18n.available_locales:
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=i18n.gettext(d, locale=locale)) for c, d in commands.items()],
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=locale,
+        )
+
+
+async def on_startup(bot: Bot, dispatcher: Dispatcher, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker() as session:
+        forgotten = await SystemRepository(session).forget_updates_before(utcnow() - timedelta(days=7))
+        await session.commit()
+    log.info("Pruned %d old update ids", forgotten)
+    await set_commands(bot, dispatcher["i18n"])
+
+
+async def on_shutdown(tracker: InflightTracker) -> None:
+    if tracker.busy:
+        log.info("Waiting for %d update(s) in flight", tracker.busy)
+    try:
+        await tracker.wait_idle(SHUTDOWN_GRACE)
+    except TimeoutError:
+        log.warning("Shutdown grace period over with %d update(s) still running", tracker.busy)
+
+
+async def prepare(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    return engine, create_sessionmaker(engine)
+
+
+async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_signals: bool = True, **deps) -> None:
+    engine, sessionmaker = await prepare(settings)
+    bot = bot or create_bot(settings)
+    dp = create_dispatcher(settings, sessionmaker, **deps)
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
+    finally:
+        await dp.storage.close()
+        await engine.dispose()
+        await asyncio.sleep(0)

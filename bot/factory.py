@@ -1,0 +1,79 @@
+"""Builds the bot, the dispatcher and their singletons; handlers get them as workflow data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import LocaleMiddleware, create_i18n
+from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
+from bot.settings import Settings
+from bot.storage import DatabaseStorage
+from db.base import utcnow
+from handlers import get_routers
+
+
+def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
+    if session is None:
+        session = (
+            AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+            if settings.telegram_api_url
+            else AiohttpSession()
+        )
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_storage(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    keys = DefaultKeyBuilder(prefix=f"{settings.redis_key_prefix}:fsm", with_destiny=True)
+    if settings.redis_url is not None:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url.get_secret_value(), key_builder=keys)
+        return storage, RedisEventIsolation(storage.redis, key_builder=keys)
+    return DatabaseStorage(sessionmaker, key_builder=keys), SimpleEventIsolation()
+
+
+def create_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    i18n: I18n | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    storage: tuple[BaseStorage, BaseEventIsolation] | None = None,
+) -> Dispatcher:
+    fsm_storage, isolation = storage or create_storage(settings, sessionmaker)
+    tracker = InflightTracker()
+    dp = Dispatcher(
+        storage=fsm_storage,
+        events_isolation=isolation,
+        settings=settings,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        tracker=tracker,
+    )
+    i18n = i18n or create_i18n(settings.default_language)
+    dp["i18n"] = i18n
+    # order matters: count, open the transaction, know the user, speak their language, then gate
+    dp.update.outer_middleware(tracker)
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(UserMiddleware(settings))
+    dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.update.outer_middleware(AccessMiddleware())
+    dp.include_routers(*get_routers())
+    return dp

@@ -1,0 +1,55 @@
+"""gettext catalogs (msgids are English; `ru` is the full translation) and the locale middleware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject, User as TgUser
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.settings import LANGUAGES
+
+LOCALES = Path(__file__).with_name("locales")
+DOMAIN = "messages"
+
+
+def compile_catalogs(path: Path = LOCALES) -> None:
+    """Build .mo files from the committed .po sources when they are missing or older."""
+    for po in path.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as src:
+            catalog = read_po(src, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo)
+
+
+def create_i18n(default_locale: str) -> I18n:
+    compile_catalogs()
+    return I18n(path=LOCALES, default_locale=default_locale, domain=DOMAIN)
+
+
+def pick_language(code: str | None, default: str) -> str:
+    """Telegram's language_code ("ru", "en-US", ...) to one of ours."""
+    if code:
+        base = code.split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """The stored user's language wins; strangers get their Telegram language."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user = data.get("user")
+        if user is not None:
+            return user.language
+        tg_user: TgUser | None = data.get("event_from_user")
+        return pick_language(tg_user.language_code if tg_user else None, self.i18n.default_locale)

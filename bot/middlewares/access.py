@@ -1,0 +1,57 @@
+"""The gate: private chats only, invited and active people only. Nothing behind it runs otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import CallbackQuery, Chat, Message, Update
+from aiogram.types import User as TgUser
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.repositories import SystemRepository
+
+
+def _is_invite_start(message: Message | None) -> bool:
+    text = (message.text or "") if message else ""
+    parts = text.split(maxsplit=1)
+    return len(parts) == 2 and parts[0] == "/start"
+
+
+class AccessMiddleware(BaseMiddleware):
+    async def __call__(self, handler, event: Update, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        tg_user: TgUser | None = data.get("event_from_user")
+        user = data.get("user")
+        if tg_user is None:
+            return None
+        if chat is None or chat.type != "private":
+            return await self._refuse(event, data["bot"], _("I work only in a private chat. Please message me directly."))
+        if user is not None and user.is_active:
+            return await handler(event, data)
+        if user is None and _is_invite_start(event.message):
+            return await handler(event, data)
+        reason = "inactive" if user is not None else "unknown"
+        message = event.message
+        await SystemRepository(data["session"]).record_attempt(
+            tg_id=tg_user.id,
+            full_name=tg_user.full_name,
+            username=tg_user.username,
+            chat_id=chat.id,
+            text=message.text if message else (event.callback_query.data if event.callback_query else None),
+            reason=reason,
+        )
+        if reason == "inactive":
+            text = _("Your access to Ladon has been turned off. Please contact your administrator.")
+        else:
+            text = _("This bot is for invited employees only. Ask your head or administrator for an invite link.")
+        return await self._refuse(event, data["bot"], text)
+
+    @staticmethod
+    async def _refuse(event: Update, bot: Bot, text: str) -> None:
+        if isinstance(event.callback_query, CallbackQuery):
+            await event.callback_query.answer(text, show_alert=True)
+        elif isinstance(event.message, Message):
+            await event.message.answer(text)
+        return None

@@ -1,0 +1,39 @@
+"""Loads the acting user; people listed in ADMIN_IDS become admins on first contact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import User as TgUser
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import pick_language
+from bot.settings import Settings
+from db.models import Role
+from db.repositories import UserRepository
+
+
+class UserMiddleware(BaseMiddleware):
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    async def __call__(self, handler, event, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        session: AsyncSession = data["session"]
+        user = None
+        if tg_user is not None and not tg_user.is_bot:
+            repo = UserRepository(session)
+            user = await repo.by_tg_id(tg_user.id)
+            if user is None and tg_user.id in self.settings.admin_ids:
+                user = await repo.create(
+                    tg_id=tg_user.id,
+                    full_name=tg_user.full_name,
+                    username=tg_user.username,
+                    role=Role.ADMIN,
+                    team_id=None,
+                    timezone=self.settings.default_timezone,
+                    language=pick_language(tg_user.language_code, self.settings.default_language),
+                )
+        data["user"] = user
+        return await handler(event, data)

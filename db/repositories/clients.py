@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Client, ContactPerson, Interaction, User
+from db.repositories.access import NotFound, owned_by_scope
+
+NAME_MAX = 200
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({c: " " for c in "\"'«»“”„`"})
+
+
+def name_key(name: str) -> str:
+    """Search key: casefolded (Cyrillic too), "ё" as "е", quotes dropped, spaces collapsed."""
+    return _SPACES.sub(" ", name.translate(_QUOTES).casefold().replace("ё", "е")).strip()
+
+
+def clean_name(name: str) -> str:
+    return _SPACES.sub(" ", name).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    client_id: int
+    name: str
+    score: float
+
+
+def rank(query: str, candidates: list[tuple[int, str, str]], limit: int = 8) -> list[Match]:
+    """Substring hits first (prefix of a word best), then typo-tolerant fuzzy hits."""
+    key = name_key(query)
+    if len(key) < 2:
+        return []
+    exact: list[Match] = []
+    rest: list[tuple[int, str, str]] = []
+    for client_id, name, nkey in candidates:
+        pos = nkey.find(key)
+        if pos < 0:
+            rest.append((client_id, name, nkey))
+            continue
+        word_start = pos == 0 or not nkey[pos - 1].isalnum()
+        exact.append(Match(client_id, name, 200.0 - pos if word_start else 150.0 - pos))
+    exact.sort(key=lambda m: (-m.score, m.name))
+    if len(exact) >= limit or len(key) < 3:
+        return exact[:limit]
+    fuzzy = process.extract(
+        key,
+        {i: c[2] for i, c in enumerate(rest)},
+        scorer=fuzz.partial_ratio,
+        score_cutoff=75 if len(key) >= 5 else 80,
+        limit=limit - len(exact),
+    )
+    return exact + [Match(rest[i][0], rest[i][1], score) for _, score, i in fuzzy]
+
+
+class ClientRepository:
+    def __init__(self, session: AsyncSession, actor: User):
+        self.session = session
+        self.actor = actor
+
+    def _scoped(self):
+        return select(Client).where(owned_by_scope(self.actor, Client.owner_id))
+
+    async def get(self, client_id: int) -> Client:
+        client = await self.session.scalar(self._scoped().where(Client.id == client_id))
+        if client is None:
+            raise NotFound
+        return client
+
+    async def card(self, client_id: int) -> Client:
+        client = await self.session.scalar(
+            self._scoped()
+            .where(Client.id == client_id)
+            .options(selectinload(Client.contacts), selectinload(Client.owner))
+        )
+        if client is None:
+            raise NotFound
+        return client
+
+    async def recent(self, limit: int = 6) -> list[Client]:
+        """The actor's most recently contacted clients, then their newest ones."""
+        recent_ids = await self.session.scalars(
+            select(Interaction.client_id)
+            .where(Interaction.manager_id == self.actor.id, Interaction.logged_at.is_not(None))
+            .order_by(Interaction.logged_at.desc())
+            .limit(limit * 8)
+        )
+        ordered: list[int] = list(dict.fromkeys(recent_ids))[: limit * 2]
+        found = {c.id: c for c in await self.session.scalars(self._scoped().where(Client.id.in_(ordered)))}
+        result = [found[i] for i in ordered if i in found][:limit]
+        if len(result) < limit:
+            newest = await self.session.scalars(
+                self._scoped()
+                .where(Client.owner_id == self.actor.id, Client.id.not_in([c.id for c in result]))
+                .order_by(Client.created_at.desc(), Client.id.desc())
+                .limit(limit - len(result))
+            )
+            result.extend(newest)
+        return result
+
+    async def search(self, query: str, limit: int = 8) -> list[Match]:
+        rows = await self.session.execute(
+            select(Client.id, Client.name, Client.name_key).where(owned_by_scope(self.actor, Client.owner_id))
+        )
+        return rank(query, [tuple(r) for r in rows], limit)
+
+    async def create(self, name: str) -> Client:
+        name = clean_name(name)
+        if not name or len(name) > NAME_MAX:
+            raise ValueError("client name length")
+        client = Client(name=name, name_key=name_key(name), owner_id=self.actor.id)
+        self.session.add(client)
+        await self.session.flush()
+        return client
+
+    async def add_contact_person(
+        self,
+        client_id: int,
+        *,
+        name: str,
+        position: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        birthday: date | None = None,
+    ) -> ContactPerson:
+        client = await self.get(client_id)
+        person = ContactPerson(
+            client_id=client.id, name=name, position=position, phone=phone, email=email, birthday=birthday
+        )
+        self.session.add(person)
+        await self.session.flush()
+        return person

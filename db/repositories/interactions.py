@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Interaction, Kind, Outcome, RefusalReason, Status, User
+from db.repositories.access import NotFound, owned_by_scope
+from db.repositories.clients import ClientRepository
+
+NOTE_MAX = 2000
+
+
+class Conflict(Exception):
+    """The record is no longer in a state that allows this (already logged, undo window passed...)."""
+
+
+@dataclass(frozen=True)
+class NextStep:
+    kind: Kind
+    planned_at: datetime
+
+
+class InteractionRepository:
+    def __init__(self, session: AsyncSession, actor: User):
+        self.session = session
+        self.actor = actor
+
+    def _scoped(self):
+        return (
+            select(Interaction)
+            .where(owned_by_scope(self.actor, Interaction.manager_id))
+            .options(selectinload(Interaction.client), selectinload(Interaction.refusal_reason))
+        )
+
+    async def get(self, interaction_id: int) -> Interaction:
+        found = await self.session.scalar(self._scoped().where(Interaction.id == interaction_id))
+        if found is None:
+            raise NotFound
+        return found
+
+    async def _own(self, interaction_id: int) -> Interaction:
+        """Changing a contact is for the manager who owns it, whatever the actor can see."""
+        found = await self.get(interaction_id)
+        if found.manager_id != self.actor.id:
+            raise NotFound
+        return found
+
+    async def log(
+        self,
+        *,
+        now: datetime,
+        client_id: int,
+        kind: Kind,
+        outcome: Outcome,
+        reason_id: int | None = None,
+        amount_minor: int | None = None,
+        next_step: NextStep | None = None,
+        planned_id: int | None = None,
+    ) -> Interaction:
+        """Record a done contact (new, or completing a planned one) and its next step, in one go."""
+        if outcome == Outcome.REFUSED:
+            reason = await self.session.get(RefusalReason, reason_id) if reason_id else None
+            if reason is None or not reason.is_active:
+                raise NotFound
+        else:
+            reason_id = None
+        if amount_minor is not None and (outcome != Outcome.AGREED or amount_minor <= 0):
+            raise ValueError("amount only for an agreement, and positive")
+        if planned_id is not None:
+            item = await self._own(planned_id)
+            if item.status != Status.PLANNED:
+                raise Conflict
+            client_id = item.client_id
+        else:
+            client = await ClientRepository(self.session, self.actor).get(client_id)
+            item = Interaction(client_id=client.id, manager_id=self.actor.id, kind=kind)
+            self.session.add(item)
+        item.status = Status.DONE
+        item.happened_at = now
+        item.logged_at = now
+        item.outcome = outcome
+        item.refusal_reason_id = reason_id
+        item.amount_minor = amount_minor
+        if next_step is not None:
+            step = Interaction(
+                client_id=client_id,
+                manager_id=self.actor.id,
+                kind=next_step.kind,
+                status=Status.PLANNED,
+                planned_at=next_step.planned_at,
+            )
+            self.session.add(step)
+            await self.session.flush()
+            item.next_step_id = step.id
+        await self.session.flush()
+        return item
+
+    async def plan(self, *, client_id: int, kind: Kind, planned_at: datetime) -> Interaction:
+        client = await ClientRepository(self.session, self.actor).get(client_id)
+        item = Interaction(
+            client_id=client.id, manager_id=self.actor.id, kind=kind, status=Status.PLANNED, planned_at=planned_at
+        )
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def undo(self, interaction_id: int, now: datetime, window: timedelta) -> None:
+        """Take back a just-logged contact: its new next step goes, a completed plan is planned again."""
+        item = await self._own(interaction_id)
+        if item.status != Status.DONE or item.logged_at is None or now - item.logged_at > window:
+            raise Conflict
+        if item.next_step_id is not None:
+            step = await self.session.get(Interaction, item.next_step_id)
+            if step is not None and step.status == Status.PLANNED:
+                await self.session.delete(step)
+        if item.planned_at is not None:
+            item.status = Status.PLANNED
+            item.happened_at = item.logged_at = item.outcome = None
+            item.refusal_reason_id = item.amount_minor = item.next_step_id = None
+        else:
+            await self.session.execute(delete(Interaction).where(Interaction.id == item.id))
+        await self.session.flush()
+
+    async def add_note(self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None) -> Interaction:
+        item = await self._own(interaction_id)
+        if text is not None:
+            text = text.strip()
+            if not text or len(text) > NOTE_MAX:
+                raise ValueError("note length")
+            item.note = f"{item.note}\n{text}" if item.note else text
+            if len(item.note) > NOTE_MAX * 2:
+                raise ValueError("note length")
+        if voice_file_id is not None:
+            item.voice_file_id = voice_file_id
+        await self.session.flush()
+        return item
+
+    async def reschedule(self, interaction_id: int, planned_at: datetime) -> Interaction:
+        item = await self._own(interaction_id)
+        if item.status != Status.PLANNED:
+            raise Conflict
+        item.planned_at = planned_at
+        await self.session.flush()
+        return item
+
+    async def cancel(self, interaction_id: int) -> Interaction:
+        item = await self._own(interaction_id)
+        if item.status != Status.PLANNED:
+            raise Conflict
+        item.status = Status.CANCELLED
+        await self.session.flush()
+        return item
+
+    async def planned_between(self, start: datetime, end: datetime, *, overdue_from: datetime | None = None) -> list[Interaction]:
+        """The actor's own planned contacts due in [start, end); with overdue_from, also older open ones."""
+        lower = overdue_from if overdue_from is not None else start
+        rows = await self.session.scalars(
+            self._scoped()
+            .where(
+                Interaction.manager_id == self.actor.id,
+                Interaction.status == Status.PLANNED,
+                Interaction.planned_at >= lower,
+                Interaction.planned_at < end,
+            )
+            .order_by(Interaction.planned_at, Interaction.id)
+        )
+        return list(rows)
+
+    async def logged_between(self, start: datetime, end: datetime) -> list[Interaction]:
+        rows = await self.session.scalars(
+            self._scoped()
+            .where(
+                Interaction.manager_id == self.actor.id,
+                Interaction.logged_at >= start,
+                Interaction.logged_at < end,
+            )
+            .order_by(Interaction.logged_at, Interaction.id)
+        )
+        return list(rows)
+
+    async def history(self, client_id: int, limit: int = 20) -> tuple[list[Interaction], int]:
+        """A client's contacts, newest first, and how many there are in all."""
+        await ClientRepository(self.session, self.actor).get(client_id)
+        moment = func.coalesce(Interaction.happened_at, Interaction.planned_at, Interaction.created_at)
+        rows = await self.session.scalars(
+            select(Interaction)
+            .where(Interaction.client_id == client_id)
+            .options(selectinload(Interaction.refusal_reason))
+            .order_by(moment.desc(), Interaction.id.desc())
+            .limit(limit)
+        )
+        total = await self.session.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.client_id == client_id)
+        )
+        return list(rows), int(total or 0)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Invite, Role, Team, User
+from db.repositories.access import AccessDenied, NotFound, invitable_roles
+
+
+class InviteError(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "unknown" | "used" | "expired"
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession, actor: User | None = None):
+        self.session = session
+        self.actor = actor
+
+    async def create(self, role: Role, team_id: int | None, now: datetime, ttl: timedelta) -> Invite:
+        actor = self.actor
+        if actor is None or role not in invitable_roles(actor):
+            raise AccessDenied
+        if actor.role == Role.HEAD:
+            team_id = actor.team_id  # heads grow their own team only
+        elif team_id is not None and await self.session.get(Team, team_id) is None:
+            raise NotFound
+        invite = Invite(
+            code=secrets.token_urlsafe(18),  # 24 url-safe chars: fits a deep-link payload
+            role=role,
+            team_id=team_id,
+            created_by_id=actor.id,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        self.session.add(invite)
+        await self.session.flush()
+        return invite
+
+    async def claim(self, code: str, now: datetime) -> Invite:
+        """Atomically mark the invite used; a second claim of the same code fails.
+
+        The caller creates the user and calls `set_user` in the same transaction.
+        """
+        invite = await self.session.scalar(select(Invite).where(Invite.code == code))
+        if invite is None:
+            raise InviteError("unknown")
+        if invite.used_at is not None:
+            raise InviteError("used")
+        if invite.expires_at <= now:
+            raise InviteError("expired")
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id, Invite.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise InviteError("used")
+        await self.session.refresh(invite)
+        return invite
+
+    async def set_user(self, invite: Invite, user: User) -> None:
+        invite.used_by_id = user.id
+        await self.session.flush()

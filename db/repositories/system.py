@@ -1,0 +1,48 @@
+"""Bookkeeping that belongs to no user: update de-duplication and refused access attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import AccessAttempt, ProcessedUpdate
+
+
+class SystemRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def claim_update(self, update_id: int) -> bool:
+        """True the first time an update id is seen; False for a redelivery.
+
+        Must be the first write of the update's transaction: a duplicate rolls it back.
+        """
+        self.session.add(ProcessedUpdate(update_id=update_id))
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            await self.session.rollback()
+            return False
+        return True
+
+    async def forget_updates_before(self, moment: datetime) -> int:
+        result = await self.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment))
+        return result.rowcount or 0
+
+    async def record_attempt(
+        self, *, tg_id: int, full_name: str, username: str | None, chat_id: int, text: str | None, reason: str
+    ) -> None:
+        self.session.add(
+            AccessAttempt(
+                tg_id=tg_id,
+                full_name=full_name[:200],
+                username=username,
+                chat_id=chat_id,
+                text=(text or "")[:200] or None,
+                reason=reason,
+            )
+        )
+        await self.session.flush()

@@ -1,0 +1,58 @@
+"""Typed callback data. Ids that come back are never trusted: repositories re-check them."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class LogCb(CallbackData, prefix="lg"):
+    """A step of the contact-logging flow; `f` ties the button to one run of the flow."""
+
+    f: str
+    a: str
+    v: str = ""
+
+
+class CalCb(CallbackData, prefix="cal"):
+    """Inline calendar: `a` is nav (v=YYYY-MM), day (v=YYYY-MM-DD) or noop; `to` says what the date is for."""
+
+    to: str
+    f: str
+    a: str
+    v: str = ""
+
+
+class PlanCb(CallbackData, prefix="pl"):
+    a: str  # done | move | cancel | q1d | q3d | q7d
+    id: int
+    day: str = ""  # the plan list the button sits on: today | tomorrow
+
+
+class CardCb(CallbackData, prefix="cc"):
+    a: str  # note | undo
+    id: int
+
+
+class ClientCb(CallbackData, prefix="cl"):
+    a: str  # open | log | person | history
+    id: int
+
+
+class SkipCb(CallbackData, prefix="sk"):
+    f: str
+    s: str  # the step the button skips: a button from an earlier step is stale
+
+
+class InviteCb(CallbackData, prefix="iv"):
+    f: str
+    role: str = ""
+    team: int = 0
+
+
+class LangCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class UserCb(CallbackData, prefix="us"):
+    a: str  # off | on
+    id: int

@@ -1,0 +1,253 @@
+"""Finding a client, the client card with its full history, adding contact persons."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Client, Outcome, Status, User
+from db.repositories import ClientRepository, InteractionRepository, NotFound
+from db.repositories.clients import NAME_MAX, clean_name
+from handlers import labels
+from handlers.callbacks import ClientCb, SkipCb
+from handlers.filters import FreeText
+from handlers.keyboards import button
+from handlers.log_contact import start_for_client
+from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone
+from handlers.states import AddPerson, FindClient
+from handlers.ui import not_found, send
+from reports.formatting import money, when
+
+router = Router(name=__name__)
+HISTORY_PAGE = 15
+CARD_LIMIT = 4000  # under Telegram's 4096
+
+
+@router.message(Command("clients"))
+@router.message(F.text == labels.MENU_CLIENTS)
+async def ask_query(message: Message, state: FSMContext) -> None:
+    await state.set_state(FindClient.query)
+    await message.answer(_("Type two or more letters of the client's name:"))
+
+
+@router.message(FindClient.query, FreeText())
+async def find(message: Message, session: AsyncSession, user: User) -> None:
+    typed = clean_name(message.text)
+    if len(typed) < 2 or len(typed) > NAME_MAX:
+        await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
+        return
+    matches = await ClientRepository(session, user).search(typed)
+    if not matches:
+        await message.answer(_("Nobody found for «{query}». Try another spelling:").format(query=html.escape(typed)))
+        return
+    kb = InlineKeyboardBuilder()
+    for match in matches:
+        kb.row(button(match.name[:60], ClientCb(a="open", id=match.client_id)))
+    await message.answer(_("Found for «{query}»:").format(query=html.escape(typed)), reply_markup=kb.as_markup())
+
+
+async def render_card(session: AsyncSession, user: User, client: Client, locale: str, limit: int = HISTORY_PAGE) -> str:
+    tz = user.timezone
+    lines = [f"📇 <b>{html.escape(client.name)}</b> · {labels.client_status(client.status)}"]
+    details = [
+        (_("INN"), client.inn),
+        (_("Industry"), client.industry),
+        (_("City"), client.city),
+        (_("Address"), client.address),
+        (_("Manager"), client.owner.full_name),
+    ]
+    lines += [f"{name}: {html.escape(value)}" for name, value in details if value]
+    if client.notes:
+        lines.append(_("Notes: {notes}").format(notes=html.escape(client.notes[:500])))
+    lines.append("")
+    lines.append(_("<b>Contact persons</b>") if client.contacts else _("No contact persons yet."))
+    for person in client.contacts:
+        bits = [html.escape(person.name)]
+        bits += [html.escape(v) for v in (person.position, person.phone, person.email) if v]
+        if person.birthday:
+            bits.append("🎂 " + person.birthday.strftime("%d.%m" if person.birthday.year == 1904 else "%d.%m.%Y"))
+        lines.append("• " + ", ".join(bits))
+    history, total = await InteractionRepository(session, user).history(client.id, limit)
+    upcoming = [i for i in history if i.status == Status.PLANNED]
+    if upcoming:
+        step = min(upcoming, key=lambda i: i.planned_at)
+        lines += ["", _("➡️ Next step: {kind}, {when}").format(kind=labels.kind(step.kind), when=when(step.planned_at, tz, locale))]
+    lines += ["", _("<b>History</b> ({shown} of {total})").format(shown=len(history), total=total) if total else _("No contacts yet.")]
+    for item in history:
+        moment = item.happened_at or item.planned_at or item.created_at
+        line = f"{when(moment, tz, locale)} · {labels.kind(item.kind)}"
+        if item.status == Status.PLANNED:
+            line += " · " + _("planned")
+        elif item.status == Status.CANCELLED:
+            line += " · " + _("cancelled")
+        if item.outcome:
+            line += f" · {labels.outcome(item.outcome)}"
+        if item.outcome == Outcome.REFUSED and item.refusal_reason:
+            line += f" ({html.escape(labels.reason(item.refusal_reason))})"
+        if item.amount_minor:
+            line += f" · {money(item.amount_minor, locale)}"
+        if item.note:
+            line += f"\n   📝 {html.escape(item.note[:200])}"
+        if item.voice_file_id:
+            line += " 🎤"
+        lines.append(line)
+    text = "\n".join(lines)
+    return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
+
+
+def card_markup(client: Client):
+    kb = InlineKeyboardBuilder()
+    kb.row(button(_("📝 Log a contact"), ClientCb(a="log", id=client.id)))
+    kb.row(
+        button(_("➕ Contact person"), ClientCb(a="person", id=client.id)),
+        button(_("📜 Full history"), ClientCb(a="history", id=client.id)),
+    )
+    return kb.as_markup()
+
+
+@router.callback_query(ClientCb.filter(F.a.in_({"open", "history"})))
+async def open_card(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
+    try:
+        client = await ClientRepository(session, user).card(callback_data.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer()
+    limit = 200 if callback_data.a == "history" else HISTORY_PAGE
+    await send(query, await render_card(session, user, client, i18n.current_locale, limit), card_markup(client))
+
+
+@router.callback_query(ClientCb.filter(F.a == "log"))
+async def log_for_client(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+    try:
+        client = await ClientRepository(session, user).get(callback_data.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer()
+    await start_for_client(query, state, client.id, client.name)
+
+
+# ---- contact persons: name → position → phone → email → birthday, each but the name skippable ----
+
+PERSON_STEPS = (
+    (AddPerson.position, "position"),
+    (AddPerson.phone, "phone"),
+    (AddPerson.email, "email"),
+    (AddPerson.birthday, "birthday"),
+)
+
+
+def _prompt(step: str) -> str:
+    return {
+        "name": _("Contact person's name:"),
+        "position": _("Position (or Skip):"),
+        "phone": _("Phone (or Skip):"),
+        "email": _("E-mail (or Skip):"),
+        "birthday": _("Birthday, e.g. 25.12 or 25.12.1980 (or Skip):"),
+    }[step]
+
+
+@router.callback_query(ClientCb.filter(F.a == "person"))
+async def add_person(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+    try:
+        client = await ClientRepository(session, user).get(callback_data.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer()
+    await state.set_state(AddPerson.name)
+    await state.set_data({"person_client": client.id, "person": {}, "flow": str(client.id)})
+    await send(query, _("New contact person for <b>{client}</b>.").format(client=html.escape(client.name)) + "\n" + _prompt("name"))
+
+
+async def _advance(message: Message, state: FSMContext, session: AsyncSession, user: User, clock) -> None:
+    current = await state.get_state()
+    names = [s.state for s, _n in PERSON_STEPS]
+    following = PERSON_STEPS[names.index(current) + 1] if current in names[:-1] else None
+    if current == AddPerson.name.state:
+        following = PERSON_STEPS[0]
+    data = await state.get_data()
+    if following is None:
+        person = data["person"]
+        birthday = datetime.fromisoformat(person["birthday"]).date() if person.get("birthday") else None
+        try:
+            saved = await ClientRepository(session, user).add_contact_person(
+                data["person_client"],
+                name=person["name"],
+                position=person.get("position"),
+                phone=person.get("phone"),
+                email=person.get("email"),
+                birthday=birthday,
+            )
+        except NotFound:
+            await state.clear()
+            await message.answer(_("Not found, or not yours to change."))
+            return
+        await state.clear()
+        await message.answer(_("👤 {name} added.").format(name=html.escape(saved.name)))
+        return
+    step_state, step = following
+    await state.set_state(step_state)
+    kb = InlineKeyboardBuilder()
+    kb.row(button(_("Skip"), SkipCb(f=data["flow"], s=step)))
+    await message.answer(_prompt(step), reply_markup=kb.as_markup())
+
+
+@router.message(AddPerson.name, FreeText())
+@router.message(AddPerson.position, FreeText())
+@router.message(AddPerson.phone, FreeText())
+@router.message(AddPerson.email, FreeText())
+@router.message(AddPerson.birthday, FreeText())
+async def person_field(message: Message, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
+    current = await state.get_state()
+    field = current.split(":")[-1]
+    text = message.text.strip()
+    try:
+        if field in ("name", "position"):
+            limit = 200 if field == "name" else 100
+            if not text or len(text) > limit or text.startswith("/"):
+                raise ParseError(text)
+            value = text
+        elif field == "phone":
+            value = parse_phone(text)
+        elif field == "email":
+            value = parse_email(text)
+        else:
+            value = parse_birthday(text, clock().date()).isoformat()
+    except ParseError:
+        errors = {
+            "name": _("The name must be from 1 to 200 characters. Type it again:"),
+            "position": _("The position must be from 1 to 100 characters. Type it again or Skip:"),
+            "phone": _("That does not look like a phone number (6 to 15 digits, e.g. +7 912 345-67-89). Again or Skip:"),
+            "email": _("That does not look like an e-mail address. Again or Skip:"),
+            "birthday": _("I could not read the date. Use 25.12 or 25.12.1980. Again or Skip:"),
+        }
+        await message.answer(errors[field])
+        return
+    data = await state.get_data()
+    person = {**data.get("person", {}), field: value}
+    await state.update_data(person=person)
+    await _advance(message, state, session, user, clock)
+
+
+@router.callback_query(SkipCb.filter())
+async def skip_field(query: CallbackQuery, callback_data: SkipCb, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    if current != f"{AddPerson.__name__}:{callback_data.s}" or data.get("flow") != callback_data.f:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _advance(query.message, state, session, user, clock)

@@ -1,0 +1,30 @@
+"""Last in line: whatever no other handler took gets a hint, and every callback gets an answer."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from db.models import User
+from handlers.keyboards import main_menu
+from handlers.ui import stale
+
+router = Router(name=__name__)
+
+
+@router.callback_query()
+async def unknown_button(query: CallbackQuery) -> None:
+    await stale(query)
+
+
+@router.message()
+async def unknown_message(message: Message, state: FSMContext, user: User) -> None:
+    if await state.get_state() is not None:
+        hint = _("I need a text answer here. Type it, or /cancel to stop.")
+        if message.text:
+            hint = _("Please use the buttons above, or /cancel to stop.")
+        await message.answer(hint)
+        return
+    await message.answer(_("Use the menu below, or /help."), reply_markup=main_menu(user))

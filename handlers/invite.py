@@ -1,0 +1,114 @@
+"""/invite: a head or admin makes a one-time deep link for a new colleague."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from db.models import Role, User
+from db.repositories import AccessDenied, InviteRepository, NotFound, UserRepository
+from db.repositories.access import can_invite, invitable_roles
+from handlers import labels
+from handlers.callbacks import InviteCb
+from handlers.filters import FreeText
+from handlers.keyboards import button
+from handlers.states import InviteFlow
+from handlers.ui import show, stale
+from reports.formatting import when
+
+router = Router(name=__name__)
+TEAM_NAME_MAX = 100
+
+
+async def _issue(bot: Bot, session: AsyncSession, user: User, role: Role, team_id: int | None,
+                 settings: Settings, now: datetime, locale: str) -> str:
+    invite = await InviteRepository(session, user).create(role, team_id, now, timedelta(hours=settings.invite_ttl_hours))
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={invite.code}"
+    return _(
+        "Invite for a new {role}. It works once and expires {when}.\nSend this link to your colleague:\n{link}"
+    ).format(role=labels.role(role).lower(), when=when(invite.expires_at, user.timezone, locale), link=html.escape(link))
+
+
+@router.message(Command("invite"))
+@router.message(F.text == labels.MENU_INVITE)
+async def start_invite(message: Message, user: User, state: FSMContext, session: AsyncSession, bot: Bot,
+                       settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
+    if not can_invite(user):
+        await message.answer(_("Only heads and admins can invite people."))
+        return
+    roles = invitable_roles(user)
+    if len(roles) == 1:
+        await state.clear()
+        await message.answer(await _issue(bot, session, user, roles[0], user.team_id, settings, clock(), i18n.current_locale))
+        return
+    flow = secrets.token_hex(3)
+    await state.set_state(InviteFlow.role)
+    await state.set_data({"flow": flow})
+    kb = InlineKeyboardBuilder()
+    kb.row(*(button(labels.role(r), InviteCb(f=flow, role=r.value)) for r in roles))
+    await message.answer(_("Whom are you inviting?"), reply_markup=kb.as_markup())
+
+
+async def _teams_markup(session: AsyncSession, flow: str, role: str):
+    kb = InlineKeyboardBuilder()
+    for team in await UserRepository(session).teams():
+        kb.row(button(team.name[:60], InviteCb(f=flow, role=role, team=team.id)))
+    kb.row(button(_("No team"), InviteCb(f=flow, role=role, team=-1)), button(_("➕ New team"), InviteCb(f=flow, role=role, team=-2)))
+    return kb.as_markup()
+
+
+@router.callback_query(InviteCb.filter())
+async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state: FSMContext, session: AsyncSession,
+               bot: Bot, settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
+    data = await state.get_data()
+    if data.get("flow") != callback_data.f or await state.get_state() not in (InviteFlow.role.state, InviteFlow.team.state):
+        await stale(query)
+        return
+    if callback_data.role not in Role._value2member_map_ or Role(callback_data.role) not in invitable_roles(user):
+        await stale(query)
+        return
+    await query.answer()
+    if callback_data.team == 0:
+        await state.set_state(InviteFlow.team)
+        await show(query, _("Which team?"), await _teams_markup(session, callback_data.f, callback_data.role))
+        return
+    if callback_data.team == -2:
+        await state.set_state(InviteFlow.new_team)
+        await state.update_data(role=callback_data.role)
+        await show(query, _("Type the new team's name:"))
+        return
+    team_id = None if callback_data.team == -1 else callback_data.team
+    try:
+        text = await _issue(bot, session, user, Role(callback_data.role), team_id, settings, clock(), i18n.current_locale)
+    except (NotFound, AccessDenied):
+        await stale(query)
+        return
+    await state.clear()
+    await show(query, text)
+
+
+@router.message(InviteFlow.new_team, FreeText())
+async def new_team(message: Message, user: User, state: FSMContext, session: AsyncSession, bot: Bot,
+                   settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
+    name = " ".join(message.text.split())
+    if not name or len(name) > TEAM_NAME_MAX or name.startswith("/"):
+        await message.answer(_("The team name must be from 1 to {max} characters. Type it again:").format(max=TEAM_NAME_MAX))
+        return
+    data = await state.get_data()
+    team = await UserRepository(session).team_by_name(name)
+    text = await _issue(bot, session, user, Role(data["role"]), team.id, settings, clock(), i18n.current_locale)
+    await state.clear()
+    await message.answer(text)

@@ -1,0 +1,89 @@
+"""Parsing what people type: amounts of money, phone numbers, e-mails, birthdays."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MAX_AMOUNT_MINOR = 10**14  # a trillion roubles: anything above is a typo
+
+_MULTIPLIERS = {
+    "": 1,
+    "k": 1_000, "к": 1_000, "тыс": 1_000, "тысяч": 1_000, "тысячи": 1_000, "тысяча": 1_000, "т": 1_000,
+    "m": 1_000_000, "mln": 1_000_000, "млн": 1_000_000, "миллион": 1_000_000, "миллиона": 1_000_000,
+    "миллионов": 1_000_000, "кк": 1_000_000,
+    "млрд": 1_000_000_000, "bn": 1_000_000_000, "b": 1_000_000_000,
+}
+_CURRENCY = re.compile(r"(?:руб(?:лей|ля|ль)?|р|₽|rub|rur)\.?$")
+_AMOUNT = re.compile(r"^(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>[a-zа-я]*)\.?$")
+
+
+class ParseError(ValueError):
+    pass
+
+
+def parse_amount(text: str) -> int:
+    """'50000', '50 000', '50k', '50 тыс', '1,5 млн', '12 500,50 руб' -> minor units (kopecks)."""
+    if len(text) > 40:
+        raise ParseError(text)
+    value = text.strip().casefold().replace("\u00a0", " ").replace("\u202f", " ")
+    value = _CURRENCY.sub("", value).strip()
+    # thousands separators: spaces, or an apostrophe, between digit groups
+    value = re.sub(r"(?<=\d)[ ']+(?=\d{3}\b)", "", value)
+    # "1.500.000" / "1,500,000": a repeated separator means digit grouping
+    if re.match(r"^\d{1,3}([.,])\d{3}(?:\1\d{3})+(?!\d)", value):
+        value = re.sub(r"(?<=\d)[.,](?=\d{3})", "", value)
+    match = _AMOUNT.match(value)
+    if not match or match["unit"] not in _MULTIPLIERS:
+        raise ParseError(text)
+    number = match["number"].replace(",", ".")
+    whole, _, frac = number.partition(".")
+    multiplier = _MULTIPLIERS[match["unit"]]
+    if multiplier == 1 and len(frac) > 2:
+        raise ParseError(text)
+    # exact integer arithmetic in kopecks
+    scale = 10 ** len(frac)
+    minor = (int(whole) * scale + (int(frac) if frac else 0)) * multiplier * 100
+    if minor % scale:
+        raise ParseError(text)
+    minor //= scale
+    if minor <= 0 or minor > MAX_AMOUNT_MINOR:
+        raise ParseError(text)
+    return minor
+
+
+_PHONE = re.compile(r"^\+?[\d\s\-()]{6,20}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def parse_phone(text: str) -> str:
+    value = text.strip()
+    digits = re.sub(r"\D", "", value)
+    if not _PHONE.match(value) or not 6 <= len(digits) <= 15:
+        raise ParseError(text)
+    return ("+" if value.startswith("+") else "") + digits
+
+
+def parse_email(text: str) -> str:
+    value = text.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ParseError(text)
+    return value
+
+
+def parse_birthday(text: str, today: date) -> date:
+    """'25.12.1980', '25.12' (year unknown: stored as year 1904, a leap year), '1980-12-25'."""
+    value = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?", value):
+            day_, month, year = int(m[1]), int(m[2]), int(m[3] or 1904)
+        elif m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value):
+            year, month, day_ = int(m[1]), int(m[2]), int(m[3])
+        else:
+            raise ParseError(text)
+        born = date(year, month, day_)
+    except ValueError:
+        raise ParseError(text) from None
+    if born > today or born.year < 1900:
+        raise ParseError(text)
+    return born

@@ -1,0 +1,127 @@
+"""Greeting, invite redemption, /help, /lang and /cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import LANGUAGES, Settings
+from db.models import Role, User
+from db.repositories import InviteError, InviteRepository, UserRepository
+from handlers import labels
+from handlers.callbacks import LangCb
+from handlers.keyboards import button, main_menu
+
+router = Router(name=__name__)
+
+LANGUAGE_NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
+
+
+def help_text(user: User) -> str:
+    lines = [
+        _("<b>Ladon</b> keeps every contact with your clients and its result."),
+        "",
+        _("📝 <b>Log a contact</b>: right after a meeting or a call, a few taps."),
+        _("📅 /today, /tomorrow: planned contacts with done / reschedule / cancel."),
+        _("/yesterday: what you logged yesterday."),
+        _("🔎 /clients: find a client, see the card and the full history."),
+        _("/lang: language. /cancel: stop the current step."),
+    ]
+    if user.role in (Role.HEAD, Role.ADMIN):
+        lines.append(_("➕ /invite: a one-time link for a new colleague."))
+    if user.role == Role.ADMIN:
+        lines.append(_("👥 /users: people and their access."))
+    return "\n".join(lines)
+
+
+@router.message(CommandStart(deep_link=True))
+async def start_with_code(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User | None,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    state: FSMContext,
+    i18n: I18n,
+) -> None:
+    if user is not None:
+        await message.answer(_("You are already in, {name}.").format(name=user.full_name), reply_markup=main_menu(user))
+        return
+    code = (command.args or "").strip()
+    tg = message.from_user
+    try:
+        if len(code) > 64:
+            raise InviteError("unknown")
+        invite = await InviteRepository(session).claim(code, clock())
+    except InviteError as error:
+        texts = {
+            "unknown": _("This invite link is not valid. Ask for a new one."),
+            "used": _("This invite link has already been used. Ask for a new one."),
+            "expired": _("This invite link has expired. Ask for a new one."),
+        }
+        await message.answer(texts[error.reason])
+        return
+    language = i18n.current_locale if i18n.current_locale in LANGUAGES else settings.default_language
+    new_user = await UserRepository(session).create(
+        tg_id=tg.id,
+        full_name=tg.full_name,
+        username=tg.username,
+        role=invite.role,
+        team_id=invite.team_id,
+        timezone=settings.default_timezone,
+        language=language,
+    )
+    await InviteRepository(session).set_user(invite, new_user)
+    await state.clear()
+    await message.answer(
+        _("Welcome to Ladon, {name}! You are in as: {role}.").format(name=new_user.full_name, role=labels.role(new_user.role))
+        + "\n\n"
+        + help_text(new_user),
+        reply_markup=main_menu(new_user),
+    )
+
+
+@router.message(CommandStart())
+async def start(message: Message, user: User, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Hello, {name}! What shall we do?").format(name=user.full_name), reply_markup=main_menu(user))
+
+
+@router.message(Command("help"))
+@router.message(F.text == labels.MENU_HELP)
+async def show_help(message: Message, user: User) -> None:
+    await message.answer(help_text(user), reply_markup=main_menu(user))
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, user: User, state: FSMContext) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    await message.answer(_("Cancelled.") if had_state else _("Nothing to cancel."), reply_markup=main_menu(user))
+
+
+@router.message(Command("lang"))
+async def choose_language(message: Message) -> None:
+    markup = InlineKeyboardMarkup(inline_keyboard=[[button(name, LangCb(code=code)) for code, name in LANGUAGE_NAMES.items()]])
+    await message.answer(_("Choose the language:"), reply_markup=markup)
+
+
+@router.callback_query(LangCb.filter())
+async def set_language(query: CallbackQuery, callback_data: LangCb, user: User, session: AsyncSession, i18n: I18n) -> None:
+    if callback_data.code not in LANGUAGES:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await UserRepository(session).set_language(user, callback_data.code)
+    i18n.current_locale = callback_data.code
+    await query.answer()
+    await query.message.edit_text(_("Language: {name}").format(name=LANGUAGE_NAMES[callback_data.code]))
+    await query.message.answer(_("Done. The menu is below."), reply_markup=main_menu(user))

@@ -1,0 +1,37 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class LogContact(StatesGroup):
+    client = State()
+    new_client = State()
+    kind = State()
+    outcome = State()
+    reason = State()
+    amount = State()
+    next_step = State()
+
+
+class Note(StatesGroup):
+    text = State()
+
+
+class Reschedule(StatesGroup):
+    day = State()
+
+
+class FindClient(StatesGroup):
+    query = State()
+
+
+class AddPerson(StatesGroup):
+    name = State()
+    position = State()
+    phone = State()
+    email = State()
+    birthday = State()
+
+
+class InviteFlow(StatesGroup):
+    role = State()
+    team = State()
+    new_team = State()

@@ -1,0 +1,45 @@
+"""Small helpers for answering callbacks and editing flow messages robustly."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+
+async def stale(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)
+
+
+async def not_found(query: CallbackQuery) -> None:
+    await query.answer(_("Not found, or not yours to change."), show_alert=True)
+
+
+async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Replace the pressed message's content; fall back to a new message if it can't be edited."""
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            edited = await message.edit_text(text, reply_markup=markup)
+            return edited if isinstance(edited, Message) else message
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                return message
+    if query.from_user is not None and query.bot is not None:
+        return await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+    return None
+
+
+async def drop_keyboard(bot: Bot, chat_id: int, message_id: int | None) -> None:
+    """Old flow messages lose their buttons once the conversation has moved on."""
+    if message_id:
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+
+
+async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """A new message in the presser's chat (the pressed one stays as it is)."""
+    return await query.bot.send_message(query.from_user.id, text, reply_markup=markup)

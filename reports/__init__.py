@@ -1,0 +1,1 @@
+"""Analytics, forecasts, charts and digests: pure functions over repository queries, no Telegram types."""

@@ -1,0 +1,83 @@
+"""Scoping by role happens in the repositories: what each role can see and change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from db.models import Kind, Outcome, Role, Status
+from db.repositories import ClientRepository, InteractionRepository, NotFound, RefusalReasonRepository, UserRepository
+from db.repositories.interactions import Conflict, NextStep
+
+
+async def _people(session):
+    users = UserRepository(session)
+    sales = await users.team_by_name("Sales")
+    other = await users.team_by_name("Other")
+    common = {"username": None, "timezone": "Europe/Moscow", "language": "ru"}
+    anna = await users.create(tg_id=1, full_name="Anna", role=Role.MANAGER, team_id=sales.id, **common)
+    boris = await users.create(tg_id=2, full_name="Boris", role=Role.MANAGER, team_id=sales.id, **common)
+    olga = await users.create(tg_id=3, full_name="Olga", role=Role.MANAGER, team_id=other.id, **common)
+    head = await users.create(tg_id=4, full_name="Head", role=Role.HEAD, team_id=sales.id, **common)
+    admin = await users.create(tg_id=5, full_name="Admin", role=Role.ADMIN, team_id=None, **common)
+    return anna, boris, olga, head, admin
+
+
+async def test_scope_by_role(sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        anna, boris, olga, head, admin = await _people(session)
+        a = await ClientRepository(session, anna).create("Ромашка")
+        b = await ClientRepository(session, boris).create("Вектор")
+        o = await ClientRepository(session, olga).create("Альфа")
+        await session.commit()
+
+        with pytest.raises(NotFound):
+            await ClientRepository(session, anna).get(b.id)
+        assert {m.client_id for m in await ClientRepository(session, anna).search("ро")} == {a.id}
+        head_repo = ClientRepository(session, head)
+        assert [m.client_id for m in await head_repo.search("ромашка")] == [a.id]
+        assert [m.client_id for m in await head_repo.search("вектор")] == [b.id]
+        assert await head_repo.search("альфа") == []
+        assert (await ClientRepository(session, admin).get(o.id)).id == o.id
+
+
+async def test_log_with_next_step_and_undo(sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        anna, boris, *_ = await _people(session)
+        client = await ClientRepository(session, anna).create("Ромашка")
+        repo = InteractionRepository(session, anna)
+        item = await repo.log(
+            now=clock(), client_id=client.id, kind=Kind.MEETING, outcome=Outcome.AGREED,
+            amount_minor=5_000_000, next_step=NextStep(Kind.MEETING, clock() + timedelta(days=7)),
+        )
+        await session.commit()
+        step = await repo.get(item.next_step_id)
+        assert step.status == Status.PLANNED and step.client_id == client.id
+
+        with pytest.raises(NotFound):  # another manager cannot undo it
+            await InteractionRepository(session, boris).undo(item.id, clock(), timedelta(minutes=5))
+        with pytest.raises(Conflict):
+            await repo.undo(item.id, clock() + timedelta(minutes=6), timedelta(minutes=5))
+        await repo.undo(item.id, clock() + timedelta(minutes=1), timedelta(minutes=5))
+        await session.commit()
+        with pytest.raises(NotFound):
+            await repo.get(item.id)
+        with pytest.raises(NotFound):
+            await repo.get(step.id)
+
+
+async def test_refusal_needs_an_active_reason(sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        anna, *_ = await _people(session)
+        client = await ClientRepository(session, anna).create("Ромашка")
+        reasons = await RefusalReasonRepository(session).active()
+        assert [r.code for r in reasons][:2] == ["budget", "not_interested"]
+        with pytest.raises(NotFound):
+            await InteractionRepository(session, anna).log(
+                now=clock(), client_id=client.id, kind=Kind.CALL, outcome=Outcome.REFUSED, reason_id=None
+            )
+        item = await InteractionRepository(session, anna).log(
+            now=clock(), client_id=client.id, kind=Kind.CALL, outcome=Outcome.REFUSED, reason_id=reasons[0].id
+        )
+        assert item.refusal_reason_id == reasons[0].id

@@ -1,0 +1,53 @@
+from datetime import date
+
+import pytest
+
+from handlers.parsing import ParseError, parse_amount, parse_birthday, parse_email, parse_phone
+
+
+@pytest.mark.parametrize(
+    ("text", "kopecks"),
+    [
+        ("50000", 5_000_000),
+        ("50 000", 5_000_000),
+        ("50\u00a0000", 5_000_000),
+        ("50k", 5_000_000),
+        ("50К", 5_000_000),
+        ("50 тыс", 5_000_000),
+        ("50 тыс.", 5_000_000),
+        ("1,5 млн", 150_000_000),
+        ("1.5m", 150_000_000),
+        ("2,5к", 250_000),
+        ("12 500,50 руб", 1_250_050),
+        ("100 000 ₽", 10_000_000),
+        ("1 500 000", 150_000_000),
+        ("1.500.000", 150_000_000),
+        ("1,500,000 руб.", 150_000_000),
+        ("1.2345 млн", 123_450_000),
+    ],
+)
+def test_amounts_people_type_are_read_exactly(text: str, kopecks: int) -> None:
+    assert parse_amount(text) == kopecks
+
+
+@pytest.mark.parametrize(
+    "text", ["", "0", "-5", "abc", "50 попугаев", "12.345", "1,234", "50 000 000 000 000", "1.5.5", "5" * 5000, "0,001"]
+)
+def test_nonsense_amounts_are_refused(text: str) -> None:
+    with pytest.raises(ParseError):
+        parse_amount(text)
+
+
+def test_phone_email_birthday() -> None:
+    assert parse_phone("+7 (912) 345-67-89") == "+79123456789"
+    with pytest.raises(ParseError):
+        parse_phone("call me")
+    assert parse_email("ivan@example.ru") == "ivan@example.ru"
+    with pytest.raises(ParseError):
+        parse_email("ivan@")
+    today = date(2026, 11, 27)
+    assert parse_birthday("25.12.1980", today) == date(1980, 12, 25)
+    assert parse_birthday("29.02", today) == date(1904, 2, 29)
+    for bad in ("31.02.1980", "01.01.2030", "yesterday"):
+        with pytest.raises(ParseError):
+            parse_birthday(bad, today)
