@@ -3,7 +3,17 @@
 from aiogram import Router
 
 
+def _fresh(template: Router) -> Router:
+    """A new router with the template's handlers: a router can join only one dispatcher, and
+    tests (and a restart in-process) build several."""
+    router = Router(name=template.name)
+    for event, observer in template.observers.items():
+        router.observers[event].handlers.extend(observer.handlers)
+    return router
+
+
 def get_routers() -> list[Router]:
     from handlers import admin, clients, fallback, invite, log_contact, plan, start
 
-    return [start.router, log_contact.router, plan.router, clients.router, invite.router, admin.router, fallback.router]
+    modules = (start, log_contact, plan, clients, invite, admin, fallback)
+    return [_fresh(module.router) for module in modules]

@@ -1,0 +1,217 @@
+"""The heart: logging a contact in a few taps, with every bad input and stale button handled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Client, Interaction, Kind, Outcome, Status
+from db.repositories import ClientRepository, InteractionRepository
+from tests.e2e.harness import Person, seed_user
+
+ANNA = 2001
+
+
+@pytest.fixture
+async def anna(ladon, sessionmaker, clock) -> Person:
+    user = await seed_user(sessionmaker, ANNA, "Anna")
+    async with sessionmaker() as session:
+        for name in ("Romashka LLC", "Vector", "Ёлки-Палки"):
+            client = await ClientRepository(session, user).create(name)
+            await InteractionRepository(session, user).log(
+                now=clock() - timedelta(days=3), client_id=client.id, kind=Kind.CALL, outcome=Outcome.THINKING
+            )
+        await session.commit()
+    person = Person(ladon, ANNA, "Anna")
+    await person.say("/start")
+    person.taps = 0
+    return person
+
+
+async def _done(sessionmaker, **where) -> list[Interaction]:
+    async with sessionmaker() as session:
+        query = select(Interaction).where(Interaction.status == Status.DONE, Interaction.happened_at.is_not(None))
+        rows = await session.scalars(query.order_by(Interaction.id))
+        return [r for r in rows if all(getattr(r, k) == v for k, v in where.items())]
+
+
+async def _count(sessionmaker, model) -> int:
+    async with sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(model))
+
+
+async def test_agreed_meeting_next_week_in_five_taps(anna: Person, sessionmaker, clock) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("In a week")
+    assert anna.taps <= 5
+    assert "✅ Saved" in anna.last.text and "Vector" in anna.last.text
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.outcome == Outcome.AGREED and item.amount_minor is None
+    async with sessionmaker() as session:
+        step = await session.get(Interaction, item.next_step_id)
+    assert step.status == Status.PLANNED
+    # a week later at 10:00 Moscow time = 07:00 UTC
+    assert step.planned_at.date() == (clock() + timedelta(days=7)).date()
+    assert (step.planned_at.hour, step.planned_at.minute) == (7, 0)
+
+
+async def test_refused_for_a_reason_in_six_taps(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Romashka LLC")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("❌ Refused")
+    await anna.tap("Budget exhausted")
+    await anna.tap("No next step")
+    assert anna.taps <= 6
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.outcome == Outcome.REFUSED and item.refusal_reason_id is not None and item.next_step_id is None
+    assert "Budget exhausted" in anna.last.text
+
+
+async def test_planned_contact_from_today_in_three_taps(anna: Person, sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        from db.repositories import UserRepository
+
+        user = await UserRepository(session).by_tg_id(ANNA)
+        client = (await ClientRepository(session, user).search("vector"))[0]
+        planned = await InteractionRepository(session, user).plan(
+            client_id=client.client_id, kind=Kind.MEETING, planned_at=clock() + timedelta(hours=2)
+        )
+        await session.commit()
+    [plan] = await anna.say("/today")
+    assert "Vector" in plan.text
+    anna.taps = 0
+    await anna.tap("✅ 1 Done", plan)
+    await anna.tap("🤔 Thinking it over")
+    await anna.tap("Tomorrow")
+    assert anna.taps <= 3
+    async with sessionmaker() as session:
+        done = await session.get(Interaction, planned.id)
+        assert done.status == Status.DONE and done.outcome == Outcome.THINKING
+        step = await session.get(Interaction, done.next_step_id)
+        assert step.status == Status.PLANNED and step.kind == Kind.MEETING
+
+
+async def test_amounts_typed_in_many_ways(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("📞 Call")
+    await anna.tap("✅ Agreed")
+    [error] = await anna.say("fifty thousand")
+    assert "could not read an amount" in error.text
+    [nxt] = await anna.say("1,5 млн")
+    assert "1,500,000" in nxt.text
+    await anna.tap("No next step", nxt)
+    [item] = await _done(sessionmaker, outcome=Outcome.AGREED)
+    assert item.amount_minor == 150_000_000
+
+
+async def test_new_client_by_typing_a_name_not_found(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    [found] = await anna.say("елки")  # case-insensitive, ё = е
+    assert "Ёлки-Палки" in found.buttons()
+    [nobody] = await anna.say("Stroyinvest")
+    assert "Nobody found" in nobody.text
+    await anna.tap("➕ New client «Stroyinvest»", nobody)
+    await anna.tap("🤝 Meeting")
+    await anna.tap("❌ Refused")
+    await anna.tap("Price")
+    await anna.tap("No next step")
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Client).where(Client.name == "Stroyinvest")) == 1
+
+
+async def test_cancel_midway_saves_nothing_and_old_buttons_go_stale(anna: Person, sessionmaker) -> None:
+    before = await _count(sessionmaker, Interaction)
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    kinds = anna.last
+    [reply] = await anna.say("/cancel")
+    assert reply.text == "Cancelled."
+    update_id = anna.emu.press_button(ANNA, "🤝 Meeting", message_id=kinds.message_id)
+    anna.runner.sent(update_id)
+    await anna.runner.settle()
+    assert anna.emu.callback_answer(update_id).text == "This button is no longer active."
+    assert await _count(sessionmaker, Interaction) == before
+
+
+async def test_double_tap_on_the_last_step_saves_once(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    message = anna.find("In a week")
+    data = message.button_data("In a week")
+    first = anna.emu.press(ANNA, message.message_id, data)
+    second = anna.emu.press(ANNA, message.message_id, data)
+    anna.runner.sent(first), anna.runner.sent(second)
+    await anna.runner.settle()
+    assert len(await _done(sessionmaker, kind=Kind.MEETING)) == 1
+    answers = {anna.emu.callback_answer(first).text, anna.emu.callback_answer(second).text}
+    assert answers == {"Saved", "This button is no longer active."}
+
+
+async def test_undo_within_minutes_removes_the_contact_and_its_next_step(anna: Person, sessionmaker, clock) -> None:
+    before = await _count(sessionmaker, Interaction)
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("Tomorrow")
+    card = anna.last
+    assert await _count(sessionmaker, Interaction) == before + 2
+    clock.advance(minutes=2)
+    await anna.tap("↩️ Undo", card)
+    assert await _count(sessionmaker, Interaction) == before
+    assert "Undone" in anna.last.text
+
+
+async def test_undo_too_late_is_refused(anna: Person, sessionmaker, clock) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("No next step")
+    card = anna.last
+    clock.advance(minutes=6)
+    update_id = anna.emu.press_button(ANNA, "↩️ Undo", message_id=card.message_id)
+    anna.runner.sent(update_id)
+    await anna.runner.settle()
+    assert "can no longer be undone" in anna.emu.callback_answer(update_id).text
+    assert len(await _done(sessionmaker, kind=Kind.MEETING)) == 1
+
+
+async def test_note_as_text_and_voice(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("🤔 Thinking it over")
+    await anna.tap("No next step")
+    await anna.tap("📝 Add a note")
+    [hint] = await anna.send("sticker")
+    assert "text" in hint.text
+    [ok] = await anna.say("Wants a discount for 3 years")
+    assert ok.text == "📝 Note saved."
+    await anna.tap("📝 Add a note", anna.find("📝 Add a note"))
+    await anna.send("voice")
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.note == "Wants a discount for 3 years" and item.voice_file_id
+
+
+async def test_bad_input_at_text_steps(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    [short] = await anna.say("V")
+    assert "from 2 to 200" in short.text
+    [hint] = await anna.send("photo")
+    assert "buttons" in hint.text or "text" in hint.text
+    await anna.tap("➕ New client", anna.find("➕ New client"))
+    [long] = await anna.say("x" * 300)
+    assert "from 1 to 200" in long.text
+    [kinds] = await anna.say("Good Name")
+    assert "Good Name" in kinds.text
+    assert await _count(sessionmaker, Client) == 3  # nothing saved until the contact is
