@@ -22,17 +22,26 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 30.0
 
 
+def N_(text: str) -> str:
+    """Marks a msgid for extraction; translated later, per locale."""
+    return text
+
+
+COMMANDS = {
+    "start": N_("Main menu"),
+    "log": N_("Log a contact"),
+    "today": N_("Today's plan"),
+    "tomorrow": N_("Tomorrow's plan"),
+    "yesterday": N_("What was logged yesterday"),
+    "clients": N_("Find a client"),
+    "lang": N_("Language"),
+    "cancel": N_("Cancel the current step"),
+    "help": N_("Help"),
+}
+
+
 async def set_commands(bot: Bot, i18n) -> None:
-    commands = {
-        "start": "Main menu",
-        "today": "Today's plan",
-        "tomorrow": "Tomorrow's plan",
-        "yesterday": "What was logged yesterday",
-        "clients": "Find a client",
-        "lang": "Language",
-        "cancel": "Cancel the current step",
-        "help": "Help",
-    }
+    commands = COMMANDS
     for locale in i18n.available_locales:
         await bot.set_my_commands(
             [BotCommand(command=c, description=i18n.gettext(d, locale=locale)) for c, d in commands.items()],

@@ -6,7 +6,7 @@
         emu.send_text(1001, "/start")
         reply = await emu.wait_for_message(1001)
 
-Follows /work/shared/BOT_API_NOTES.md: real HTTP with JSON, form and multipart
+Faithful where simple fakes are not: real HTTP with JSON, form and multipart
 bodies; Telegram's error wording and status codes; long polling with offset
 confirmation; edits without reply_markup drop the inline keyboard; each
 callback query can be answered once; optional flood limits and injected faults.

@@ -1,0 +1,116 @@
+"""Restarts, redelivered updates, forged and stale callbacks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from db.models import Interaction, Kind, Outcome, Status
+from db.repositories import ClientRepository, InteractionRepository
+from handlers.callbacks import CardCb, LogCb, PlanCb
+from tests.e2e.harness import Person, seed_user
+
+ANNA, BORIS = 2001, 2002
+
+
+async def _setup(ladon, sessionmaker, clock):
+    anna_user = await seed_user(sessionmaker, ANNA, "Anna")
+    await seed_user(sessionmaker, BORIS, "Boris")
+    async with sessionmaker() as session:
+        client = await ClientRepository(session, anna_user).create("Vector")
+        repo = InteractionRepository(session, anna_user)
+        await repo.log(now=clock() - timedelta(days=1), client_id=client.id, kind=Kind.CALL, outcome=Outcome.THINKING)
+        planned = await repo.plan(client_id=client.id, kind=Kind.MEETING, planned_at=clock() + timedelta(hours=1))
+        await session.commit()
+    return client, planned
+
+
+async def _interactions(sessionmaker) -> list[Interaction]:
+    async with sessionmaker() as session:
+        return list(await session.scalars(select(Interaction).order_by(Interaction.id)))
+
+
+async def test_restart_in_the_middle_of_logging_loses_nothing(ladon, sessionmaker, clock) -> None:
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await ladon.restart()
+    await anna.tap("✅ Agreed")
+    await anna.say("75k")
+    await anna.tap("No next step")
+    done = [i for i in await _interactions(sessionmaker) if i.kind == Kind.MEETING and i.status == Status.DONE]
+    assert len(done) == 1 and done[0].amount_minor == 7_500_000
+
+
+async def test_a_redelivered_update_is_handled_once(ladon, sessionmaker, clock) -> None:
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    await anna.say("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("❌ Refused")
+    await anna.tap("Price")
+    message = anna.find("No next step")
+    update_id = ladon.emu.press(ANNA, message.message_id, message.button_data("No next step"))
+    ladon.sent(update_id)
+    await ladon.settle()
+    before = len(ladon.emu.messages(ANNA))
+    ladon.emu.redeliver(update_id)
+    ladon.sent(update_id)
+    await ladon.settle()
+    refused = [i for i in await _interactions(sessionmaker) if i.outcome == Outcome.REFUSED]
+    assert len(refused) == 1
+    assert len(ladon.emu.messages(ANNA)) == before
+
+
+async def test_forged_callbacks_against_another_managers_records_change_nothing(ladon, sessionmaker, clock) -> None:
+    client, planned = await _setup(ladon, sessionmaker, clock)
+    boris = Person(ladon, BORIS, "Boris")
+    await boris.say("/start")
+    [picker] = await boris.say("📝 Log a contact")
+    flow = LogCb.unpack(picker.inline_keyboard[-1][-1].callback_data).f  # Boris's own live flow token
+    before = await _interactions(sessionmaker)
+    attempts = [
+        PlanCb(a="done", id=planned.id, day="today").pack(),
+        PlanCb(a="cancel", id=planned.id, day="today").pack(),
+        PlanCb(a="move", id=planned.id).pack(),
+        PlanCb(a="q7d", id=planned.id).pack(),
+        CardCb(a="undo", id=before[0].id).pack(),
+        CardCb(a="note", id=before[0].id).pack(),
+        LogCb(f=flow, a="cl", v=str(client.id)).pack(),
+        "cl:open:%d" % client.id,
+        "garbage",
+        "lg:" + "x" * 60,
+    ]
+    for data in attempts:
+        update_id = await boris.press_raw(picker, data)
+        answer = boris.answer_to(update_id)
+        assert answer is not None and answer.show_alert, data
+        assert answer.text in ("Not found, or not yours to change.", "This button is no longer active."), data
+    after = await _interactions(sessionmaker)
+    assert [(i.id, i.status, i.planned_at, i.outcome, i.note) for i in after] == [
+        (i.id, i.status, i.planned_at, i.outcome, i.note) for i in before
+    ]
+    for message in ladon.emu.messages(BORIS):
+        assert "Vector" not in (message.text or "")
+
+
+async def test_old_plan_button_after_the_contact_was_logged(ladon, sessionmaker, clock) -> None:
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    [plan] = await anna.say("/today")
+    await anna.tap("✅ 1 Done", plan)
+    await anna.tap("✅ Agreed")
+    await anna.tap("No next step")
+    update_id = anna.emu.press_button(ANNA, "✅ 1 Done", message_id=plan.message_id)
+    ladon.sent(update_id)
+    await ladon.settle()
+    assert anna.answer_to(update_id).text == "This contact already has a result."
+    async with sessionmaker() as session:
+        count = await session.scalar(select(func.count()).select_from(Interaction).where(Interaction.outcome == Outcome.AGREED))
+    assert count == 1
