@@ -49,6 +49,7 @@ class BotRunner:
             return
         await self.dp.stop_polling()
         await self._task
+        await self.dp.storage.close()
         self._task = None
 
     async def restart(self) -> None:
