@@ -1,0 +1,138 @@
+"""Plans (/today, /tomorrow, /yesterday), rescheduling, the client card and contact persons."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.models import ContactPerson, Interaction, Kind, Outcome, Status
+from db.repositories import ClientRepository, InteractionRepository
+from tests.e2e.harness import Person, seed_user
+
+ANNA = 2001
+
+
+@pytest.fixture
+async def world(ladon, sessionmaker, clock):
+    user = await seed_user(sessionmaker, ANNA, "Anna")
+    async with sessionmaker() as session:
+        clients = ClientRepository(session, user)
+        vector = await clients.create("Vector")
+        alpha = await clients.create("Alpha")
+        repo = InteractionRepository(session, user)
+        # yesterday's result, today's plan (one overdue from two days ago), tomorrow's plan
+        await repo.log(now=clock() - timedelta(days=1), client_id=vector.id, kind=Kind.MEETING,
+                       outcome=Outcome.AGREED, amount_minor=12_000_000)
+        overdue = await repo.plan(client_id=alpha.id, kind=Kind.CALL, planned_at=clock() - timedelta(days=2))
+        today = await repo.plan(client_id=vector.id, kind=Kind.MEETING, planned_at=clock() + timedelta(hours=3))
+        tomorrow = await repo.plan(client_id=alpha.id, kind=Kind.EMAIL, planned_at=clock() + timedelta(days=1))
+        await session.commit()
+    person = Person(ladon, ANNA, "Anna")
+    await person.say("/start")
+    return person, {"overdue": overdue, "today": today, "tomorrow": tomorrow, "vector": vector, "alpha": alpha}
+
+
+async def _get(sessionmaker, item_id) -> Interaction:
+    async with sessionmaker() as session:
+        return await session.get(Interaction, item_id)
+
+
+async def test_today_lists_overdue_first_then_today(world) -> None:
+    anna, items = world
+    [plan] = await anna.menu("📅 Today")
+    text = plan.text
+    assert "Overdue" in text
+    assert text.index("Alpha") < text.index("Vector")
+    assert plan.buttons()[:3] == ["✅ 1 Done", "📅 1", "✖ 1"]
+    [tomorrow] = await anna.menu("🗓 Tomorrow")
+    assert "Alpha" in tomorrow.text and "Vector" not in tomorrow.text
+
+
+async def test_yesterday_shows_results_in_the_users_language_and_zone(world) -> None:
+    anna, _ = world
+    [report] = await anna.say("/yesterday")
+    assert "Vector" in report.text and "✅ Agreed" in report.text and "120,000" in report.text
+    assert "11:00" in report.text  # 08:00 UTC shown in Moscow time
+
+
+async def test_cancel_from_the_list_updates_it(world, sessionmaker) -> None:
+    anna, items = world
+    [plan] = await anna.say("/today")
+    await anna.tap("✖ 1", plan)
+    assert (await _get(sessionmaker, items["overdue"].id)).status == Status.CANCELLED
+    assert "Alpha" not in anna.emu.message(ANNA, plan.message_id).text
+
+
+async def test_reschedule_quick_and_by_calendar(world, sessionmaker, clock) -> None:
+    anna, items = world
+    [plan] = await anna.say("/today")
+    [picker] = await anna.tap("📅 2", plan)
+    assert "Move" in picker.text and "Vector" in picker.text
+    await anna.tap("In 3 days", picker)
+    moved = await _get(sessionmaker, items["today"].id)
+    assert moved.planned_at.date() == (clock() + timedelta(days=3)).date()
+    assert moved.planned_at.time() == items["today"].planned_at.time()  # same local time of day
+
+    [plan] = await anna.say("/today")
+    [picker] = await anna.tap("📅 1", plan)
+    await anna.tap("›", picker)  # next month
+    await anna.tap("15", picker)
+    moved = await _get(sessionmaker, items["overdue"].id)
+    assert moved.planned_at.date() == date(2026, 12, 15)
+
+
+async def test_next_step_on_a_calendar_date(world, sessionmaker) -> None:
+    anna, _ = world
+    await anna.say("📝 Log a contact")
+    await anna.tap("Alpha")
+    await anna.tap("📞 Call")
+    await anna.tap("🔁 Rescheduled")
+    await anna.tap("📅 Pick a date")
+    calendar = anna.last
+    assert "26" not in calendar.buttons()  # days before today are not offered
+    await anna.tap("30", calendar)
+    async with sessionmaker() as session:
+        planned = list(await session.scalars(select(Interaction).where(Interaction.status == Status.PLANNED)))
+    assert any(p.planned_at.date() == date(2026, 11, 30) and p.kind == Kind.CALL for p in planned)
+
+
+async def test_client_card_with_history_and_a_new_contact_person(world, sessionmaker) -> None:
+    anna, items = world
+    await anna.menu("🔎 Clients")
+    [found] = await anna.say("vect")
+    [card] = await anna.tap("Vector", found)
+    assert "Vector" in card.text and "✅ Agreed" in card.text and "Next step" in card.text
+    await anna.tap("➕ Contact person", card)
+    await anna.say("Ivan Petrov")
+    await anna.say("Purchasing director")
+    [bad] = await anna.say("not a phone")
+    assert "phone" in bad.text
+    await anna.say("+7 912 345-67-89")
+    await anna.tap("Skip")
+    [bad] = await anna.say("31.02")
+    assert "could not read the date" in bad.text
+    [done] = await anna.say("25.12")
+    assert "Ivan Petrov added" in done.text
+    async with sessionmaker() as session:
+        [person] = list(await session.scalars(select(ContactPerson)))
+    assert (person.name, person.position, person.phone, person.email) == (
+        "Ivan Petrov", "Purchasing director", "+79123456789", None)
+    assert (person.birthday.month, person.birthday.day) == (12, 25)
+    [card] = await anna.tap("Vector", found)
+    assert "Ivan Petrov" in card.text
+
+
+async def test_log_from_the_client_card(world, sessionmaker) -> None:
+    anna, items = world
+    await anna.say("/clients")
+    [found] = await anna.say("alpha")
+    [card] = await anna.tap("Alpha", found)
+    await anna.tap("📝 Log a contact", card)
+    await anna.tap("✉️ Email")
+    await anna.tap("📝 Needs a revised offer")
+    await anna.tap("Tomorrow")
+    async with sessionmaker() as session:
+        done = list(await session.scalars(select(Interaction).where(Interaction.outcome == Outcome.REVISED_OFFER)))
+    assert len(done) == 1 and done[0].client_id == items["alpha"].id
