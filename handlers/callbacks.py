@@ -56,3 +56,8 @@ class LangCb(CallbackData, prefix="lang"):
 class UserCb(CallbackData, prefix="us"):
     a: str  # off | on
     id: int
+
+
+class ReasonCb(CallbackData, prefix="rs"):
+    a: str  # on | off | add
+    id: int = 0

@@ -39,6 +39,7 @@ def help_text(user: User) -> str:
         lines.append(_("➕ /invite: a one-time link for a new colleague."))
     if user.role == Role.ADMIN:
         lines.append(_("👥 /users: people and their access."))
+        lines.append(_("/reasons: the list of refusal reasons."))
     return "\n".join(lines)
 
 

@@ -35,3 +35,7 @@ class InviteFlow(StatesGroup):
     role = State()
     team = State()
     new_team = State()
+
+
+class AddReason(StatesGroup):
+    title = State()

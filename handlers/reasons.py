@@ -1,0 +1,93 @@
+"""/reasons: admins keep the list of refusal reasons (add, hide, show again)."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Role, User
+from db.repositories import AccessDenied, NotFound, RefusalReasonRepository
+from db.repositories.reasons import TITLE_MAX
+from handlers import labels
+from handlers.callbacks import ReasonCb
+from handlers.filters import FreeText
+from handlers.keyboards import button
+from handlers.states import AddReason
+from handlers.ui import not_found, show
+
+router = Router(name=__name__)
+
+
+async def render(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup]:
+    reasons = await RefusalReasonRepository(session, user).all()
+    lines = [_("<b>Refusal reasons</b>. Hidden ones are not offered but stay on past contacts.")]
+    kb = InlineKeyboardBuilder()
+    for reason in reasons:
+        name = labels.reason(reason)
+        lines.append(("• " if reason.is_active else "◦ ") + html.escape(name) + ("" if reason.is_active else " " + _("(hidden)")))
+        if reason.is_active:
+            kb.row(button(_("🙈 Hide: {name}").format(name=name[:40]), ReasonCb(a="off", id=reason.id)))
+        else:
+            kb.row(button(_("👁 Show: {name}").format(name=name[:40]), ReasonCb(a="on", id=reason.id)))
+    kb.row(button(_("➕ Add a reason"), ReasonCb(a="add")))
+    return "\n".join(lines), kb.as_markup()
+
+
+@router.message(Command("reasons"))
+async def list_reasons(message: Message, session: AsyncSession, user: User) -> None:
+    if user.role != Role.ADMIN:
+        await message.answer(_("Only admins can edit the refusal reasons."))
+        return
+    text, markup = await render(session, user)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(ReasonCb.filter(F.a.in_({"on", "off"})))
+async def toggle(query: CallbackQuery, callback_data: ReasonCb, session: AsyncSession, user: User) -> None:
+    repo = RefusalReasonRepository(session, user)
+    active = [r.id for r in await repo.active()]
+    if callback_data.a == "off" and active == [callback_data.id]:
+        # at least one reason must stay, or a refusal could not be logged
+        await query.answer(_("At least one reason must stay."), show_alert=True)
+        return
+    try:
+        await repo.set_active(callback_data.id, callback_data.a == "on")
+    except (NotFound, AccessDenied):
+        await not_found(query)
+        return
+    await query.answer()
+    text, markup = await render(session, user)
+    await show(query, text, markup)
+
+
+@router.callback_query(ReasonCb.filter(F.a == "add"))
+async def ask_title(query: CallbackQuery, user: User, state: FSMContext) -> None:
+    if user.role != Role.ADMIN:
+        await not_found(query)
+        return
+    await query.answer()
+    await state.set_state(AddReason.title)
+    await query.message.answer(_("Type the new refusal reason (up to {max} characters):").format(max=TITLE_MAX))
+
+
+@router.message(AddReason.title, FreeText())
+async def add_reason(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+    try:
+        await RefusalReasonRepository(session, user).add(message.text)
+    except ValueError:
+        await message.answer(_("The reason must be from 1 to {max} characters. Type it again:").format(max=TITLE_MAX))
+        return
+    except AccessDenied:
+        await state.clear()
+        await message.answer(_("Only admins can edit the refusal reasons."))
+        return
+    await state.clear()
+    text, markup = await render(session, user)
+    await message.answer(_("Added.") + "\n\n" + text, reply_markup=markup)
