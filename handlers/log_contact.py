@@ -493,9 +493,6 @@ async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContex
 @router.message(Note.text, F.voice)
 async def save_note(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     data = await state.get_data()
-    if message.text and message.text.startswith("/"):
-        await message.answer(_("Send the note as text or as a voice message. /cancel to skip."))
-        return
     try:
         await InteractionRepository(session, user).add_note(
             data["note_for"],
