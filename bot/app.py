@@ -10,7 +10,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.factory import create_bot, create_dispatcher
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.factory import create_bot, create_dispatcher, create_reminders
+from bot.scheduler import create_scheduler
 from bot.middlewares import InflightTracker
 from bot.settings import Settings
 from db.base import utcnow
@@ -34,6 +37,7 @@ COMMANDS = {
     "tomorrow": N_("Tomorrow's plan"),
     "yesterday": N_("What was logged yesterday"),
     "clients": N_("Find a client"),
+    "settings": N_("Timezone and reminders"),
     "lang": N_("Language"),
     "cancel": N_("Cancel the current step"),
     "help": N_("Help"),
@@ -56,9 +60,15 @@ async def on_startup(bot: Bot, dispatcher: Dispatcher, sessionmaker: async_sessi
         await session.commit()
     log.info("Pruned %d old update ids", forgotten)
     await set_commands(bot, dispatcher["i18n"])
+    scheduler: AsyncIOScheduler | None = dispatcher.workflow_data.get("scheduler")
+    if scheduler is not None:
+        scheduler.start()
 
 
-async def on_shutdown(tracker: InflightTracker) -> None:
+async def on_shutdown(tracker: InflightTracker, dispatcher: Dispatcher) -> None:
+    scheduler: AsyncIOScheduler | None = dispatcher.workflow_data.get("scheduler")
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
     if tracker.busy:
         log.info("Waiting for %d update(s) in flight", tracker.busy)
     try:
@@ -77,6 +87,9 @@ async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_sign
     engine, sessionmaker = await prepare(settings)
     bot = bot or create_bot(settings)
     dp = create_dispatcher(settings, sessionmaker, **deps)
+    reminders = create_reminders(settings, bot, sessionmaker, dp["i18n"], deps.get("clock", utcnow))
+    dp["reminders"] = reminders
+    dp["scheduler"] = create_scheduler(reminders, settings.scheduler_tick_seconds)
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     try:

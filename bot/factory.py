@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +16,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import LocaleMiddleware, create_i18n
+from bot.notifier import Notifier
+from bot.reminders import ReminderService
+from bot.workdays import WorkCalendar
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -77,3 +80,21 @@ def create_dispatcher(
     dp.update.outer_middleware(AccessMiddleware())
     dp.include_routers(*get_routers())
     return dp
+
+
+def create_reminders(
+    settings: Settings,
+    bot: Bot,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: Callable[[], datetime] = utcnow,
+) -> ReminderService:
+    notifier = Notifier(bot, settings.notify_per_second, settings.notify_per_chat_per_second)
+    return ReminderService(
+        sessionmaker=sessionmaker,
+        notifier=notifier,
+        i18n=i18n,
+        calendar=WorkCalendar.from_settings(settings),
+        clock=clock,
+        grace=timedelta(minutes=settings.reminder_grace_minutes),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +27,15 @@ class Settings(BaseSettings):
     undo_minutes: int = Field(default=5, ge=1, le=60)
     log_level: str = "INFO"
 
+    # reminders
+    holidays_country: str = "RU"
+    extra_holidays: Annotated[frozenset[date], NoDecode] = Field(default_factory=frozenset)
+    extra_workdays: Annotated[frozenset[date], NoDecode] = Field(default_factory=frozenset)
+    reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    scheduler_tick_seconds: int = Field(default=30, ge=5, le=600)
+    notify_per_second: float = Field(default=30, gt=0)
+    notify_per_chat_per_second: float = Field(default=1, gt=0)
+
     @field_validator("telegram_api_url", "redis_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -38,6 +48,13 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("extra_holidays", "extra_workdays", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(date.fromisoformat(part.strip()) for part in value.split(",") if part.strip())
         return value
 
     @field_validator("default_timezone")

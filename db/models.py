@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -91,6 +92,15 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # reminders: local times, lead time, what is muted; set when Telegram says the bot is blocked
+    morning_at: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    evening_at: Mapped[time] = mapped_column(Time, default=time(18, 30))
+    meeting_lead_min: Mapped[int] = mapped_column(Integer, default=60)
+    mute_morning: Mapped[bool] = mapped_column(Boolean, default=False)
+    mute_evening: Mapped[bool] = mapped_column(Boolean, default=False)
+    mute_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    mute_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship(lazy="raise")
 
@@ -190,6 +200,46 @@ class Interaction(Base):
 
     client: Mapped[Client] = relationship(lazy="raise")
     refusal_reason: Mapped[RefusalReason | None] = relationship(lazy="raise")
+
+
+class ReminderKind(enum.StrEnum):
+    MORNING = "morning"
+    EVENING = "evening"
+    MEETING = "meeting"
+    SUMMARY = "summary"
+
+
+class ReminderStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"  # nothing to say when it fell due, or no longer wanted
+    DROPPED = "dropped"  # fell due longer ago than the grace window (downtime)
+    FAILED = "failed"
+
+
+class Reminder(Base):
+    """The outbox of what the bot says on its own. The unique key makes each reminder exist once;
+    claiming a row (pending -> sending) is atomic, so two processes never send it twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[ReminderStatus] = mapped_column(
+        _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+    )
+    local_date: Mapped[date | None] = mapped_column(Date)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AccessAttempt(Base):

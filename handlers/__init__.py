@@ -13,7 +13,7 @@ def _fresh(template: Router) -> Router:
 
 
 def get_routers() -> list[Router]:
-    from handlers import admin, clients, fallback, invite, log_contact, plan, reasons, start
+    from handlers import admin, clients, fallback, invite, log_contact, plan, reasons, reminders, settings, start
 
-    modules = (start, log_contact, plan, clients, invite, admin, reasons, fallback)
+    modules = (start, log_contact, plan, clients, invite, admin, reasons, reminders, settings, fallback)
     return [_fresh(module.router) for module in modules]

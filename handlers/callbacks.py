@@ -61,3 +61,12 @@ class UserCb(CallbackData, prefix="us"):
 class ReasonCb(CallbackData, prefix="rs"):
     a: str  # on | off | add
     id: int = 0
+
+
+class BdayCb(CallbackData, prefix="bd"):
+    id: int  # contact person
+
+
+class SetCb(CallbackData, prefix="st"):
+    a: str  # tz | morning | evening | lead | mute
+    v: str = ""

@@ -33,7 +33,7 @@ def help_text(user: User) -> str:
         _("📅 /today, /tomorrow: planned contacts with done / reschedule / cancel."),
         _("/yesterday: what you logged yesterday."),
         _("🔎 /clients: find a client, see the card and the full history."),
-        _("/lang: language. /cancel: stop the current step."),
+        _("/settings: timezone and reminders. /lang: language. /cancel: stop the current step."),
     ]
     if user.role in (Role.HEAD, Role.ADMIN):
         lines.append(_("➕ /invite: a one-time link for a new colleague."))

@@ -39,3 +39,9 @@ class InviteFlow(StatesGroup):
 
 class AddReason(StatesGroup):
     title = State()
+
+
+class SettingsFlow(StatesGroup):
+    timezone = State()
+    morning = State()
+    evening = State()

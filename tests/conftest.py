@@ -110,4 +110,7 @@ def settings(db_url: str) -> Settings:
         admin_ids=str(ADMIN_TG),
         default_timezone="Europe/Moscow",
         default_language="ru",
+        # real pacing is tested on the notifier itself; here it would only slow the suite down
+        notify_per_second=1000,
+        notify_per_chat_per_second=1000,
     )

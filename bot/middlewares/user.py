@@ -35,5 +35,7 @@ class UserMiddleware(BaseMiddleware):
                     timezone=self.settings.default_timezone,
                     language=pick_language(tg_user.language_code, self.settings.default_language),
                 )
+            elif user is not None and user.unreachable_at is not None:
+                user.unreachable_at = None  # they wrote to us: the bot is not blocked any more
         data["user"] = user
         return await handler(event, data)

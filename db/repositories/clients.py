@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from calendar import isleap as _leap
+from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
@@ -110,6 +111,38 @@ class ClientRepository:
             select(Client.id, Client.name, Client.name_key).where(owned_by_scope(self.actor, Client.owner_id))
         )
         return rank(query, [tuple(r) for r in rows], limit)
+
+    async def birthdays(self, today: date, days: int) -> list[tuple[ContactPerson, Client, date]]:
+        """Contact persons of the actor's own clients whose birthday falls in [today, today + days)."""
+        rows = await self.session.execute(
+            select(ContactPerson, Client)
+            .join(Client, Client.id == ContactPerson.client_id)
+            .where(Client.owner_id == self.actor.id, ContactPerson.birthday.is_not(None))
+        )
+        upcoming = []
+        for person, client in rows:
+            for offset in range(days):
+                day = today + timedelta(days=offset)
+                born = person.birthday
+                # 29 February birthdays are celebrated on 28 February in common years
+                if (born.month, born.day) == (day.month, day.day) or (
+                    (born.month, born.day) == (2, 29) and (day.month, day.day) == (2, 28) and not _leap(day.year)
+                ):
+                    upcoming.append((person, client, day))
+                    break
+        return sorted(upcoming, key=lambda row: (row[2], row[0].name))
+
+    async def person(self, person_id: int) -> tuple[ContactPerson, Client]:
+        row = (
+            await self.session.execute(
+                select(ContactPerson, Client)
+                .join(Client, Client.id == ContactPerson.client_id)
+                .where(ContactPerson.id == person_id, owned_by_scope(self.actor, Client.owner_id))
+            )
+        ).first()
+        if row is None:
+            raise NotFound
+        return row[0], row[1]
 
     async def create(self, name: str) -> Client:
         name = clean_name(name)

@@ -99,6 +99,42 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
+    async def log_greeting(self, person_id: int, now: datetime, since: datetime) -> Interaction | None:
+        """A done greeting to a contact person; None if one was already logged since `since`."""
+        person, client = await ClientRepository(self.session, self.actor).person(person_id)
+        already = await self.session.scalar(
+            select(Interaction.id).where(
+                Interaction.contact_person_id == person.id,
+                Interaction.kind == Kind.GREETING,
+                Interaction.status == Status.DONE,
+                Interaction.happened_at >= since,
+            )
+        )
+        if already is not None:
+            return None
+        item = Interaction(
+            client_id=client.id,
+            contact_person_id=person.id,
+            manager_id=self.actor.id,
+            kind=Kind.GREETING,
+            status=Status.DONE,
+            happened_at=now,
+            logged_at=now,
+        )
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def logged_count(self, start: datetime, end: datetime) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Interaction)
+                .where(Interaction.manager_id == self.actor.id, Interaction.logged_at >= start, Interaction.logged_at < end)
+            )
+            or 0
+        )
+
     async def plan(self, *, client_id: int, kind: Kind, planned_at: datetime) -> Interaction:
         client = await ClientRepository(self.session, self.actor).get(client_id)
         item = Interaction(

@@ -10,7 +10,7 @@ from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.emulator import BotAPIEmulator, SentMessage
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, create_reminders
 from bot.settings import Settings
 from db.models import Role
 from db.repositories import UserRepository
@@ -36,6 +36,8 @@ class BotRunner:
         self.bot = create_bot(self.settings)
         self.dp = create_dispatcher(self.settings, self.sessionmaker, clock=self.clock)
         self.dp.errors.register(self._record_error)
+        # reminders run when a test says `await runner.reminders.tick()`, on the test's clock
+        self.reminders = create_reminders(self.settings, self.bot, self.sessionmaker, self.dp["i18n"], self.clock)
         self._sent = 0
         self._task = asyncio.create_task(self.dp.start_polling(self.bot, handle_signals=False, polling_timeout=1))
         await self.emu.wait_until(lambda: self.emu.waiting_polls > 0, timeout=SETTLE_TIMEOUT)

@@ -1,0 +1,32 @@
+"""APScheduler on the bot's event loop; the database, not the scheduler, knows what is due."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.reminders import ReminderService
+
+log = logging.getLogger(__name__)
+
+
+def create_scheduler(service: ReminderService, tick_seconds: int) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def beat() -> None:
+        try:
+            report = await service.tick()
+        except Exception:  # a bad beat must not stop the next ones
+            log.exception("Reminder beat failed")
+            return
+        if report.sent or report.failed or report.dropped:
+            log.info("Reminders: %d sent, %d skipped, %d failed, %d dropped",
+                     report.sent, report.skipped, report.failed, report.dropped)
+
+    # one beat at a time; a beat missed while the process was busy or down is not replayed:
+    # the outbox catches up on the next one
+    scheduler.add_job(beat, IntervalTrigger(seconds=tick_seconds), id="reminders",
+                      max_instances=1, coalesce=True, misfire_grace_time=tick_seconds)
+    return scheduler

@@ -1,0 +1,116 @@
+"""The reminder outbox: planning is idempotent by key, delivery claims rows atomically."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Interaction, Reminder, ReminderStatus, Status, User
+from db.repositories.upsert import insert_for
+
+
+class ReminderRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def ensure(self, rows: list[dict[str, Any]]) -> None:
+        """Create reminders that do not exist yet; an existing key is left as it is."""
+        if rows:
+            stmt = insert_for(self.session, Reminder).on_conflict_do_nothing(index_elements=[Reminder.key])
+            await self.session.execute(stmt, rows)
+
+    async def active_users(self) -> list[User]:
+        return list(await self.session.scalars(select(User).where(User.is_active.is_(True))))
+
+    async def planned_meetings(self, start: datetime, end: datetime) -> list[tuple[Interaction, User]]:
+        rows = await self.session.execute(
+            select(Interaction, User)
+            .join(User, User.id == Interaction.manager_id)
+            .where(
+                Interaction.status == Status.PLANNED,
+                Interaction.planned_at >= start,
+                Interaction.planned_at < end,
+                User.is_active.is_(True),
+            )
+        )
+        return [(i, u) for i, u in rows]
+
+    async def drop_stale(self, before: datetime) -> list[Reminder]:
+        """Pending reminders that fell due before `before` (downtime): dropped, never sent late."""
+        rows = list(
+            await self.session.scalars(
+                select(Reminder).where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at < before)
+            )
+        )
+        if rows:
+            await self.session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_([r.id for r in rows]), Reminder.status == ReminderStatus.PENDING)
+                .values(status=ReminderStatus.DROPPED)
+                .execution_options(synchronize_session=False)
+            )
+        return rows
+
+    async def claim_due(self, now: datetime, worker: str, limit: int) -> list[Reminder]:
+        """Take due reminders for this worker; a row another worker took is not returned."""
+        ids = list(
+            await self.session.scalars(
+                select(Reminder.id)
+                .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+                .order_by(Reminder.due_at, Reminder.id)
+                .limit(limit)
+            )
+        )
+        if not ids:
+            return []
+        claimed = await self.session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.PENDING)
+            .values(status=ReminderStatus.SENDING, claimed_by=worker, claimed_at=now)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+        mine = list(claimed)
+        if not mine:
+            return []
+        return list(
+            await self.session.scalars(
+                select(Reminder).where(Reminder.id.in_(mine)).order_by(Reminder.due_at, Reminder.id)
+                .execution_options(populate_existing=True)
+            )
+        )
+
+    async def abandon_stuck(self, claimed_before: datetime) -> list[Reminder]:
+        """Rows left `sending` by a crashed process: whether they went out is unknown, so never resend."""
+        rows = list(
+            await self.session.scalars(
+                select(Reminder).where(
+                    Reminder.status == ReminderStatus.SENDING, Reminder.claimed_at < claimed_before
+                )
+            )
+        )
+        for row in rows:
+            row.status = ReminderStatus.FAILED
+            row.error = "abandoned: the sending process stopped"
+        await self.session.flush()
+        return rows
+
+    async def finish(self, reminder_id: int, status: ReminderStatus, *, at: datetime, error: str | None = None) -> None:
+        await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id)
+            .values(status=status, sent_at=at if status == ReminderStatus.SENT else None, error=(error or None) and error[:200])
+            .execution_options(synchronize_session=False)
+        )
+
+    async def forget_pending(self, user_id: int) -> None:
+        """After a person changes their settings, planned rows are made again with the new times."""
+        await self.session.execute(
+            delete(Reminder).where(and_(Reminder.user_id == user_id, Reminder.status == ReminderStatus.PENDING))
+        )
+
+    async def mark_unreachable(self, user_id: int, at: datetime) -> None:
+        await self.session.execute(update(User).where(User.id == user_id).values(unreachable_at=at))

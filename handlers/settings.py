@@ -1,0 +1,156 @@
+"""/settings: timezone, morning and evening times, meeting lead time, and what to mute."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Role, User
+from db.repositories.preferences import PreferencesRepository
+from handlers.callbacks import SetCb
+from handlers.filters import FreeText
+from handlers.keyboards import button
+from handlers.states import SettingsFlow
+from handlers.ui import show, stale
+
+router = Router(name=__name__)
+
+# Russia's zones west to east; anything else can be typed as an IANA name
+ZONES = (
+    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
+    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
+    "Asia/Magadan", "Asia/Kamchatka",
+)
+LEADS = (15, 30, 60, 120)
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.\s]?([0-5]\d)$")
+
+
+def parse_time(text: str) -> time | None:
+    match = _TIME.match(text.strip())
+    return time(int(match[1]), int(match[2])) if match else None
+
+
+def _bell(muted: bool) -> str:
+    return "🔕" if muted else "🔔"
+
+
+def render(user: User) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [
+        _("<b>Settings</b>"),
+        _("Timezone: {tz}").format(tz=user.timezone),
+        _("Morning plan at {time}").format(time=user.morning_at.strftime("%H:%M")),
+        _("Evening reminder at {time}").format(time=user.evening_at.strftime("%H:%M")),
+        _("Meeting reminder {minutes} min before").format(minutes=user.meeting_lead_min),
+        _("Reminders come on working days; 🔕 means muted."),
+    ]
+    kb = InlineKeyboardBuilder()
+    kb.row(button(_("🌍 Timezone"), SetCb(a="tz")))
+    kb.row(button(_("☀️ Morning time"), SetCb(a="morning")), button(_("🌙 Evening time"), SetCb(a="evening")))
+    kb.row(*(button(("• " if user.meeting_lead_min == m else "") + _("{minutes} min").format(minutes=m), SetCb(a="lead", v=str(m))) for m in LEADS))
+    kb.row(
+        button(_bell(user.mute_morning) + " " + _("Morning plan"), SetCb(a="mute", v="mute_morning")),
+        button(_bell(user.mute_evening) + " " + _("Evening"), SetCb(a="mute", v="mute_evening")),
+    )
+    row = [button(_bell(user.mute_meeting) + " " + _("Meetings"), SetCb(a="mute", v="mute_meeting"))]
+    if user.role in (Role.HEAD, Role.ADMIN):
+        row.append(button(_bell(user.mute_summary) + " " + _("Team summary"), SetCb(a="mute", v="mute_summary")))
+    kb.row(*row)
+    return "\n".join(lines), kb.as_markup()
+
+
+@router.message(Command("settings"))
+async def show_settings(message: Message, user: User, state: FSMContext) -> None:
+    await state.clear()
+    text, markup = render(user)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SetCb.filter(F.a == "tz"))
+async def ask_zone(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    kb = InlineKeyboardBuilder()
+    for zone in ZONES:
+        kb.button(text=zone.split("/")[1].replace("_", " "), callback_data=SetCb(a="zone", v=zone))
+    kb.adjust(3)
+    await state.set_state(SettingsFlow.timezone)
+    await query.message.answer(_("Pick your timezone, or type its name (e.g. Asia/Almaty):"), reply_markup=kb.as_markup())
+
+
+async def _apply_zone(zone: str, session: AsyncSession, user: User) -> bool:
+    if zone not in available_timezones():
+        return False
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    await PreferencesRepository(session, user).set_timezone(zone)
+    return True
+
+
+@router.callback_query(SetCb.filter(F.a == "zone"))
+async def pick_zone(query: CallbackQuery, callback_data: SetCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+    if not await _apply_zone(callback_data.v, session, user):
+        await stale(query)
+        return
+    await state.clear()
+    await query.answer(_("Saved"))
+    text, markup = render(user)
+    await show(query, text, markup)
+
+
+@router.message(SettingsFlow.timezone, FreeText())
+async def typed_zone(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+    if len(message.text) > 64 or not await _apply_zone(message.text.strip(), session, user):
+        await message.answer(_("I don't know this timezone. Use a name like Europe/Moscow or Asia/Almaty:"))
+        return
+    await state.clear()
+    text, markup = render(user)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SetCb.filter(F.a.in_({"morning", "evening"})))
+async def ask_time(query: CallbackQuery, callback_data: SetCb, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(SettingsFlow.morning if callback_data.a == "morning" else SettingsFlow.evening)
+    await query.message.answer(_("Type the time as HH:MM, e.g. 08:30:"))
+
+
+@router.message(SettingsFlow.morning, FreeText())
+@router.message(SettingsFlow.evening, FreeText())
+async def typed_time(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+    value = parse_time(message.text)
+    if value is None:
+        await message.answer(_("I could not read the time. Type it as HH:MM, e.g. 08:30:"))
+        return
+    which = "morning_at" if await state.get_state() == SettingsFlow.morning.state else "evening_at"
+    await PreferencesRepository(session, user).set_time(which, value)
+    await state.clear()
+    text, markup = render(user)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SetCb.filter(F.a.in_({"lead", "mute"})))
+async def change(query: CallbackQuery, callback_data: SetCb, session: AsyncSession, user: User) -> None:
+    prefs = PreferencesRepository(session, user)
+    try:
+        if callback_data.a == "lead":
+            await prefs.set_lead(int(callback_data.v))
+        else:
+            if callback_data.v == "mute_summary" and user.role == Role.MANAGER:
+                raise ValueError
+            await prefs.toggle(callback_data.v)
+    except ValueError:
+        await stale(query)
+        return
+    await query.answer(_("Saved"))
+    text, markup = render(user)
+    await show(query, text, markup)
