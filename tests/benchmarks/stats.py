@@ -1,0 +1,70 @@
+"""Percentiles and the results table."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+def percentile(values: list[int], q: float) -> float:
+    """Nearest-rank percentile: an actual observed value, no interpolation."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Samples:
+    real: list[int] = field(default_factory=list)  # ns per update, the product's dispatcher
+    floor: list[int] = field(default_factory=list)  # ns per update, the do-nothing dispatcher
+
+    def add(self, real: int, floor: int) -> None:
+        self.real.append(real)
+        self.floor.append(floor)
+
+    def __iadd__(self, other: Samples) -> Samples:
+        self.real += other.real
+        self.floor += other.floor
+        return self
+
+
+def _summed(parts: list[Samples]) -> Samples:
+    """Per pass, the sum of its steps: what one whole logging costs."""
+    total = Samples()
+    for real, floor in zip(zip(*(p.real for p in parts)), zip(*(p.floor for p in parts))):
+        total.add(sum(real), sum(floor))
+    return total
+
+
+def print_table(samples: dict[str, Samples], paths: list[str], goal: float) -> None:
+    rows: list[tuple[str, Samples]] = list(samples.items())
+    everything = Samples()
+    for path in paths:
+        steps = [s for name, s in samples.items() if name.startswith(f"{path}: ")]
+        pooled = Samples()
+        for s in steps:
+            pooled += s
+        everything += pooled
+        rows.append((f"{path}: any update", pooled))
+        rows.append((f"{path}: whole path ({len(steps)} updates)", _summed(steps)))
+    rows.append(("all updates", everything))
+
+    header = ("step", "median µs", "p99 µs", "floor median", "floor p99", "ratio median", "ratio p99")
+    table = []
+    for name, s in rows:
+        real_med, real_p99 = percentile(s.real, 50) / 1000, percentile(s.real, 99) / 1000
+        floor_med, floor_p99 = percentile(s.floor, 50) / 1000, percentile(s.floor, 99) / 1000
+        table.append((
+            name, f"{real_med:,.0f}", f"{real_p99:,.0f}", f"{floor_med:,.0f}", f"{floor_p99:,.0f}",
+            f"{real_med / floor_med:,.1f}×", f"{real_p99 / floor_p99:,.1f}×",
+        ))
+    widths = [max(len(r[i]) for r in (header, *table)) for i in range(len(header))]
+    line = lambda cells: " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    print(line(header))
+    print("-+-".join("-" * w for w in widths))
+    for i, row in enumerate(table):
+        if i == len(samples):
+            print("-+-".join("-" * w for w in widths))
+        print(line(row))
+    worst = max(percentile(s.real, 50) / percentile(s.floor, 50) for _, s in rows)
+    verdict = "within" if worst <= goal else "ABOVE"
+    print(f"goal: at most {goal:g}× the floor — worst median ratio {worst:,.1f}×: {verdict} the goal")
