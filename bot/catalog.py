@@ -21,7 +21,7 @@ from bot.i18n import DOMAIN, LOCALES
 ROOT = LOCALES.resolve().parent.parent
 SOURCES = ("bot", "handlers", "reports")
 SKIP = ("bot/emulator",)
-KEYWORDS = {"_": None, "__": None, "N_": None}
+KEYWORDS = {"_": None, "__": None, "N_": None, "ngettext": (1, 2)}
 REFERENCE = "ru"
 
 
@@ -77,6 +77,9 @@ def update(path: Path = LOCALES) -> dict[str, int]:
         locale = po.parent.parent.name
         catalog = read(locale, path)
         catalog.update(template, update_creation_date=False)
+        for message in catalog:
+            if not message.fuzzy:
+                message.previous_id = []  # the "#|" hint only helps a translator with a fuzzy entry
         catalog.project, catalog.version = "Ladon", _version()
         write(catalog, path)
         counts[locale] = len(catalog)

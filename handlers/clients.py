@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, Outcome, Status, User
+from db.models import Client, ClientStatus, Outcome, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
 from db.repositories.clients import NAME_MAX, clean_name
 from handlers import labels
@@ -25,11 +25,12 @@ from handlers.keyboards import button
 from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone
 from handlers.states import AddPerson, FindClient
-from handlers.ui import not_found, send
+from handlers.ui import not_found, send, show
 from reports.formatting import money, when
 
 router = Router(name=__name__)
 HISTORY_PAGE = 15
+PERSON_NAME_MAX, POSITION_MAX = 200, 100
 CARD_LIMIT = 4000  # under Telegram's 4096
 
 
@@ -105,6 +106,9 @@ async def render_card(session: AsyncSession, user: User, client: Client, locale:
     return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
 
 
+STATUS_ACTIONS = {"s_lead": ClientStatus.LEAD, "s_active": ClientStatus.ACTIVE, "s_lost": ClientStatus.LOST}
+
+
 def card_markup(client: Client):
     kb = InlineKeyboardBuilder()
     kb.row(button(_("📝 Log a contact"), ClientCb(a="log", id=client.id)))
@@ -112,17 +116,37 @@ def card_markup(client: Client):
         button(_("➕ Contact person"), ClientCb(a="person", id=client.id)),
         button(_("📜 Full history"), ClientCb(a="history", id=client.id)),
     )
+    kb.row(*(
+        button(("• " if client.status == status else "") + labels.client_status(status), ClientCb(a=action, id=client.id))
+        for action, status in STATUS_ACTIONS.items()
+    ))
     return kb.as_markup()
 
 
+@router.callback_query(ClientCb.filter(F.a.in_(set(STATUS_ACTIONS))))
+async def set_status(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
+    repo = ClientRepository(session, user)
+    try:
+        client = await repo.set_status(callback_data.id, STATUS_ACTIONS[callback_data.a])
+        client = await repo.card(client.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer(labels.client_status(client.status))
+    await show(query, await render_card(session, user, client, i18n.current_locale), card_markup(client))
+
+
 @router.callback_query(ClientCb.filter(F.a.in_({"open", "history"})))
-async def open_card(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
+async def open_card(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n,
+                    state: FSMContext) -> None:
     try:
         client = await ClientRepository(session, user).card(callback_data.id)
     except NotFound:
         await not_found(query)
         return
     await query.answer()
+    if await state.get_state() == FindClient.query.state:
+        await state.clear()  # found: later text is not another search
     limit = 200 if callback_data.a == "history" else HISTORY_PAGE
     await send(query, await render_card(session, user, client, i18n.current_locale, limit), card_markup(client))
 
@@ -215,7 +239,7 @@ async def person_field(message: Message, state: FSMContext, session: AsyncSessio
     text = message.text.strip()
     try:
         if field in ("name", "position"):
-            limit = 200 if field == "name" else 100
+            limit = PERSON_NAME_MAX if field == "name" else POSITION_MAX
             if not text or len(text) > limit or text.startswith("/"):
                 raise ParseError(text)
             value = text
@@ -227,8 +251,8 @@ async def person_field(message: Message, state: FSMContext, session: AsyncSessio
             value = parse_birthday(text, clock().date()).isoformat()
     except ParseError:
         errors = {
-            "name": _("The name must be from 1 to 200 characters. Type it again:"),
-            "position": _("The position must be from 1 to 100 characters. Type it again or Skip:"),
+            "name": _("The person's name must be from 1 to {max} characters. Type it again:").format(max=PERSON_NAME_MAX),
+            "position": _("The position must be from 1 to {max} characters. Type it again or Skip:").format(max=POSITION_MAX),
             "phone": _("That does not look like a phone number (6 to 15 digits, e.g. +7 912 345-67-89). Again or Skip:"),
             "email": _("That does not look like an e-mail address. Again or Skip:"),
             "birthday": _("I could not read the date. Use 25.12 or 25.12.1980. Again or Skip:"),

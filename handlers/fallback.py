@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from db.models import User
 from handlers.keyboards import main_menu
+from handlers.states import TEXT_STEPS, Note
 from handlers.ui import stale
 
 router = Router(name=__name__)
@@ -21,9 +22,13 @@ async def unknown_button(query: CallbackQuery) -> None:
 
 @router.message()
 async def unknown_message(message: Message, state: FSMContext, user: User) -> None:
-    if await state.get_state() is not None:
-        hint = _("I need a text answer here. Type it, or /cancel to stop.")
-        if message.text:
+    current = await state.get_state()
+    if current is not None:
+        if current == Note.text.state:
+            hint = _("Send the note as text or as a voice message. /cancel to skip.")
+        elif current in TEXT_STEPS and not message.text:
+            hint = _("I need a text answer here. Type it, or /cancel to stop.")
+        else:
             hint = _("Please use the buttons above, or /cancel to stop.")
         await message.answer(hint)
         return

@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from bot.settings import Settings
 from db.models import Interaction, Kind, Outcome, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound, RefusalReasonRepository
 from db.repositories.clients import NAME_MAX, clean_name
-from db.repositories.interactions import Conflict, NextStep
+from db.repositories.interactions import NOTE_MAX, Conflict, NextStep
 from handlers import labels
 from handlers.callbacks import CalCb, CardCb, ClientCb, LogCb
 from handlers.filters import FreeText
@@ -107,9 +108,13 @@ async def _client_picker(session: AsyncSession, user: User, flow: str, query: st
     repo = ClientRepository(session, user)
     kb = InlineKeyboardBuilder()
     if query is None:
-        for client in await repo.recent():
+        recent = await repo.recent()
+        for client in recent:
             kb.row(button(client.name[:60], LogCb(f=flow, a="cl", v=str(client.id))))
-        text = _("Who was the contact with? Tap a recent client or type two or more letters of the name.")
+        if recent:
+            text = _("Who was the contact with? Tap a recent client or type two or more letters of the name.")
+        else:
+            text = _("Who was the contact with? Type two or more letters of the client's name, or add a new client.")
         kb.row(button(_("➕ New client"), LogCb(f=flow, a="new")), _cancel(flow))
         return text, kb.as_markup()
     matches = await repo.search(query)
@@ -369,12 +374,10 @@ async def _save(
     kind = Kind(data["kind"])
     next_step = NextStep(kind=kind, planned_at=planned_at) if planned_at else None
     try:
-        client_id = data.get("client_id")
-        if data.get("new_name"):
-            client_id = (await ClientRepository(session, user).create(data["new_name"])).id
         item = await InteractionRepository(session, user).log(
             now=now,
-            client_id=client_id,
+            client_id=data.get("client_id"),
+            new_client_name=data.get("new_name"),
             kind=kind,
             outcome=Outcome(data["outcome"]),
             reason_id=data.get("reason_id"),
@@ -388,7 +391,7 @@ async def _save(
         return
     except Conflict:
         await state.clear()
-        await query.answer(_("This contact already has a result."), show_alert=True)
+        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await state.clear()
     await query.answer(_("Saved"))
@@ -459,18 +462,25 @@ async def undo(
     settings: Settings,
 ) -> None:
     try:
-        await InteractionRepository(session, user).undo(callback_data.id, clock(), timedelta(minutes=settings.undo_minutes))
+        replanned = await InteractionRepository(session, user).undo(
+            callback_data.id, clock(), timedelta(minutes=settings.undo_minutes)
+        )
     except NotFound:
         await not_found(query)
         return
     except Conflict:
-        await query.answer(
-            _("It can no longer be undone: more than {minutes} minutes have passed.").format(minutes=settings.undo_minutes),
-            show_alert=True,
+        text = ngettext(
+            "It can no longer be undone: more than {minutes} minute has passed.",
+            "It can no longer be undone: more than {minutes} minutes have passed.",
+            settings.undo_minutes,
         )
+        await query.answer(text.format(minutes=settings.undo_minutes), show_alert=True)
         return
     await query.answer(_("Undone"))
-    await show(query, _("↩️ Undone: nothing of this contact is kept."))
+    if replanned:
+        await show(query, _("↩️ Undone: the contact is back in your plan, without a result."))
+    else:
+        await show(query, _("↩️ Undone: nothing of this contact is kept."))
 
 
 @router.callback_query(CardCb.filter(F.a == "note"))
@@ -504,7 +514,7 @@ async def save_note(message: Message, state: FSMContext, session: AsyncSession, 
         await message.answer(_("Not found, or not yours to change."))
         return
     except ValueError:
-        await message.answer(_("The note must be from 1 to 2000 characters. Send it again:"))
+        await message.answer(_("The note must be from 1 to {max} characters. Send it again:").format(max=NOTE_MAX))
         return
     await state.clear()
     await message.answer(_("📝 Note saved."))

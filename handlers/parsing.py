@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MAX_AMOUNT_MINOR = 10**14  # a trillion roubles: anything above is a typo
+MAX_AMOUNT_MINOR = 10**12  # ten billion roubles: anything above is a typo
 
 _MULTIPLIERS = {
     "": 1,

@@ -122,7 +122,7 @@ async def mark_done(query: CallbackQuery, callback_data: PlanCb, session: AsyncS
         await not_found(query)
         return
     if item.status.value != "planned":
-        await query.answer(_("This contact already has a result."), show_alert=True)
+        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer()
     await start_for_planned(query, state, item)
@@ -138,7 +138,7 @@ async def cancel_planned(
         await not_found(query)
         return
     except Conflict:
-        await query.answer(_("This contact already has a result."), show_alert=True)
+        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer(_("Cancelled"))
     if callback_data.day in ("today", "tomorrow"):
@@ -160,8 +160,7 @@ async def ask_new_day(
         return
     await query.answer()
     today = local_today(clock(), user.timezone)
-    quick = [[button(label, PlanCb(a=f"q{code}", id=item.id)) for code, label in _quick_labels()]]
-    markup = calendar_kb("mv", str(item.id), today, today, i18n.current_locale, quick)
+    markup = calendar_kb("mv", str(item.id), today, today, i18n.current_locale, _quick_rows(item.id))
     text = _("Move <b>{client}</b> ({kind}) to which day?").format(
         client=html.escape(item.client.name), kind=labels.kind(item.kind)
     )
@@ -170,6 +169,19 @@ async def ask_new_day(
 
 def _quick_labels() -> list[tuple[str, str]]:
     return [("1d", _("Tomorrow")), ("3d", _("In 3 days")), ("7d", _("In a week"))]
+
+
+def _quick_rows(item_id: int) -> list[list]:
+    return [
+        [button(label, PlanCb(a=f"q{code}", id=item_id)) for code, label in _quick_labels()],
+        [button(_("✖ Keep the date"), PlanCb(a="keep", id=item_id))],
+    ]
+
+
+@router.callback_query(PlanCb.filter(F.a == "keep"))
+async def keep_date(query: CallbackQuery) -> None:
+    await query.answer()
+    await show(query, _("The date stays as it was."))
 
 
 async def _move(query: CallbackQuery, session: AsyncSession, user: User, item_id: int, day: date, i18n: I18n) -> None:
@@ -183,7 +195,7 @@ async def _move(query: CallbackQuery, session: AsyncSession, user: User, item_id
         await not_found(query)
         return
     except Conflict:
-        await query.answer(_("This contact already has a result."), show_alert=True)
+        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer(_("Moved"))
     await show(
@@ -216,10 +228,9 @@ async def calendar_move(
             month = date.fromisoformat(callback_data.v + "-01")
             if month < today.replace(day=1) or month > today + timedelta(days=3 * 366):
                 raise ValueError
-            quick = [[button(label, PlanCb(a=f"q{code}", id=item_id)) for code, label in _quick_labels()]]
             await query.answer()
             await query.message.edit_reply_markup(
-                reply_markup=calendar_kb("mv", str(item_id), month, today, i18n.current_locale, quick)
+                reply_markup=calendar_kb("mv", str(item_id), month, today, i18n.current_locale, _quick_rows(item_id))
             )
             return
         day = date.fromisoformat(callback_data.v)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,7 +156,11 @@ async def _summary(session: AsyncSession, user: User, now: datetime, locale: str
         if day.by_outcome:
             line += "\n   " + ", ".join(f"{labels.outcome(o)} {n}" for o, n in day.by_outcome.most_common())
         if day.without_result:
-            line += "\n   " + _("⚠️ {count} planned contacts left without a result").format(count=day.without_result)
+            line += "\n   " + ngettext(
+                "⚠️ {count} planned contact left without a result",
+                "⚠️ {count} planned contacts left without a result",
+                day.without_result,
+            ).format(count=day.without_result)
         if day.unreachable:
             line += "\n   " + _("🚫 has blocked the bot: reminders do not reach them")
         lines.append(line)

@@ -37,8 +37,8 @@ def help_text(user: User) -> str:
     ]
     if user.role in (Role.HEAD, Role.ADMIN):
         lines.append(_("➕ /invite: a one-time link for a new colleague."))
-    if user.role == Role.ADMIN:
         lines.append(_("👥 /users: people and their access."))
+    if user.role == Role.ADMIN:
         lines.append(_("/reasons: the list of refusal reasons."))
     return "\n".join(lines)
 

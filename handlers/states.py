@@ -45,3 +45,14 @@ class SettingsFlow(StatesGroup):
     timezone = State()
     morning = State()
     evening = State()
+
+
+# steps that wait for typed text (the rest wait for a button)
+TEXT_STEPS = frozenset(
+    s.state
+    for s in (
+        LogContact.client, LogContact.new_client, LogContact.amount, FindClient.query,
+        AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
+        InviteFlow.new_team, AddReason.title, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
+    )
+)

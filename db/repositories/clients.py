@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Client, ContactPerson, Interaction, User
+from db.models import Client, ClientStatus, ContactPerson, Interaction, User
 from db.repositories.access import NotFound, owned_by_scope
 
 NAME_MAX = 200
@@ -143,6 +143,12 @@ class ClientRepository:
         if row is None:
             raise NotFound
         return row[0], row[1]
+
+    async def set_status(self, client_id: int, status: ClientStatus) -> Client:
+        client = await self.get(client_id)
+        client.status = status
+        await self.session.flush()
+        return client
 
     async def create(self, name: str) -> Client:
         name = clean_name(name)

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Interaction, Kind, Outcome, RefusalReason, Status, User
+from db.models import ClientStatus, Interaction, Kind, Outcome, RefusalReason, Status, User
 from db.repositories.access import NotFound, owned_by_scope
 from db.repositories.clients import ClientRepository
 
@@ -60,8 +60,13 @@ class InteractionRepository:
         amount_minor: int | None = None,
         next_step: NextStep | None = None,
         planned_id: int | None = None,
+        new_client_name: str | None = None,
     ) -> Interaction:
-        """Record a done contact (new, or completing a planned one) and its next step, in one go."""
+        """Record a done contact (new, or completing a planned one) and its next step, in one go.
+
+        Every check comes before the first write, so a refusal leaves nothing behind; with
+        `new_client_name` the client is created here too.
+        """
         if outcome == Outcome.REFUSED:
             reason = await self.session.get(RefusalReason, reason_id) if reason_id else None
             if reason is None or not reason.is_active:
@@ -70,15 +75,23 @@ class InteractionRepository:
             reason_id = None
         if amount_minor is not None and (outcome != Outcome.AGREED or amount_minor <= 0):
             raise ValueError("amount only for an agreement, and positive")
+        clients = ClientRepository(self.session, self.actor)
+        item = None
         if planned_id is not None:
             item = await self._own(planned_id)
             if item.status != Status.PLANNED:
                 raise Conflict
-            client_id = item.client_id
+            client = await clients.get(item.client_id)
+        elif new_client_name is None:
+            client = await clients.get(client_id)
         else:
-            client = await ClientRepository(self.session, self.actor).get(client_id)
-            item = Interaction(client_id=client.id, manager_id=self.actor.id, kind=kind)
+            client = await clients.create(new_client_name)
+        client_id = client.id
+        if item is None:
+            item = Interaction(client_id=client_id, manager_id=self.actor.id, kind=kind)
             self.session.add(item)
+        if outcome == Outcome.AGREED and client.status != ClientStatus.ACTIVE:
+            client.status = ClientStatus.ACTIVE  # a deal makes a lead (or a lost one) a client
         item.status = Status.DONE
         item.happened_at = now
         item.logged_at = now
@@ -144,8 +157,11 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
-    async def undo(self, interaction_id: int, now: datetime, window: timedelta) -> None:
-        """Take back a just-logged contact: its new next step goes, a completed plan is planned again."""
+    async def undo(self, interaction_id: int, now: datetime, window: timedelta) -> bool:
+        """Take back a just-logged contact: its new next step goes, a completed plan is planned again.
+
+        True when the contact went back into the plan, False when it was deleted.
+        """
         item = await self._own(interaction_id)
         if item.status != Status.DONE or item.logged_at is None or now - item.logged_at > window:
             raise Conflict
@@ -153,13 +169,15 @@ class InteractionRepository:
             step = await self.session.get(Interaction, item.next_step_id)
             if step is not None and step.status == Status.PLANNED:
                 await self.session.delete(step)
-        if item.planned_at is not None:
+        replanned = item.planned_at is not None
+        if replanned:
             item.status = Status.PLANNED
             item.happened_at = item.logged_at = item.outcome = None
             item.refusal_reason_id = item.amount_minor = item.next_step_id = None
         else:
             await self.session.execute(delete(Interaction).where(Interaction.id == item.id))
         await self.session.flush()
+        return replanned
 
     async def add_note(self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None) -> Interaction:
         item = await self._own(interaction_id)

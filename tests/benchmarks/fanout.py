@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import gc
+import io
 import logging
 import multiprocessing as mp
 import resource
@@ -285,6 +288,7 @@ async def deliver_run(
     concurrency: int | None = None,
     engine_kwargs: dict[str, Any] | None = None,
     probe: Probe | None = None,
+    profiler: cProfile.Profile | None = None,
 ) -> Run:
     emu = (ProcessEmulator if emulator == "process" else LocalEmulator)(people)
     await emu.start()
@@ -314,7 +318,13 @@ async def deliver_run(
         rss_before = _rss_mb()
         with probe.attached(service, engine) if probe else _nothing():
             cpu0, wall0 = time.process_time(), time.perf_counter()
-            report = await asyncio.wait_for(service.deliver(NOW), DELIVER_TIMEOUT)
+            if profiler:
+                profiler.enable()
+            try:
+                report = await asyncio.wait_for(service.deliver(NOW), DELIVER_TIMEOUT)
+            finally:
+                if profiler:
+                    profiler.disable()
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         stats = await emu.stats()
         return Run(label, wall, cpu, report, stats["per_chat"], stats["with_buttons"], stats["rate_limited"],
@@ -540,6 +550,65 @@ def print_probe(run: Run) -> None:
         print(f"429s at (s after the first send): {[round(t - t0, 2) for t in sorted(run.limited_at)][:20]}")
 
 
+AREAS = (  # first match wins: (label, needle in "file:function")
+    ("SQLAlchemy", "/sqlalchemy/"),
+    ("aiosqlite / asyncpg (driver, loop side)", "/aiosqlite/"),
+    ("aiosqlite / asyncpg (driver, loop side)", "/asyncpg/"),
+    ("sqlite3 C calls (loop thread)", "sqlite3"),
+    ("aiogram", "/aiogram/"),
+    ("pydantic", "pydantic"),
+    ("aiohttp (client)", "/aiohttp/"),
+    ("asyncio + selectors", "/asyncio/"),
+    ("asyncio + selectors", "selectors.py"),
+    ("asyncio + selectors", "select.epoll"),
+    ("babel / gettext", "/babel/"),
+    ("babel / gettext", "gettext"),
+    ("json", "/json/"),
+    ("zoneinfo / datetime", "zoneinfo"),
+    ("project (bot, handlers, db)", "/work/main/bot/"),
+    ("project (bot, handlers, db)", "/work/main/handlers/"),
+    ("project (bot, handlers, db)", "/work/main/db/"),
+    ("project (bot, handlers, db)", "/work/main/reports/"),
+)
+# cumulative time of these, per message: which product step costs the CPU
+STEPS = (
+    ("ReminderService._deliver_one", "reminders.py", "_deliver_one"),
+    ("  render_reminder", "handlers/reminders.py", "render_reminder"),
+    ("  Session.get(User)", "session.py", "get"),
+    ("  ReminderRepository.finish", "repositories/reminders.py", "finish"),
+    ("  AsyncSession.commit", "ext/asyncio/session.py", "commit"),
+    ("  Notifier.send_message", "bot/notifier.py", "send_message"),
+    ("    aiogram Bot.__call__ (request+parse)", "aiogram/client/bot.py", "__call__"),
+    ("    aiogram check_response (pydantic parse)", "aiogram/client/session/base.py", "check_response"),
+    ("    aiogram build_form_data", "session/aiohttp.py", "build_form_data"),
+)
+
+
+def print_profile(profiler: cProfile.Profile, run: Run, top: int = 25) -> None:
+    """Own time by area, cumulative time of the product steps, then the hottest functions (per message)."""
+    stats = pstats.Stats(profiler)
+    n = max(1, len(run.accepted_at))
+    by_area: Counter = Counter()
+    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():
+        where = f"{filename}:{name}"
+        by_area[next((label for label, needle in AREAS if needle in where), "other")] += tottime
+    total = sum(by_area.values())
+    print(f"\ncProfile of deliver ({run.label}): {run.wall:.2f} s wall, {run.cpu:.2f} s CPU,"
+          f" own time {total:.2f} s = {total / n * 1000:.2f} ms per message")
+    for area, seconds in by_area.most_common():
+        print(f"  {seconds / n * 1000:6.2f} ms  {seconds / total:4.0%}  {area}")
+    print("  cumulative per message (calls per message):")
+    for label, file_part, func_name in STEPS:
+        hits = [(v[3], v[1]) for (f, _, fn), v in stats.stats.items() if fn == func_name and file_part in f]
+        if hits:
+            print(f"  {sum(c for c, _ in hits) / n * 1000:6.2f} ms  x{sum(k for _, k in hits) / n:4.1f}  {label}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    body = out.getvalue()
+    print(f"  top {top} functions by own time (whole run):")
+    print("\n".join("    " + line for line in body[body.find("   ncalls"):].rstrip().splitlines()))
+
+
 # ---- main -------------------------------------------------------------------------------------
 
 
@@ -552,22 +621,31 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"seeded {len(people.tg_ids)} managers in {time.perf_counter() - started:.2f} s ({args.db})")
         headline = await deliver_run("product as is", url, people, plan=True)
         print_headline(args.db, headline, people, len(people.with_open))
-        if not args.diagnose:
-            return 0 if headline.lost == headline.duplicated == 0 else 1
         runs = [headline]
-        probed = await deliver_run("product as is, instrumented", url, people, probe=Probe())
-        runs.append(probed)
-        for emulator in ("local", "process"):
-            runs.append(await sends_only(people, emulator))
-        runs.append(await deliver_run("product, emulator in another process", url, people, emulator="process"))
-        for concurrency in (16, 256):
-            runs.append(await deliver_run(f"concurrency {concurrency} (default 64)", url, people, concurrency=concurrency))
-        runs.append(await deliver_run("pool_size=64 (default 5+10 overflow)", url, people,
-                                      engine_kwargs=dict(pool_size=64, max_overflow=8)))
-        runs.append(await deliver_run("pool_size=64, emulator in another process", url, people, emulator="process",
-                                      engine_kwargs=dict(pool_size=64, max_overflow=8)))
-        print_runs(runs, len(people.tg_ids))
-        print_probe(probed)
+        probed = profiled = None
+        if args.diagnose or args.probe:
+            probed = await deliver_run("product as is, instrumented", url, people, probe=Probe())
+            runs.append(probed)
+        if args.diagnose or args.what_if:
+            for emulator in ("local", "process"):
+                runs.append(await sends_only(people, emulator))
+            runs.append(await deliver_run("product, emulator in another process", url, people, emulator="process"))
+            for concurrency in (16, 256):
+                runs.append(await deliver_run(f"concurrency {concurrency} (default 64)", url, people,
+                                              concurrency=concurrency))
+            runs.append(await deliver_run("pool_size=64 (default 5+10 overflow)", url, people,
+                                          engine_kwargs=dict(pool_size=64, max_overflow=8)))
+        if args.diagnose or args.profile:
+            profiler = cProfile.Profile()
+            profiled = await deliver_run("product, emulator in another process, cProfile", url, people,
+                                         emulator="process", profiler=profiler)
+            runs.append(profiled)
+        if len(runs) > 1:
+            print_runs(runs, len(people.tg_ids))
+        if probed:
+            print_probe(probed)
+        if profiled:
+            print_profile(profiler, profiled)
         return 0 if headline.lost == headline.duplicated == 0 else 1
 
 
@@ -576,7 +654,10 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--people", type=int, default=3000)
     parser.add_argument("--open-every", type=int, default=3, help="every N-th person has an open contact today")
-    parser.add_argument("--diagnose", action="store_true", help="after the headline: instrumented and what-if runs")
+    parser.add_argument("--diagnose", action="store_true", help="after the headline: all of the below")
+    parser.add_argument("--probe", action="store_true", help="a run with wall-clock timers around each step")
+    parser.add_argument("--what-if", action="store_true", help="runs with changed knobs (concurrency, pool, ...)")
+    parser.add_argument("--profile", action="store_true", help="a cProfile'd run, emulator in another process")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     raise SystemExit(asyncio.run(main_async(args)))

@@ -110,7 +110,7 @@ async def test_old_plan_button_after_the_contact_was_logged(ladon, sessionmaker,
     update_id = anna.emu.press_button(ANNA, "✅ 1 Done", message_id=plan.message_id)
     ladon.sent(update_id)
     await ladon.settle()
-    assert anna.answer_to(update_id).text == "This contact already has a result."
+    assert anna.answer_to(update_id).text == "This contact is no longer open: it has a result or was cancelled."
     async with sessionmaker() as session:
         count = await session.scalar(select(func.count()).select_from(Interaction).where(Interaction.outcome == Outcome.AGREED))
     assert count == 1

@@ -24,8 +24,16 @@ def placeholders(text: str) -> set[str]:
 
 
 def translated_pairs() -> list[tuple[str, str]]:
-    catalog = read("ru")
-    return [(m.id, m.string) for m in catalog if m.id and m.string]
+    """(msgid, msgstr) pairs; a plural entry gives one pair per Russian form, against the plural msgid."""
+    pairs = []
+    for m in read("ru"):
+        if not m.id or not m.string:
+            continue
+        if isinstance(m.id, tuple):
+            pairs += [(m.id[1], form) for form in m.string]
+        else:
+            pairs.append((m.id, m.string))
+    return pairs
 
 
 def test_every_msgid_in_the_code_has_a_russian_translation() -> None:
