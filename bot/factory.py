@@ -11,7 +11,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +20,7 @@ from bot.notifier import Notifier
 from bot.reminders import ReminderService
 from bot.workdays import WorkCalendar
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
+from bot.middlewares.isolation import IsolationMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from db.base import utcnow
@@ -62,9 +63,11 @@ def create_dispatcher(
 ) -> Dispatcher:
     fsm_storage, isolation = storage or create_storage(settings, sessionmaker)
     tracker = InflightTracker()
+    # aiogram's FSM middleware is added below, inside the transaction, not first in line
     dp = Dispatcher(
         storage=fsm_storage,
-        events_isolation=isolation,
+        events_isolation=DisabledEventIsolation(),
+        disable_fsm=True,
         settings=settings,
         sessionmaker=sessionmaker,
         clock=clock,
@@ -72,9 +75,12 @@ def create_dispatcher(
     )
     i18n = i18n or create_i18n(settings.default_language)
     dp["i18n"] = i18n
-    # order matters: count, open the transaction, know the user, speak their language, then gate
+    # order matters: count, one at a time per chat, open the transaction, read the conversation
+    # state in it, know the user, speak their language, then gate
     dp.update.outer_middleware(tracker)
+    dp.update.outer_middleware(IsolationMiddleware(dp.fsm, isolation))
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(settings))
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.update.outer_middleware(AccessMiddleware())

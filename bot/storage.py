@@ -1,7 +1,8 @@
 """FSM storage in the database, so a conversation survives a restart.
 
-Inside an update the storage writes through that update's session (see `current_session`):
-state changes commit or roll back together with the records the handler wrote.
+Inside an update (see `current_session`) state and data are read once, kept on the session, and
+written once by `flush_fsm` just before the update's commit: they commit or roll back together
+with the records the handler wrote, for one SELECT and at most one UPSERT per update.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.repositories.fsm import FsmRepository
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+_CACHE = "ladon_fsm"  # key in session.info: {storage key: [state, data, dirty]}
+
+
+async def flush_fsm(session: AsyncSession) -> None:
+    """Write the state changes an update made; called right before its commit."""
+    repo = FsmRepository(session)
+    for key, (state, data, dirty) in session.info.get(_CACHE, {}).items():
+        if dirty:
+            await repo.save(key, state, data)
+    session.info.pop(_CACHE, None)
 
 
 class DatabaseStorage(BaseStorage):
@@ -24,28 +35,49 @@ class DatabaseStorage(BaseStorage):
         self._sessionmaker = sessionmaker
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
 
-    async def _run(self, write: bool, action):
+    async def _entry(self, session: AsyncSession, key: str) -> list:
+        cache = session.info.setdefault(_CACHE, {})
+        if key not in cache:
+            state, data = await FsmRepository(session).load(key)
+            cache[key] = [state, data, False]
+        return cache[key]
+
+    async def _read(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        built = self._keys.build(key)
         session = current_session.get()
         if session is not None:
-            return await action(FsmRepository(session))
+            state, data, _dirty = await self._entry(session, built)
+            return state, data
         async with self._sessionmaker() as own:
-            result = await action(FsmRepository(own))
-            if write:
-                await own.commit()
-            return result
+            return await FsmRepository(own).load(built)
+
+    async def _write(self, key: StorageKey, **change: Any) -> None:
+        built = self._keys.build(key)
+        session = current_session.get()
+        if session is not None:
+            entry = await self._entry(session, built)
+            if "state" in change:
+                entry[0] = change["state"]
+            if "data" in change:
+                entry[1] = change["data"]
+            entry[2] = True
+            return
+        async with self._sessionmaker() as own:
+            state, data = await FsmRepository(own).load(built)
+            await FsmRepository(own).save(built, change.get("state", state), change.get("data", data))
+            await own.commit()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        value = state.state if isinstance(state, State) else state
-        await self._run(True, lambda repo: repo.set_state(self._keys.build(key), value))
+        await self._write(key, state=state.state if isinstance(state, State) else state)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        return await self._run(False, lambda repo: repo.get_state(self._keys.build(key)))
+        return (await self._read(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._run(True, lambda repo: repo.set_data(self._keys.build(key), dict(data)))
+        await self._write(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return await self._run(False, lambda repo: repo.get_data(self._keys.build(key)))
+        return dict((await self._read(key))[1])
 
     async def close(self) -> None:
         return None

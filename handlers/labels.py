@@ -2,53 +2,60 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from db.models import ClientStatus, Kind, Outcome, RefusalReason, Role
 
 
+# Lazy strings, built once: each lookup translates into the current locale.
+_KINDS = {
+    Kind.MEETING: __("🤝 Meeting"),
+    Kind.CALL: __("📞 Call"),
+    Kind.EMAIL: __("✉️ Email"),
+    Kind.MESSAGE: __("💬 Message"),
+    Kind.GREETING: __("🎉 Greeting"),
+    Kind.OTHER: __("📌 Other"),
+}
+_OUTCOMES = {
+    Outcome.AGREED: __("✅ Agreed"),
+    Outcome.REFUSED: __("❌ Refused"),
+    Outcome.RESCHEDULED: __("🔁 Rescheduled"),
+    Outcome.REVISED_OFFER: __("📝 Needs a revised offer"),
+    Outcome.THINKING: __("🤔 Thinking it over"),
+    Outcome.NO_ANSWER: __("📵 No answer"),
+}
+_REASONS = {
+    "budget": __("Budget exhausted"),
+    "not_interested": __("Not interested in the product"),
+    "has_supplier": __("Already has a supplier"),
+    "price": __("Price"),
+    "bad_timing": __("Bad timing"),
+    "no_decision_maker": __("No decision-maker"),
+    "other": __("Other"),
+}
+_ROLES = {Role.MANAGER: __("Manager"), Role.HEAD: __("Head"), Role.ADMIN: __("Admin")}
+_STATUSES = {ClientStatus.LEAD: __("Lead"), ClientStatus.ACTIVE: __("Active client"), ClientStatus.LOST: __("Lost")}
+
+
 def kind(value: Kind) -> str:
-    return {
-        Kind.MEETING: _("🤝 Meeting"),
-        Kind.CALL: _("📞 Call"),
-        Kind.EMAIL: _("✉️ Email"),
-        Kind.MESSAGE: _("💬 Message"),
-        Kind.GREETING: _("🎉 Greeting"),
-        Kind.OTHER: _("📌 Other"),
-    }[value]
+    return str(_KINDS[value])
 
 
 def outcome(value: Outcome) -> str:
-    return {
-        Outcome.AGREED: _("✅ Agreed"),
-        Outcome.REFUSED: _("❌ Refused"),
-        Outcome.RESCHEDULED: _("🔁 Rescheduled"),
-        Outcome.REVISED_OFFER: _("📝 Needs a revised offer"),
-        Outcome.THINKING: _("🤔 Thinking it over"),
-        Outcome.NO_ANSWER: _("📵 No answer"),
-    }[value]
+    return str(_OUTCOMES[value])
 
 
 def reason(value: RefusalReason) -> str:
-    builtin = {
-        "budget": _("Budget exhausted"),
-        "not_interested": _("Not interested in the product"),
-        "has_supplier": _("Already has a supplier"),
-        "price": _("Price"),
-        "bad_timing": _("Bad timing"),
-        "no_decision_maker": _("No decision-maker"),
-        "other": _("Other"),
-    }
-    return builtin.get(value.code or "", value.title or value.code or "?")
+    builtin = _REASONS.get(value.code or "")
+    return str(builtin) if builtin is not None else (value.title or value.code or "?")
 
 
 def role(value: Role) -> str:
-    return {Role.MANAGER: _("Manager"), Role.HEAD: _("Head"), Role.ADMIN: _("Admin")}[value]
+    return str(_ROLES[value])
 
 
 def client_status(value: ClientStatus) -> str:
-    return {ClientStatus.LEAD: _("Lead"), ClientStatus.ACTIVE: _("Active client"), ClientStatus.LOST: _("Lost")}[value]
+    return str(_STATUSES[value])
 
 
 # Main-menu buttons: lazy, because filters are built before any locale is chosen.

@@ -50,10 +50,9 @@ OUTCOME_ORDER = (
 
 
 def _grid(buttons, width: int = 2) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.add(*buttons)
-    kb.adjust(width)
-    return kb.as_markup()
+    # built directly: the builder deep-copies every button, a cost paid on each tap
+    buttons = list(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + width] for i in range(0, len(buttons), width)])
 
 
 def _cancel(flow: str):

@@ -8,7 +8,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import current_session
+from bot.storage import current_session, flush_fsm
 from db.repositories import SystemRepository
 
 
@@ -25,6 +25,7 @@ class DbSessionMiddleware(BaseMiddleware):
                 data["session"] = session
                 result = await handler(event, data)
                 # the update is the unit of work: records, FSM state and the dedup mark commit together
+                await flush_fsm(session)
                 await session.commit()
                 return result
             finally:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -16,27 +16,18 @@ class FsmRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def _upsert(self, key: str, **values: Any) -> None:
-        stmt = insert_for(self.session, FsmRecord).values(key=key, updated_at=utcnow(), **values)
+    async def load(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        row = (await self.session.execute(select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))).first()
+        return (row[0], dict(row[1] or {})) if row else (None, {})
+
+    async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        if state is None and not data:
+            # a finished conversation leaves no row behind
+            await self.session.execute(delete(FsmRecord).where(FsmRecord.key == key))
+            return
+        now = utcnow()
+        stmt = insert_for(self.session, FsmRecord).values(key=key, state=state, data=data, updated_at=now)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[FsmRecord.key], set_={**values, "updated_at": utcnow()}
+            index_elements=[FsmRecord.key], set_={"state": state, "data": data, "updated_at": now}
         )
         await self.session.execute(stmt)
-
-    async def set_state(self, key: str, state: str | None) -> None:
-        await self._upsert(key, state=state) if state is not None else await self._clear_state(key)
-
-    async def _clear_state(self, key: str) -> None:
-        exists = await self.session.scalar(select(FsmRecord.key).where(FsmRecord.key == key))
-        if exists:
-            await self._upsert(key, state=None)
-
-    async def get_state(self, key: str) -> str | None:
-        return await self.session.scalar(select(FsmRecord.state).where(FsmRecord.key == key))
-
-    async def set_data(self, key: str, data: dict[str, Any]) -> None:
-        await self._upsert(key, data=data)
-
-    async def get_data(self, key: str) -> dict[str, Any]:
-        data = await self.session.scalar(select(FsmRecord.data).where(FsmRecord.key == key))
-        return dict(data or {})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import AccessAttempt, ProcessedUpdate
+from db.repositories.upsert import insert_for
 
 
 class SystemRepository:
@@ -18,15 +19,11 @@ class SystemRepository:
     async def claim_update(self, update_id: int) -> bool:
         """True the first time an update id is seen; False for a redelivery.
 
-        Must be the first write of the update's transaction: a duplicate rolls it back.
+        A duplicate that is still being handled makes this wait for that transaction to end.
         """
-        self.session.add(ProcessedUpdate(update_id=update_id))
-        try:
-            await self.session.flush()
-        except IntegrityError:
-            await self.session.rollback()
-            return False
-        return True
+        stmt = insert_for(self.session, ProcessedUpdate).values(update_id=update_id, at=utcnow())
+        result = await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id]))
+        return result.rowcount == 1
 
     async def forget_updates_before(self, moment: datetime) -> int:
         result = await self.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment))
