@@ -64,3 +64,46 @@ async def test_missing_token_is_one_clear_line_and_exit_2(tmp_path) -> None:
     lines = [line for line in out.decode().splitlines() if line.strip()]
     assert lines[-1].startswith("BOT_TOKEN is not set.") and "@BotFather" in lines[-1]
     assert "Traceback" not in out.decode()
+
+
+async def test_the_scheduler_in_the_running_process_sends_a_due_reminder(tmp_path) -> None:
+    """The real clock and APScheduler: a manager whose evening time has just passed gets the nudge."""
+    from datetime import datetime, timedelta, timezone
+
+    from db.engine import create_engine, create_sessionmaker
+    from db.migrate import upgrade_async
+    from db.models import Role
+    from tests.e2e.harness import seed_user
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ladon.db'}"
+    await upgrade_async(url)
+    now = datetime.now(timezone.utc)
+    # a fixed-offset zone where it is around noon, so "a minute ago" is still today there
+    offset = (12 - now.hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    zone = f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+    local = now + timedelta(hours=offset)
+    engine = create_engine(url)
+    user = await seed_user(create_sessionmaker(engine), 2001, "Anna", role=Role.MANAGER, timezone=zone)
+    async with create_sessionmaker(engine)() as session:
+        row = await session.get(type(user), user.id)
+        row.evening_at = (local - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
+        await session.commit()
+    await engine.dispose()
+    async with BotAPIEmulator(token=TOKEN) as emu:
+        emu.add_user(2001, first_name="Anna", language_code="en")
+        proc = await _run_bot(_env(
+            BOT_TOKEN=TOKEN, TELEGRAM_API_URL=emu.base_url, DATABASE_URL=url,
+            SCHEDULER_TICK_SECONDS="5", EXTRA_WORKDAYS=local.date().isoformat(), LOG_LEVEL="INFO",
+        ), tmp_path)
+        try:
+            nudge = await emu.wait_for_message(2001, after=0, timeout=60)
+            assert "not logged a single contact" in nudge.text
+            proc.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert proc.returncode == 0, output.decode()
+    assert len(emu.messages(2001)) == 1
