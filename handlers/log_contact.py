@@ -485,11 +485,8 @@ async def undo(
 @router.callback_query(CardCb.filter(F.a == "note"))
 async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContext, session: AsyncSession, user: User) -> None:
     try:
-        item = await InteractionRepository(session, user).get(callback_data.id)
+        item = await InteractionRepository(session, user).own(callback_data.id)
     except NotFound:
-        await not_found(query)
-        return
-    if item.manager_id != user.id:
         await not_found(query)
         return
     await query.answer()

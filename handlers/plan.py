@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Interaction, Outcome, User
+from db.models import Interaction, Outcome, Status, User
 from db.repositories import InteractionRepository, NotFound
 from db.repositories.interactions import Conflict
 from handlers import labels
@@ -114,14 +114,11 @@ async def yesterday(message: Message, session: AsyncSession, user: User, clock: 
 @router.callback_query(PlanCb.filter(F.a == "done"))
 async def mark_done(query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, state: FSMContext) -> None:
     try:
-        item = await InteractionRepository(session, user).get(callback_data.id)
+        item = await InteractionRepository(session, user).own(callback_data.id)
     except NotFound:
         await not_found(query)
         return
-    if item.manager_id != user.id:
-        await not_found(query)
-        return
-    if item.status.value != "planned":
+    if item.status != Status.PLANNED:
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer()
@@ -151,12 +148,12 @@ async def ask_new_day(
     query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
 ) -> None:
     try:
-        item = await InteractionRepository(session, user).get(callback_data.id)
+        item = await InteractionRepository(session, user).own(callback_data.id)
     except NotFound:
         await not_found(query)
         return
-    if item.manager_id != user.id or item.status.value != "planned":
-        await not_found(query)
+    if item.status != Status.PLANNED:
+        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer()
     today = local_today(clock(), user.timezone)
@@ -187,9 +184,7 @@ async def keep_date(query: CallbackQuery) -> None:
 async def _move(query: CallbackQuery, session: AsyncSession, user: User, item_id: int, day: date, i18n: I18n) -> None:
     repo = InteractionRepository(session, user)
     try:
-        item = await repo.get(item_id)
-        if item.manager_id != user.id:
-            raise NotFound
+        item = await repo.own(item_id)
         item = await repo.reschedule(item_id, moved_to(day, item.planned_at, user.timezone))
     except NotFound:
         await not_found(query)

@@ -42,7 +42,7 @@ class InteractionRepository:
             raise NotFound
         return found
 
-    async def _own(self, interaction_id: int) -> Interaction:
+    async def own(self, interaction_id: int) -> Interaction:
         """Changing a contact is for the manager who owns it, whatever the actor can see."""
         found = await self.get(interaction_id)
         if found.manager_id != self.actor.id:
@@ -78,7 +78,7 @@ class InteractionRepository:
         clients = ClientRepository(self.session, self.actor)
         item = None
         if planned_id is not None:
-            item = await self._own(planned_id)
+            item = await self.own(planned_id)
             if item.status != Status.PLANNED:
                 raise Conflict
             client = await clients.get(item.client_id)
@@ -162,7 +162,7 @@ class InteractionRepository:
 
         True when the contact went back into the plan, False when it was deleted.
         """
-        item = await self._own(interaction_id)
+        item = await self.own(interaction_id)
         if item.status != Status.DONE or item.logged_at is None or now - item.logged_at > window:
             raise Conflict
         if item.next_step_id is not None:
@@ -180,7 +180,7 @@ class InteractionRepository:
         return replanned
 
     async def add_note(self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None) -> Interaction:
-        item = await self._own(interaction_id)
+        item = await self.own(interaction_id)
         if text is not None:
             text = text.strip()
             if not text or len(text) > NOTE_MAX:
@@ -194,7 +194,7 @@ class InteractionRepository:
         return item
 
     async def reschedule(self, interaction_id: int, planned_at: datetime) -> Interaction:
-        item = await self._own(interaction_id)
+        item = await self.own(interaction_id)
         if item.status != Status.PLANNED:
             raise Conflict
         item.planned_at = planned_at
@@ -202,7 +202,7 @@ class InteractionRepository:
         return item
 
     async def cancel(self, interaction_id: int) -> Interaction:
-        item = await self._own(interaction_id)
+        item = await self.own(interaction_id)
         if item.status != Status.PLANNED:
             raise Conflict
         item.status = Status.CANCELLED
