@@ -70,3 +70,8 @@ class BdayCb(CallbackData, prefix="bd"):
 class SetCb(CallbackData, prefix="st"):
     a: str  # tz | morning | evening | lead | mute
     v: str = ""
+
+
+class EditCb(CallbackData, prefix="ed"):
+    f: str  # name | inn | industry | city | address | notes
+    id: int

@@ -19,12 +19,12 @@ from db.models import Client, ClientStatus, Outcome, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
 from db.repositories.clients import NAME_MAX, clean_name
 from handlers import labels
-from handlers.callbacks import ClientCb, SkipCb
+from handlers.callbacks import ClientCb, EditCb, SkipCb
 from handlers.filters import FreeText
 from handlers.keyboards import button
 from handlers.log_contact import start_for_client
-from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone
-from handlers.states import AddPerson, FindClient
+from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
+from handlers.states import AddPerson, EditClient, FindClient
 from handlers.ui import not_found, send, show
 from reports.formatting import money, when
 
@@ -120,7 +120,80 @@ def card_markup(client: Client):
         button(("• " if client.status == status else "") + labels.client_status(status), ClientCb(a=action, id=client.id))
         for action, status in STATUS_ACTIONS.items()
     ))
+    kb.row(button(_("✏️ Edit details"), ClientCb(a="edit", id=client.id)))
     return kb.as_markup()
+
+
+def _field_names() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "inn": _("INN"),
+        "industry": _("Industry"),
+        "city": _("City"),
+        "address": _("Address"),
+        "notes": _("Notes"),
+    }
+
+
+@router.callback_query(ClientCb.filter(F.a == "edit"))
+async def pick_field(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User) -> None:
+    try:
+        client = await ClientRepository(session, user).get(callback_data.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer()
+    kb = InlineKeyboardBuilder()
+    for field, name in _field_names().items():
+        kb.button(text=name, callback_data=EditCb(f=field, id=client.id))
+    kb.adjust(3)
+    await send(query, _("What to change for <b>{client}</b>?").format(client=html.escape(client.name)), kb.as_markup())
+
+
+@router.callback_query(EditCb.filter())
+async def ask_value(query: CallbackQuery, callback_data: EditCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+    if callback_data.f not in ClientRepository.EDITABLE:
+        await not_found(query)
+        return
+    try:
+        client = await ClientRepository(session, user).get(callback_data.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer()
+    await state.set_state(EditClient.value)
+    await state.set_data({"edit_client": client.id, "edit_field": callback_data.f})
+    hint = _("Type the new value, or a single dash (-) to clear it:") if callback_data.f != "name" else _("Type the new name:")
+    await show(query, f"<b>{html.escape(client.name)}</b> · {_field_names()[callback_data.f]}\n{hint}")
+
+
+@router.message(EditClient.value, FreeText())
+async def save_value(message: Message, session: AsyncSession, user: User, state: FSMContext, i18n: I18n) -> None:
+    data = await state.get_data()
+    field = data["edit_field"]
+    # notes keep their line breaks; other details are one line
+    text = message.text.strip() if field == "notes" else " ".join(message.text.split())
+    limit = ClientRepository.EDITABLE[field]
+    value: str | None = None if text == "-" and field != "name" else text
+    try:
+        if value is not None and field == "inn":
+            value = parse_inn(value)
+        if value is not None and not 1 <= len(value) <= limit:
+            raise ParseError(text)
+        client = await ClientRepository(session, user).set_field(data["edit_client"], field, value)
+    except ParseError:
+        if field == "inn":
+            await message.answer(_("That is not a valid INN: 10 digits for a company, 12 for a person, with correct check digits. Again, or - to clear:"))
+        else:
+            await message.answer(_("From 1 to {max} characters, please. Type it again:").format(max=limit))
+        return
+    except (NotFound, ValueError):
+        await state.clear()
+        await message.answer(_("Not found, or not yours to change."))
+        return
+    await state.clear()
+    client = await ClientRepository(session, user).card(client.id)
+    await message.answer(await render_card(session, user, client, i18n.current_locale), reply_markup=card_markup(client))
 
 
 @router.callback_query(ClientCb.filter(F.a.in_(set(STATUS_ACTIONS))))

@@ -87,3 +87,27 @@ def parse_birthday(text: str, today: date) -> date:
     if born > today or born.year < 1900:
         raise ParseError(text)
     return born
+
+
+_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_A = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_B = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _check(digits: list[int], weights: tuple[int, ...]) -> int:
+    return sum(d * w for d, w in zip(digits, weights)) % 11 % 10
+
+
+def parse_inn(text: str) -> str:
+    """A Russian taxpayer number: 10 digits (company) or 12 (person), with valid check digits."""
+    value = re.sub(r"[\s-]", "", text)
+    if not value.isdigit() or len(value) not in (10, 12):
+        raise ParseError(text)
+    d = [int(c) for c in value]
+    if len(d) == 10:
+        ok = _check(d, _INN10) == d[9]
+    else:
+        ok = _check(d, _INN12_A) == d[10] and _check(d, _INN12_B) == d[11]
+    if not ok:
+        raise ParseError(text)
+    return value

@@ -47,12 +47,16 @@ class SettingsFlow(StatesGroup):
     evening = State()
 
 
+class EditClient(StatesGroup):
+    value = State()
+
+
 # steps that wait for typed text (the rest wait for a button)
 TEXT_STEPS = frozenset(
     s.state
     for s in (
         LogContact.client, LogContact.new_client, LogContact.amount, FindClient.query,
         AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
-        InviteFlow.new_team, AddReason.title, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
+        InviteFlow.new_team, AddReason.title, EditClient.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
     )
 )

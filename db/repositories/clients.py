@@ -144,6 +144,21 @@ class ClientRepository:
             raise NotFound
         return row[0], row[1]
 
+    EDITABLE = {"name": NAME_MAX, "inn": 12, "industry": 100, "city": 100, "address": 300, "notes": 2000}
+
+    async def set_field(self, client_id: int, field: str, value: str | None) -> Client:
+        """Change one detail of a client; the caller has validated the value's form."""
+        if field not in self.EDITABLE or (value is not None and len(value) > self.EDITABLE[field]):
+            raise ValueError(field)
+        client = await self.get(client_id)
+        if field == "name":
+            if not value:
+                raise ValueError(field)
+            client.name_key = name_key(value)
+        setattr(client, field, value)
+        await self.session.flush()
+        return client
+
     async def set_status(self, client_id: int, status: ClientStatus) -> Client:
         client = await self.get(client_id)
         client.status = status

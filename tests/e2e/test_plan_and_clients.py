@@ -136,3 +136,29 @@ async def test_log_from_the_client_card(world, sessionmaker) -> None:
     async with sessionmaker() as session:
         done = list(await session.scalars(select(Interaction).where(Interaction.outcome == Outcome.REVISED_OFFER)))
     assert len(done) == 1 and done[0].client_id == items["alpha"].id
+
+
+async def test_edit_client_details_with_a_checked_inn(world, sessionmaker) -> None:
+    anna, items = world
+    await anna.say("/clients")
+    [found] = await anna.say("vector")
+    [card] = await anna.tap("Vector", found)
+    [fields] = await anna.tap("✏️ Edit details", card)
+    await anna.tap("INN", fields)
+    [bad] = await anna.say("7707083890")
+    assert "not a valid INN" in bad.text
+    [card] = await anna.say("7707 083 893")
+    assert "INN: 7707083893" in card.text
+    [fields] = await anna.tap("✏️ Edit details", card)
+    await anna.tap("City", fields)
+    [card] = await anna.say("Казань")
+    assert "City: Казань" in card.text
+    [fields] = await anna.tap("✏️ Edit details", card)
+    await anna.tap("City", fields)
+    [card] = await anna.say("-")
+    assert "City:" not in card.text
+    from db.models import Client
+
+    async with sessionmaker() as session:
+        client = await session.get(Client, items["vector"].id)
+    assert (client.inn, client.city) == ("7707083893", None)

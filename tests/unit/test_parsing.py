@@ -51,3 +51,13 @@ def test_phone_email_birthday() -> None:
     for bad in ("31.02.1980", "01.01.2030", "yesterday"):
         with pytest.raises(ParseError):
             parse_birthday(bad, today)
+
+
+def test_inn_check_digits() -> None:
+    from handlers.parsing import parse_inn
+
+    assert parse_inn("7707083893") == "7707083893"  # a company
+    assert parse_inn("5001 0073 2259") == "500100732259"  # a person
+    for bad in ("7707083890", "500100732250", "12345", "77070838931", "abcdefghij"):
+        with pytest.raises(ParseError):
+            parse_inn(bad)
