@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import LocaleMiddleware, create_i18n
-from bot.notifier import Notifier
+from bot.notifier import SAFETY, Notifier
 from bot.reminders import ReminderService
 from bot.workdays import WorkCalendar
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
@@ -96,7 +96,11 @@ def create_reminders(
     clock: Callable[[], datetime] = utcnow,
 ) -> ReminderService:
     notifier = Notifier(bot, settings.notify_per_second, settings.notify_per_chat_per_second)
+    # enough requests in flight to fill the rate over a slow link, few enough that a burst after
+    # a stall stays inside the pacer's safety margin
+    senders = max(4, int(settings.notify_per_second * (1 - SAFETY)))
     return ReminderService(
+        senders=senders,
         sessionmaker=sessionmaker,
         notifier=notifier,
         i18n=i18n,

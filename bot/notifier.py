@@ -60,17 +60,21 @@ class Notifier:
         self.retried_after_429 = 0
 
     async def _pace(self, chat_id: int) -> None:
-        """Reserve the next free slot, overall and in this chat, then wait for it."""
-        now = self._now()
-        slot = max(now, self._next_slot, self._paused_until)
-        self._next_slot = slot + self._interval
-        chat_slot = max(slot, self._next_in_chat.get(chat_id, 0.0))
-        self._next_in_chat[chat_id] = chat_slot + self._chat_interval
-        if len(self._next_in_chat) > 10_000:  # forget chats whose slots are long past
-            self._next_in_chat = {c: t for c, t in self._next_in_chat.items() if t > now}
-        delay = chat_slot - self._now()
-        if delay > 0:
-            await self._sleep(delay)
+        """Reserve the next free slot, overall and in this chat, then wait for it; a flood pause
+        that began meanwhile moves the send past it."""
+        while True:
+            now = self._now()
+            slot = max(now, self._next_slot, self._paused_until)
+            self._next_slot = slot + self._interval
+            chat_slot = max(slot, self._next_in_chat.get(chat_id, 0.0))
+            self._next_in_chat[chat_id] = chat_slot + self._chat_interval
+            if len(self._next_in_chat) > 10_000:  # forget chats whose slots are long past
+                self._next_in_chat = {c: t for c, t in self._next_in_chat.items() if t > now}
+            delay = chat_slot - self._now()
+            if delay > 0:
+                await self._sleep(delay)
+            if self._paused_until <= self._now():
+                return
 
     async def send_message(self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
         failures = waits = 0

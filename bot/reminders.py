@@ -11,18 +11,21 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from bot.workdays import WorkCalendar
 from db.models import Reminder, ReminderKind, ReminderStatus, Role, User
 from db.repositories.reminders import ReminderRepository
-from handlers.reminders import render_reminder
+from handlers.reminders import Outgoing, evening_inputs, render_reminder
 
 log = logging.getLogger(__name__)
 MEETING_HORIZON = timedelta(hours=36)
 STUCK_AFTER = timedelta(minutes=10)
-BATCH = 20_000
+BATCH = 20_000  # claimed per beat
+PREPARE_BATCH = 200  # rendered per database session
+FINISH_BATCH = 100  # results recorded per statement
 
 
 @dataclass
@@ -47,7 +50,7 @@ class ReminderService:
         calendar: WorkCalendar,
         clock: Callable[[], datetime],
         grace: timedelta = timedelta(hours=2),
-        concurrency: int = 64,
+        senders: int = 4,
         worker: str | None = None,
     ):
         self.sessionmaker = sessionmaker
@@ -56,7 +59,7 @@ class ReminderService:
         self.calendar = calendar
         self.clock = clock
         self.grace = grace
-        self.concurrency = concurrency
+        self.senders = senders
         self.worker = worker or secrets.token_hex(6)
         self._lock = asyncio.Lock()
 
@@ -113,6 +116,11 @@ class ReminderService:
             await session.commit()
 
     # ---- delivery ----------------------------------------------------------------------------
+    #
+    # A pipeline, so the pacer never waits on the database: a producer renders claimed reminders
+    # in batches (a few bulk queries each), a handful of senders hold no database session while
+    # they send, and a finisher records results in bulk. The sender count stays small because a
+    # burst of in-flight requests after a pause is what trips Telegram's flood limit.
 
     async def deliver(self, now: datetime) -> DeliveryReport:
         report = DeliveryReport()
@@ -127,42 +135,96 @@ class ReminderService:
             await session.commit()
         if not due:
             return report
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(reminder: Reminder) -> ReminderStatus:
-            async with gate:
-                return await self._deliver_one(reminder, now)
-
-        statuses = await asyncio.gather(*(one(r) for r in due))
-        report.sent = statuses.count(ReminderStatus.SENT)
-        report.skipped = statuses.count(ReminderStatus.SKIPPED)
-        report.failed = statuses.count(ReminderStatus.FAILED)
+        outbox: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=PREPARE_BATCH * 2)
+        results: asyncio.Queue[_Result | None] = asyncio.Queue()
+        senders = [asyncio.create_task(self._sender(outbox, results)) for _ in range(self.senders)]
+        finisher = asyncio.create_task(self._finisher(results, report))
+        try:
+            for start in range(0, len(due), PREPARE_BATCH):
+                for prepared in await self._prepare(due[start : start + PREPARE_BATCH], now):
+                    await outbox.put(prepared)
+        finally:
+            for _ in senders:
+                await outbox.put(None)
+            await asyncio.gather(*senders, return_exceptions=True)
+            await results.put(None)
+            await finisher
         return report
 
-    async def _deliver_one(self, reminder: Reminder, now: datetime) -> ReminderStatus:
-        error = None
+    async def _prepare(self, batch: list[Reminder], now: datetime) -> list[_Prepared]:
+        """Render a batch from what the database says now; nothing to say means skipped."""
+        prepared: list[_Prepared] = []
         async with self.sessionmaker() as session:
-            user = await session.get(User, reminder.user_id)
-            outgoing = None
-            if user is not None and user.is_active and self._still_wanted(user, reminder):
-                with self.i18n.context(), self.i18n.use_locale(user.language):
-                    outgoing = await render_reminder(session, user, reminder, now, user.language)
-            if outgoing is None:
-                status = ReminderStatus.SKIPPED
-            else:
+            users = await ReminderRepository(session).users(list({r.user_id for r in batch}))
+            wanted = [(r, users.get(r.user_id)) for r in batch]
+            wanted = [(r, u) for r, u in wanted if u is not None and u.is_active and self._still_wanted(u, r)]
+            evening_users = [u for r, u in wanted if r.kind == ReminderKind.EVENING]
+            evenings = await evening_inputs(session, evening_users, now) if evening_users else {}
+            rendered: dict[int, _Prepared] = {}
+            for reminder, user in wanted:
                 try:
-                    await self.notifier.send_message(user.tg_id, outgoing.text, outgoing.markup)
-                    status = ReminderStatus.SENT
-                except Unreachable as exc:
-                    status, error = ReminderStatus.FAILED, f"unreachable: {exc}"
-                    await ReminderRepository(session).mark_unreachable(user.id, now)
-                    log.info("User %s has blocked the bot; marked unreachable", user.id)
-                except DeliveryFailed as exc:
-                    status, error = ReminderStatus.FAILED, str(exc)
-                    log.error("Reminder %s failed: %s", reminder.key, exc)
-            await ReminderRepository(session).finish(reminder.id, status, at=self.clock(), error=error)
-            await session.commit()
-        return status
+                    with self.i18n.context(), self.i18n.use_locale(user.language):
+                        outgoing = await render_reminder(
+                            session, user, reminder, now, user.language, evenings.get(user.id)
+                        )
+                except Exception:
+                    log.exception("Could not render reminder %s", reminder.key)
+                    outgoing = None
+                rendered[reminder.id] = _Prepared(reminder.id, user.id, user.tg_id, outgoing)
+        for reminder in batch:
+            prepared.append(rendered.get(reminder.id) or _Prepared(reminder.id, reminder.user_id, None, None))
+        return prepared
+
+    async def _sender(self, outbox: asyncio.Queue, results: asyncio.Queue) -> None:
+        while (item := await outbox.get()) is not None:
+            if item.outgoing is None:
+                await results.put(_Result(item, ReminderStatus.SKIPPED))
+                continue
+            try:
+                await self.notifier.send_message(item.chat_id, item.outgoing.text, item.outgoing.markup)
+                result = _Result(item, ReminderStatus.SENT)
+            except Unreachable as exc:
+                log.info("User %s has blocked the bot; marked unreachable", item.user_id)
+                result = _Result(item, ReminderStatus.FAILED, f"unreachable: {exc}", unreachable=True)
+            except DeliveryFailed as exc:
+                log.error("Reminder %s failed: %s", item.reminder_id, exc)
+                result = _Result(item, ReminderStatus.FAILED, str(exc))
+            except Exception as exc:  # one odd failure must not stop the others
+                log.exception("Reminder %s failed", item.reminder_id)
+                result = _Result(item, ReminderStatus.FAILED, type(exc).__name__)
+            await results.put(result)
+
+    async def _finisher(self, results: asyncio.Queue, report: DeliveryReport) -> None:
+        batch: list[_Result] = []
+        while True:
+            item = await results.get()
+            if item is not None:
+                batch.append(item)
+            if batch and (item is None or len(batch) >= FINISH_BATCH or results.empty()):
+                await self._record(batch)
+                for result in batch:
+                    name = {ReminderStatus.SENT: "sent", ReminderStatus.SKIPPED: "skipped"}.get(result.status, "failed")
+                    setattr(report, name, getattr(report, name) + 1)
+                batch = []
+            if item is None:
+                return
+
+    async def _record(self, batch: list[_Result]) -> None:
+        for attempt in range(3):  # SQLite may be busy with another writer for a moment
+            try:
+                async with self.sessionmaker() as session:
+                    repo = ReminderRepository(session)
+                    now = self.clock()
+                    await repo.finish([(r.item.reminder_id, r.status, r.error) for r in batch], at=now)
+                    await repo.mark_unreachable([r.item.user_id for r in batch if r.unreachable], now)
+                    await session.commit()
+                return
+            except OperationalError:
+                if attempt == 2:
+                    # left as "sending": never resent, reported once the claim is stale
+                    log.exception("Could not record %d reminder results", len(batch))
+                    return
+                await asyncio.sleep(0.5 * (attempt + 1))
 
     def _still_wanted(self, user: User, reminder: Reminder) -> bool:
         """Settings may have changed since the reminder was planned."""
@@ -170,3 +232,19 @@ class ReminderService:
             return not user.mute_meeting
         return any(row["key"] == reminder.key and row["due_at"] == reminder.due_at
                    for row in self._daily(user, reminder.local_date))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    reminder_id: int
+    user_id: int
+    chat_id: int | None
+    outgoing: Outgoing | None
+
+
+@dataclass(frozen=True)
+class _Result:
+    item: _Prepared
+    status: ReminderStatus
+    error: str | None = None
+    unreachable: bool = False

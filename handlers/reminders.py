@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Interaction, Outcome, Reminder, ReminderKind, Role, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
+from db.repositories.reminders import ReminderRepository
 from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.dates import day_bounds, local_today
@@ -38,13 +39,38 @@ class Outgoing:
     markup: InlineKeyboardMarkup | None = None
 
 
-async def render_reminder(session: AsyncSession, user: User, reminder: Reminder, now: datetime, locale: str) -> Outgoing | None:
+@dataclass(frozen=True)
+class EveningInputs:
+    open_items: list[Interaction]
+    logged: int
+
+
+async def evening_inputs(session: AsyncSession, users: list[User], now: datetime) -> dict[int, EveningInputs]:
+    """What evening reminders need, for many people in a few queries (one pair per timezone)."""
+    zones: dict[str, list[int]] = {}
+    for user in users:
+        zones.setdefault(user.timezone, []).append(user.id)
+    inputs: dict[int, EveningInputs] = {}
+    for tz, ids in zones.items():
+        start, end = day_bounds(local_today(now, tz), tz)
+        open_items, logged = await ReminderRepository(session).open_and_logged(ids, start, end)
+        for user_id in ids:
+            inputs[user_id] = EveningInputs(open_items.get(user_id, []), logged.get(user_id, 0))
+    return inputs
+
+
+async def render_reminder(
+    session: AsyncSession, user: User, reminder: Reminder, now: datetime, locale: str,
+    evening: EveningInputs | None = None,
+) -> Outgoing | None:
     """The message for a due reminder, from what the database says now; None when there is nothing to say."""
     match reminder.kind:
         case ReminderKind.MORNING:
             return await _morning(session, user, now, locale)
         case ReminderKind.EVENING:
-            return await _evening(session, user, now, locale)
+            if evening is None:
+                evening = (await evening_inputs(session, [user], now))[user.id]
+            return render_evening(user, evening, locale)
         case ReminderKind.MEETING:
             return await _meeting(session, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
@@ -75,12 +101,9 @@ async def _morning(session: AsyncSession, user: User, now: datetime, locale: str
     return Outgoing("\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
-async def _evening(session: AsyncSession, user: User, now: datetime, locale: str) -> Outgoing | None:
-    repo = InteractionRepository(session, user)
-    start, end = day_bounds(local_today(now, user.timezone), user.timezone)
-    open_items = await repo.planned_between(start, end)
-    logged = await repo.logged_count(start, end)
-    nudge = logged == 0 and user.role == Role.MANAGER
+def render_evening(user: User, inputs: EveningInputs, locale: str) -> Outgoing | None:
+    open_items = inputs.open_items
+    nudge = inputs.logged == 0 and user.role == Role.MANAGER
     if not open_items and not nudge:
         return None
     parts: list[str] = []

@@ -138,16 +138,6 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
-    async def logged_count(self, start: datetime, end: datetime) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(Interaction)
-                .where(Interaction.manager_id == self.actor.id, Interaction.logged_at >= start, Interaction.logged_at < end)
-            )
-            or 0
-        )
-
     async def plan(self, *, client_id: int, kind: Kind, planned_at: datetime) -> Interaction:
         client = await ClientRepository(self.session, self.actor).get(client_id)
         item = Interaction(

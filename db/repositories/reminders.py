@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from db.models import Interaction, Reminder, ReminderStatus, Status, User
 from db.repositories.upsert import insert_for
@@ -37,6 +38,34 @@ class ReminderRepository:
             )
         )
         return [(i, u) for i, u in rows]
+
+    async def users(self, user_ids: list[int]) -> dict[int, User]:
+        return {u.id: u for u in await self.session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+    async def open_and_logged(
+        self, user_ids: list[int], start: datetime, end: datetime
+    ) -> tuple[dict[int, list[Interaction]], dict[int, int]]:
+        """For many managers at once: contacts planned in [start, end) still open, and how many they logged then."""
+        open_items: dict[int, list[Interaction]] = {}
+        rows = await self.session.scalars(
+            select(Interaction)
+            .where(
+                Interaction.manager_id.in_(user_ids),
+                Interaction.status == Status.PLANNED,
+                Interaction.planned_at >= start,
+                Interaction.planned_at < end,
+            )
+            .options(selectinload(Interaction.client))
+            .order_by(Interaction.planned_at, Interaction.id)
+        )
+        for item in rows:
+            open_items.setdefault(item.manager_id, []).append(item)
+        counts = await self.session.execute(
+            select(Interaction.manager_id, func.count())
+            .where(Interaction.manager_id.in_(user_ids), Interaction.logged_at >= start, Interaction.logged_at < end)
+            .group_by(Interaction.manager_id)
+        )
+        return open_items, {manager_id: count for manager_id, count in counts}
 
     async def drop_stale(self, before: datetime) -> list[Reminder]:
         """Pending reminders that fell due before `before` (downtime): dropped, never sent late."""
@@ -98,12 +127,17 @@ class ReminderRepository:
         await self.session.flush()
         return rows
 
-    async def finish(self, reminder_id: int, status: ReminderStatus, *, at: datetime, error: str | None = None) -> None:
+    async def finish(self, results: list[tuple[int, ReminderStatus, str | None]], *, at: datetime) -> None:
+        """Record how many reminders ended, in one statement: (id, status, error) each."""
+        if not results:
+            return
         await self.session.execute(
-            update(Reminder)
-            .where(Reminder.id == reminder_id)
-            .values(status=status, sent_at=at if status == ReminderStatus.SENT else None, error=(error or None) and error[:200])
-            .execution_options(synchronize_session=False)
+            update(Reminder).execution_options(synchronize_session=False),
+            [
+                {"id": rid, "status": status, "sent_at": at if status == ReminderStatus.SENT else None,
+                 "error": error[:200] if error else None}
+                for rid, status, error in results
+            ],
         )
 
     async def forget_pending(self, user_id: int) -> None:
@@ -112,5 +146,6 @@ class ReminderRepository:
             delete(Reminder).where(and_(Reminder.user_id == user_id, Reminder.status == ReminderStatus.PENDING))
         )
 
-    async def mark_unreachable(self, user_id: int, at: datetime) -> None:
-        await self.session.execute(update(User).where(User.id == user_id).values(unreachable_at=at))
+    async def mark_unreachable(self, user_ids: list[int], at: datetime) -> None:
+        if user_ids:
+            await self.session.execute(update(User).where(User.id.in_(user_ids)).values(unreachable_at=at))
