@@ -25,13 +25,12 @@ from handlers.keyboards import button
 from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
 from handlers.states import AddPerson, EditClient, FindClient
-from handlers.ui import not_found, send, show
+from handlers.ui import fit, not_found, send, show
 from reports.formatting import money, when
 
 router = Router(name=__name__)
 HISTORY_PAGE = 15
 PERSON_NAME_MAX, POSITION_MAX = 200, 100
-CARD_LIMIT = 4000  # under Telegram's 4096
 
 
 @router.message(Command("clients"))
@@ -102,8 +101,7 @@ async def render_card(session: AsyncSession, user: User, client: Client, locale:
         if item.voice_file_id:
             line += " 🎤"
         lines.append(line)
-    text = "\n".join(lines)
-    return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
+    return fit(lines)
 
 
 STATUS_ACTIONS = {"s_lead": ClientStatus.LEAD, "s_active": ClientStatus.ACTIVE, "s_lost": ClientStatus.LOST}

@@ -23,7 +23,7 @@ from handlers.callbacks import CalCb, PlanCb
 from handlers.dates import QUICK_STEPS, day_bounds, local_today, moved_to
 from handlers.keyboards import button, calendar_kb
 from handlers.log_contact import start_for_planned
-from handlers.ui import not_found, send, show, stale
+from handlers.ui import fit, not_found, send, show, stale
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
@@ -108,7 +108,7 @@ async def yesterday(message: Message, session: AsyncSession, user: User, clock: 
         if item.amount_minor:
             line += f" · {money(item.amount_minor, locale)}"
         lines.append(line)
-    await message.answer("\n".join(lines)[:4000])
+    await message.answer(fit(lines))
 
 
 @router.callback_query(PlanCb.filter(F.a == "done"))

@@ -23,7 +23,7 @@ from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.dates import day_bounds, local_today
 from handlers.keyboards import button
 from handlers.plan import render_plan
-from handlers.ui import not_found
+from handlers.ui import fit, not_found
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
@@ -187,7 +187,7 @@ async def _summary(session: AsyncSession, user: User, now: datetime, locale: str
         if day.unreachable:
             line += "\n   " + _("🚫 has blocked the bot: reminders do not reach them")
         lines.append(line)
-    return Outgoing("\n".join(lines)[:4000])
+    return Outgoing(fit(lines))
 
 
 @router.callback_query(BdayCb.filter())

@@ -43,3 +43,18 @@ async def drop_keyboard(bot: Bot, chat_id: int, message_id: int | None) -> None:
 async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
     """A new message in the presser's chat (the pressed one stays as it is)."""
     return await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+TEXT_LIMIT = 4000  # under Telegram's 4096, with room for a closing line
+
+
+def fit(lines: list[str], limit: int = TEXT_LIMIT) -> str:
+    """Join whole lines up to the limit: cutting inside a line could split an HTML tag."""
+    kept, size = [], 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 2:
+            kept.append("…")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)

@@ -61,3 +61,13 @@ def test_inn_check_digits() -> None:
     for bad in ("7707083890", "500100732250", "12345", "77070838931", "abcdefghij"):
         with pytest.raises(ParseError):
             parse_inn(bad)
+
+
+def test_long_texts_are_cut_between_lines_never_inside_a_tag() -> None:
+    from handlers.ui import TEXT_LIMIT, fit
+
+    lines = [f"{n}. <b>Client number {n}</b> · 🤝 Meeting" for n in range(500)]
+    text = fit(lines)
+    assert len(text) <= TEXT_LIMIT and text.endswith("…")
+    assert text.count("<b>") == text.count("</b>")
+    assert fit(["short", "text"]) == "short\ntext"
