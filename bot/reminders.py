@@ -157,7 +157,11 @@ class ReminderService:
         async with self.sessionmaker() as session:
             users = await ReminderRepository(session).users(list({r.user_id for r in batch}))
             wanted = [(r, users.get(r.user_id)) for r in batch]
-            wanted = [(r, u) for r, u in wanted if u is not None and u.is_active and self._still_wanted(u, r)]
+            # someone who blocked the bot would only answer 403: skip until they come back
+            wanted = [
+                (r, u) for r, u in wanted
+                if u is not None and u.is_active and u.unreachable_at is None and self._still_wanted(u, r)
+            ]
             evening_users = [u for r, u in wanted if r.kind == ReminderKind.EVENING]
             evenings = await evening_inputs(session, evening_users, now) if evening_users else {}
             rendered: dict[int, _Prepared] = {}

@@ -13,7 +13,19 @@ def _fresh(template: Router) -> Router:
 
 
 def get_routers() -> list[Router]:
-    from handlers import admin, clients, fallback, invite, log_contact, plan, reasons, reminders, settings, start
+    from handlers import (
+        admin,
+        clients,
+        fallback,
+        invite,
+        log_contact,
+        membership,
+        plan,
+        reasons,
+        reminders,
+        settings,
+        start,
+    )
 
-    modules = (start, log_contact, plan, clients, invite, admin, reasons, reminders, settings, fallback)
+    modules = (start, membership, log_contact, plan, clients, invite, admin, reasons, reminders, settings, fallback)
     return [_fresh(module.router) for module in modules]

@@ -108,12 +108,33 @@ class BotAPIEmulator(UserActions):
         """The next `times` calls of `method` (optionally only for chat_id) fail as given."""
         self._server.faults.append(Fault(method.lower(), error_code, description, times, retry_after, chat_id))
 
-    def block(self, user_id: int) -> None:
-        """The user blocks the bot: sends to their private chat answer 403."""
+    def block(self, user_id: int, *, notify: bool = True) -> int | None:
+        """The user blocks the bot: sends to their private chat answer 403, and, as Telegram does,
+        the bot gets a my_chat_member update (kicked). Returns its update_id (None if already
+        blocked, or with notify=False: an update the bot never saw, e.g. lost in downtime)."""
+        if user_id in self.world.blocked:
+            return None
         self.world.blocked.add(user_id)
+        return self._membership(user_id, "member", "kicked") if notify else None
 
-    def unblock(self, user_id: int) -> None:
+    def unblock(self, user_id: int) -> int | None:
+        """The user restarts the bot: a my_chat_member update (member) follows."""
+        if user_id not in self.world.blocked:
+            return None
         self.world.blocked.discard(user_id)
+        return self._membership(user_id, "kicked", "member")
+
+    def _membership(self, user_id: int, old: str, new: str) -> int:
+        user = self._user(user_id)
+        bot = dict(self.world.bot_user)
+
+        def member(status: str) -> dict[str, Any]:
+            return {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})}
+
+        return self.world.updates.put({"my_chat_member": {
+            "chat": dict(self.world.chats[user_id]), "from": dict(user), "date": self.world.now(),
+            "old_chat_member": member(old), "new_chat_member": member(new),
+        }})
 
     def is_blocked(self, user_id: int) -> bool:
         return user_id in self.world.blocked

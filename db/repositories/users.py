@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +43,10 @@ class UserRepository:
 
     async def set_language(self, user: User, language: str) -> None:
         user.language = language
+        await self.session.flush()
+
+    async def set_reachable(self, user: User, reachable: bool, at: datetime) -> None:
+        user.unreachable_at = None if reachable else at
         await self.session.flush()
 
     async def visible(self, actor: User) -> list[User]:

@@ -220,7 +220,7 @@ async def test_blocked_manager_is_marked_unreachable_and_the_head_sees_it(ladon,
     await seed_user(sessionmaker, 4000, "Helen", role=Role.HEAD)
     ladon.emu.add_user(MOSCOW, "Anna", language_code="en")
     ladon.emu.add_user(4000, "Helen", language_code="en")
-    ladon.emu.block(MOSCOW)
+    ladon.emu.block(MOSCOW, notify=False)  # the bot missed Telegram's my_chat_member update
     clock.now = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)  # Thursday evening: Anna's nudge bounces
     await ladon.reminders.tick()
     async with sessionmaker() as session:
@@ -230,5 +230,23 @@ async def test_blocked_manager_is_marked_unreachable_and_the_head_sees_it(ladon,
     assert len(sends_to_anna) == 1  # 403 is final: no retries
     clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
     await ladon.reminders.tick()
-    [summary] = [m for m in ladon.emu.messages(4000) if "Team" in (m.text or "")]
+    [summary] = [m for m in ladon.emu.messages(4000) if "Team" in (m.text or "") and "Anna" in m.text]
     assert "Anna" in summary.text and "blocked the bot" in summary.text
+    clock.now = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)  # the next evening: no more attempts
+    await ladon.reminders.tick()
+    assert len([r for r in ladon.emu.calls("sendMessage") if str(r.params.get("chat_id")) == str(MOSCOW)]) == 1
+
+
+
+async def test_blocking_and_restarting_the_bot_is_noticed_at_once(ladon, sessionmaker) -> None:
+    await seed_user(sessionmaker, MOSCOW, "Anna")
+    anna = Person(ladon, MOSCOW, "Anna")
+    await anna.say("/start")
+    ladon.sent(ladon.emu.block(MOSCOW))
+    await ladon.settle()
+    async with sessionmaker() as session:
+        assert (await session.scalar(select(User.unreachable_at).where(User.tg_id == MOSCOW))) is not None
+    ladon.sent(ladon.emu.unblock(MOSCOW))
+    await ladon.settle()
+    async with sessionmaker() as session:
+        assert (await session.scalar(select(User.unreachable_at).where(User.tg_id == MOSCOW))) is None
