@@ -25,7 +25,7 @@ from handlers.keyboards import button
 from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
 from handlers.states import AddPerson, EditClient, FindClient
-from handlers.ui import fit, not_found, send, show
+from handlers.ui import fit, found, not_found, send, show
 from reports.formatting import money, when
 
 router = Router(name=__name__)
@@ -135,10 +135,8 @@ def _field_names() -> dict[str, str]:
 
 @router.callback_query(ClientCb.filter(F.a == "edit"))
 async def pick_field(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User) -> None:
-    try:
-        client = await ClientRepository(session, user).get(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    if client is None:
         return
     await query.answer()
     kb = InlineKeyboardBuilder()
@@ -153,10 +151,8 @@ async def ask_value(query: CallbackQuery, callback_data: EditCb, session: AsyncS
     if callback_data.f not in ClientRepository.EDITABLE:
         await not_found(query)
         return
-    try:
-        client = await ClientRepository(session, user).get(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    if client is None:
         return
     await query.answer()
     await state.set_state(EditClient.value)
@@ -210,10 +206,8 @@ async def set_status(query: CallbackQuery, callback_data: ClientCb, session: Asy
 @router.callback_query(ClientCb.filter(F.a.in_({"open", "history"})))
 async def open_card(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n,
                     state: FSMContext) -> None:
-    try:
-        client = await ClientRepository(session, user).card(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    client = await found(query, ClientRepository(session, user).card(callback_data.id))
+    if client is None:
         return
     await query.answer()
     if await state.get_state() == FindClient.query.state:
@@ -224,10 +218,8 @@ async def open_card(query: CallbackQuery, callback_data: ClientCb, session: Asyn
 
 @router.callback_query(ClientCb.filter(F.a == "log"))
 async def log_for_client(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    try:
-        client = await ClientRepository(session, user).get(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    if client is None:
         return
     await query.answer()
     await start_for_client(query, state, client.id, client.name)
@@ -255,10 +247,8 @@ def _prompt(step: str) -> str:
 
 @router.callback_query(ClientCb.filter(F.a == "person"))
 async def add_person(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    try:
-        client = await ClientRepository(session, user).get(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    if client is None:
         return
     await query.answer()
     await state.set_state(AddPerson.name)

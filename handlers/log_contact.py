@@ -30,7 +30,7 @@ from handlers.dates import at_local, local_today, quick_step
 from handlers.keyboards import button, calendar_kb
 from handlers.parsing import ParseError, parse_amount
 from handlers.states import LogContact, Note
-from handlers.ui import drop_keyboard, not_found, send, show, stale
+from handlers.ui import drop_keyboard, found, not_found, send, show, stale
 from reports.formatting import money, when
 
 router = Router(name=__name__)
@@ -484,10 +484,8 @@ async def undo(
 
 @router.callback_query(CardCb.filter(F.a == "note"))
 async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContext, session: AsyncSession, user: User) -> None:
-    try:
-        item = await InteractionRepository(session, user).own(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    item = await found(query, InteractionRepository(session, user).own(callback_data.id))
+    if item is None:
         return
     await query.answer()
     await state.set_state(Note.text)

@@ -23,7 +23,7 @@ from handlers.callbacks import CalCb, PlanCb
 from handlers.dates import QUICK_STEPS, day_bounds, local_today, moved_to
 from handlers.keyboards import button, calendar_kb
 from handlers.log_contact import start_for_planned
-from handlers.ui import fit, not_found, send, show, stale
+from handlers.ui import fit, found, not_found, send, show, stale
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
@@ -113,10 +113,8 @@ async def yesterday(message: Message, session: AsyncSession, user: User, clock: 
 
 @router.callback_query(PlanCb.filter(F.a == "done"))
 async def mark_done(query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    try:
-        item = await InteractionRepository(session, user).own(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    item = await found(query, InteractionRepository(session, user).own(callback_data.id))
+    if item is None:
         return
     if item.status != Status.PLANNED:
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
@@ -147,10 +145,8 @@ async def cancel_planned(
 async def ask_new_day(
     query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
 ) -> None:
-    try:
-        item = await InteractionRepository(session, user).own(callback_data.id)
-    except NotFound:
-        await not_found(query)
+    item = await found(query, InteractionRepository(session, user).own(callback_data.id))
+    if item is None:
         return
     if item.status != Status.PLANNED:
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)

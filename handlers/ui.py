@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+
+from db.repositories import NotFound
+
+T = TypeVar("T")
 
 
 async def stale(query: CallbackQuery) -> None:
@@ -16,6 +22,15 @@ async def stale(query: CallbackQuery) -> None:
 
 async def not_found(query: CallbackQuery) -> None:
     await query.answer(_("Not found, or not yours to change."), show_alert=True)
+
+
+async def found(query: CallbackQuery, lookup: Awaitable[T]) -> T | None:
+    """The record a button points at, or None after telling the presser it is not theirs."""
+    try:
+        return await lookup
+    except NotFound:
+        await not_found(query)
+        return None
 
 
 async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:

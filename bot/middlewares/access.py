@@ -8,7 +8,6 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, Chat, Message, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories import SystemRepository
 
