@@ -46,3 +46,25 @@ async def test_head_invites_only_managers_into_their_own_team(ladon, sessionmake
     assert "Manager" in welcome.text
     [team] = await head.say("/users")
     assert "Nick" in team.text and "Helen" in team.text
+
+
+async def test_new_team_name_is_checked_before_an_invite_is_made(ladon, sessionmaker) -> None:
+    from sqlalchemy import func
+
+    from db.models import Invite, Team
+
+    admin = Person(ladon, ADMIN_TG, "Boss")
+    await admin.say("/invite")
+    await admin.tap("Head")
+    await admin.tap("➕ New team")
+    [error] = await admin.say("T" * 101)
+    assert "from 1 to 100" in error.text
+    [hint] = await admin.send("sticker")
+    assert "text answer" in hint.text
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 0
+        assert await session.scalar(select(func.count()).select_from(Team)) == 0
+    [invite] = await admin.say("North-West")
+    assert "t.me/ladon_test_bot?start=" in invite.text
+    async with sessionmaker() as session:
+        assert (await session.scalar(select(Team.name))) == "North-West"

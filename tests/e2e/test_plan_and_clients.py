@@ -106,10 +106,14 @@ async def test_client_card_with_history_and_a_new_contact_person(world, sessionm
     assert "Vector" in card.text and "✅ Agreed" in card.text and "Next step" in card.text
     await anna.tap("➕ Contact person", card)
     await anna.say("Ivan Petrov")
+    [bad] = await anna.say("P" * 101)
+    assert "from 1 to 100" in bad.text
     await anna.say("Purchasing director")
     [bad] = await anna.say("not a phone")
     assert "phone" in bad.text
     await anna.say("+7 912 345-67-89")
+    [bad] = await anna.say("ivan@")
+    assert "e-mail" in bad.text
     await anna.tap("Skip")
     [bad] = await anna.say("31.02")
     assert "could not read the date" in bad.text
