@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -98,4 +97,3 @@ async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_sign
     finally:
         await dp.storage.close()
         await engine.dispose()
-        await asyncio.sleep(0)

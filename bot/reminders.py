@@ -35,6 +35,14 @@ class DeliveryReport:
     failed: int = 0
     dropped: int = 0
 
+    def count(self, status: ReminderStatus) -> None:
+        if status == ReminderStatus.SENT:
+            self.sent += 1
+        elif status == ReminderStatus.SKIPPED:
+            self.skipped += 1
+        else:
+            self.failed += 1
+
 
 def _at(day: date, tz: str, moment: time) -> datetime:
     return datetime.combine(day, moment, ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
@@ -207,8 +215,7 @@ class ReminderService:
             if batch and (item is None or len(batch) >= FINISH_BATCH or results.empty()):
                 await self._record(batch)
                 for result in batch:
-                    name = {ReminderStatus.SENT: "sent", ReminderStatus.SKIPPED: "skipped"}.get(result.status, "failed")
-                    setattr(report, name, getattr(report, name) + 1)
+                    report.count(result.status)
                 batch = []
             if item is None:
                 return

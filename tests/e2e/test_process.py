@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.emulator import BotAPIEmulator
@@ -20,6 +21,24 @@ async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process
         sys.executable, "-m", "bot", cwd=cwd, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
+
+
+@asynccontextmanager
+async def _running(proc: asyncio.subprocess.Process):
+    """The bot process, killed if the test leaves early."""
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def _terminate(proc: asyncio.subprocess.Process) -> str:
+    """SIGTERM, as a service manager stops it; returns everything it printed."""
+    proc.send_signal(signal.SIGTERM)
+    output, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+    return output.decode()
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -37,21 +56,15 @@ async def test_runs_answers_and_stops_cleanly_without_leaking_the_token(tmp_path
             ADMIN_IDS=str(ADMIN_TG),
             LOG_LEVEL="DEBUG",
         ), tmp_path)
-        try:
+        async with _running(proc):
             await emu.wait_until(lambda: emu.waiting_polls > 0, timeout=60, what="the bot to poll")
             emu.add_user(ADMIN_TG, first_name="Boss", language_code="en")
             emu.send_text(ADMIN_TG, "/start")
             reply = await emu.wait_for_message(ADMIN_TG, timeout=30)
             assert "Hello, Boss" in reply.text
             assert emu.commands({"type": "all_private_chats"}, "ru"), "commands are registered per language"
-            proc.send_signal(signal.SIGTERM)
-            output, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-    assert proc.returncode == 0, output.decode()
-    text = output.decode()
+            text = await _terminate(proc)
+    assert proc.returncode == 0, text
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
     assert "Polling stopped" in text
     assert (tmp_path / "ladon.db").exists()
@@ -96,14 +109,9 @@ async def test_the_scheduler_in_the_running_process_sends_a_due_reminder(tmp_pat
             BOT_TOKEN=TOKEN, TELEGRAM_API_URL=emu.base_url, DATABASE_URL=url,
             SCHEDULER_TICK_SECONDS="5", EXTRA_WORKDAYS=local.date().isoformat(), LOG_LEVEL="INFO",
         ), tmp_path)
-        try:
+        async with _running(proc):
             nudge = await emu.wait_for_message(2001, after=0, timeout=60)
             assert "not logged a single contact" in nudge.text
-            proc.send_signal(signal.SIGTERM)
-            output, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-    assert proc.returncode == 0, output.decode()
+            text = await _terminate(proc)
+    assert proc.returncode == 0, text
     assert len(emu.messages(2001)) == 1
