@@ -87,6 +87,17 @@ class InteractionRepository:
         else:
             client = await clients.create(new_client_name)
         client_id = client.id
+        if next_step is not None:
+            # the next step goes in first, so the done contact is written once, already pointing at it
+            step = Interaction(
+                client_id=client_id,
+                manager_id=self.actor.id,
+                kind=next_step.kind,
+                status=Status.PLANNED,
+                planned_at=next_step.planned_at,
+            )
+            self.session.add(step)
+            await self.session.flush()
         if item is None:
             item = Interaction(client_id=client_id, manager_id=self.actor.id, kind=kind)
             self.session.add(item)
@@ -98,17 +109,7 @@ class InteractionRepository:
         item.outcome = outcome
         item.refusal_reason_id = reason_id
         item.amount_minor = amount_minor
-        if next_step is not None:
-            step = Interaction(
-                client_id=client_id,
-                manager_id=self.actor.id,
-                kind=next_step.kind,
-                status=Status.PLANNED,
-                planned_at=next_step.planned_at,
-            )
-            self.session.add(step)
-            await self.session.flush()
-            item.next_step_id = step.id
+        item.next_step_id = step.id if next_step is not None else None
         await self.session.flush()
         return item
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import AccessAttempt, ProcessedUpdate
-from db.repositories.upsert import insert_for
+from db.repositories.upsert import insert_on, per_dialect
+
+_claim = per_dialect(
+    lambda dialect: insert_on(dialect, ProcessedUpdate.__table__)
+    .values(update_id=bindparam("update_id"), at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+)
 
 
 class SystemRepository:
@@ -21,8 +27,7 @@ class SystemRepository:
 
         A duplicate that is still being handled makes this wait for that transaction to end.
         """
-        stmt = insert_for(self.session, ProcessedUpdate).values(update_id=update_id, at=utcnow())
-        result = await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id]))
+        result = await self.session.execute(_claim(self.session), {"update_id": update_id, "at": utcnow()})
         return result.rowcount == 1
 
     async def forget_updates_before(self, moment: datetime) -> int:

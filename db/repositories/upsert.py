@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+T = TypeVar("T")
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def insert_on(dialect: str, table: Any):
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
 
 def insert_for(session: AsyncSession, table: Any):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert_on(dialect_of(session), table)
+
+
+def per_dialect(build: Callable[[str], T]) -> Callable[[AsyncSession], T]:
+    """A statement built once per dialect, for the paths every update takes.
+
+    Building a statement and computing its cache key costs more than SQLite running it; a
+    statement kept with bind parameters pays that once (SQLAlchemy memoizes its cache key).
+    """
+    built = cache(build)
+    return lambda session: built(dialect_of(session))
