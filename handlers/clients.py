@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -20,7 +20,7 @@ from db.repositories import ClientRepository, InteractionRepository, NotFound
 from db.repositories.clients import NAME_MAX, clean_name
 from handlers import labels
 from handlers.callbacks import ClientCb, EditCb, SkipCb
-from handlers.filters import FreeText
+from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import button
 from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
@@ -34,13 +34,13 @@ PERSON_NAME_MAX, POSITION_MAX = 200, 100
 
 
 @router.message(Command("clients"))
-@router.message(F.text == labels.MENU_CLIENTS)
+@router.message(MenuButton(labels.MENU_CLIENTS))
 async def ask_query(message: Message, state: FSMContext) -> None:
     await state.set_state(FindClient.query)
     await message.answer(_("Type two or more letters of the client's name:"))
 
 
-@router.message(FindClient.query, FreeText())
+@router.message(StateFilter(FindClient.query), FreeText())
 async def find(message: Message, session: AsyncSession, user: User) -> None:
     typed = clean_name(message.text)
     if len(typed) < 2 or len(typed) > NAME_MAX:
@@ -161,7 +161,7 @@ async def ask_value(query: CallbackQuery, callback_data: EditCb, session: AsyncS
     await show(query, f"<b>{html.escape(client.name)}</b> · {_field_names()[callback_data.f]}\n{hint}")
 
 
-@router.message(EditClient.value, FreeText())
+@router.message(StateFilter(EditClient.value), FreeText())
 async def save_value(message: Message, session: AsyncSession, user: User, state: FSMContext, i18n: I18n) -> None:
     data = await state.get_data()
     field = data["edit_field"]
@@ -289,11 +289,11 @@ async def _advance(message: Message, state: FSMContext, session: AsyncSession, u
     await message.answer(_prompt(step), reply_markup=kb.as_markup())
 
 
-@router.message(AddPerson.name, FreeText())
-@router.message(AddPerson.position, FreeText())
-@router.message(AddPerson.phone, FreeText())
-@router.message(AddPerson.email, FreeText())
-@router.message(AddPerson.birthday, FreeText())
+@router.message(StateFilter(AddPerson.name), FreeText())
+@router.message(StateFilter(AddPerson.position), FreeText())
+@router.message(StateFilter(AddPerson.phone), FreeText())
+@router.message(StateFilter(AddPerson.email), FreeText())
+@router.message(StateFilter(AddPerson.birthday), FreeText())
 async def person_field(message: Message, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
     current = await state.get_state()
     field = current.split(":")[-1]

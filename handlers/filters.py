@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram.filters import Filter
 from aiogram.types import Message
+from magic_filter import MagicFilter
 
 from handlers import labels
 
@@ -25,3 +26,27 @@ class FreeText(Filter):
         if not text or text.startswith("/"):
             return False
         return all(text != str(label) for label in MENU)
+
+
+# aiogram runs a filter that is not a coroutine (a bare magic filter such as F.text == ..., or a
+# State) in a worker thread, one round trip per check and per handler tried: so ours are async.
+
+
+class MenuButton(Filter):
+    """The main-menu button with this label, in the person's language."""
+
+    def __init__(self, label) -> None:
+        self.label = label
+
+    async def __call__(self, message: Message) -> bool:
+        return message.text == str(self.label)
+
+
+class Magic(Filter):
+    """A magic filter evaluated in place rather than in a worker thread."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event) -> bool:
+        return bool(self.magic.resolve(event))

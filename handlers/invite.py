@@ -7,8 +7,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram import Bot, Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -22,7 +22,7 @@ from db.repositories import AccessDenied, InviteRepository, NotFound, UserReposi
 from db.repositories.access import can_invite, invitable_roles
 from handlers import labels
 from handlers.callbacks import InviteCb
-from handlers.filters import FreeText
+from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import button
 from handlers.states import InviteFlow
 from handlers.ui import show, stale
@@ -43,7 +43,7 @@ async def _issue(bot: Bot, session: AsyncSession, user: User, role: Role, team_i
 
 
 @router.message(Command("invite"))
-@router.message(F.text == labels.MENU_INVITE)
+@router.message(MenuButton(labels.MENU_INVITE))
 async def start_invite(message: Message, user: User, state: FSMContext, session: AsyncSession, bot: Bot,
                        settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
     if not can_invite(user):
@@ -100,7 +100,7 @@ async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state:
     await show(query, text)
 
 
-@router.message(InviteFlow.new_team, FreeText())
+@router.message(StateFilter(InviteFlow.new_team), FreeText())
 async def new_team(message: Message, user: User, state: FSMContext, session: AsyncSession, bot: Bot,
                    settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
     name = " ".join(message.text.split())

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -25,7 +25,7 @@ from db.repositories.clients import NAME_MAX, clean_name
 from db.repositories.interactions import NOTE_MAX, Conflict, NextStep
 from handlers import labels
 from handlers.callbacks import CalCb, CardCb, ClientCb, LogCb
-from handlers.filters import FreeText
+from handlers.filters import FreeText, MenuButton, Magic
 from handlers.dates import at_local, local_today, quick_step
 from handlers.keyboards import button, calendar_kb
 from handlers.parsing import ParseError, parse_amount
@@ -139,7 +139,7 @@ async def begin(state: FSMContext, **data) -> str:
 
 
 @router.message(Command("log"))
-@router.message(F.text == labels.MENU_LOG)
+@router.message(MenuButton(labels.MENU_LOG))
 async def start_logging(message: Message, state: FSMContext, session: AsyncSession, user: User, bot: Bot) -> None:
     await drop_keyboard(bot, message.chat.id, (await state.get_data()).get("mid"))
     flow = await begin(state)
@@ -403,7 +403,7 @@ async def _save(
 # ---- typed input -----------------------------------------------------------------------------
 
 
-@router.message(LogContact.client, FreeText())
+@router.message(StateFilter(LogContact.client), FreeText())
 async def search_client(message: Message, state: FSMContext, session: AsyncSession, user: User, bot: Bot) -> None:
     typed = clean_name(message.text)
     data = await state.get_data()
@@ -416,7 +416,7 @@ async def search_client(message: Message, state: FSMContext, session: AsyncSessi
     await state.update_data(query=typed, mid=sent.message_id)
 
 
-@router.message(LogContact.new_client, FreeText())
+@router.message(StateFilter(LogContact.new_client), FreeText())
 async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None:
     name = clean_name(message.text)
     if not name or len(name) > NAME_MAX or name.startswith("/"):
@@ -431,7 +431,7 @@ async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None
     await state.set_state(LogContact.kind)
 
 
-@router.message(LogContact.amount, FreeText())
+@router.message(StateFilter(LogContact.amount), FreeText())
 async def type_amount(message: Message, state: FSMContext, bot: Bot, i18n: I18n) -> None:
     try:
         amount = parse_amount(message.text)
@@ -493,8 +493,8 @@ async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContex
     await query.message.answer(_("Send the note as text or as a voice message. /cancel to skip."))
 
 
-@router.message(Note.text, FreeText())
-@router.message(Note.text, F.voice)
+@router.message(StateFilter(Note.text), FreeText())
+@router.message(StateFilter(Note.text), Magic(F.voice))
 async def save_note(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     data = await state.get_data()
     try:

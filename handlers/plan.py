@@ -24,6 +24,7 @@ from handlers.dates import QUICK_STEPS, day_bounds, local_today, moved_to
 from handlers.keyboards import button, calendar_kb
 from handlers.log_contact import start_for_planned
 from handlers.ui import fit, found, not_found, send, show, stale
+from handlers.filters import MenuButton
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
@@ -77,14 +78,14 @@ async def render_plan(
 
 
 @router.message(Command("today"))
-@router.message(F.text == labels.MENU_TODAY)
+@router.message(MenuButton(labels.MENU_TODAY))
 async def today(message: Message, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
     text, markup = await render_plan(session, user, "today", clock(), i18n.current_locale)
     await message.answer(text, reply_markup=markup)
 
 
 @router.message(Command("tomorrow"))
-@router.message(F.text == labels.MENU_TOMORROW)
+@router.message(MenuButton(labels.MENU_TOMORROW))
 async def tomorrow(message: Message, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
     text, markup = await render_plan(session, user, "tomorrow", clock(), i18n.current_locale)
     await message.answer(text, reply_markup=markup)

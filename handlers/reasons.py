@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -77,7 +77,7 @@ async def ask_title(query: CallbackQuery, user: User, state: FSMContext) -> None
     await query.message.answer(_("Type the new refusal reason (up to {max} characters):").format(max=TITLE_MAX))
 
 
-@router.message(AddReason.title, FreeText())
+@router.message(StateFilter(AddReason.title), FreeText())
 async def add_reason(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     try:
         await RefusalReasonRepository(session, user).add(message.text)

@@ -7,7 +7,7 @@ from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -107,7 +107,7 @@ async def pick_zone(query: CallbackQuery, callback_data: SetCb, session: AsyncSe
     await show(query, text, markup)
 
 
-@router.message(SettingsFlow.timezone, FreeText())
+@router.message(StateFilter(SettingsFlow.timezone), FreeText())
 async def typed_zone(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     if len(message.text) > 64 or not await _apply_zone(message.text.strip(), session, user):
         await message.answer(_("I don't know this timezone. Use a name like Europe/Moscow or Asia/Almaty:"))
@@ -124,8 +124,8 @@ async def ask_time(query: CallbackQuery, callback_data: SetCb, state: FSMContext
     await query.message.answer(_("Type the time as HH:MM, e.g. 08:30:"))
 
 
-@router.message(SettingsFlow.morning, FreeText())
-@router.message(SettingsFlow.evening, FreeText())
+@router.message(StateFilter(SettingsFlow.morning), FreeText())
+@router.message(StateFilter(SettingsFlow.evening), FreeText())
 async def typed_time(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     value = parse_time(message.text)
     if value is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -19,6 +19,7 @@ from db.repositories import InviteError, InviteRepository, UserRepository
 from handlers import labels
 from handlers.callbacks import LangCb
 from handlers.keyboards import button, main_menu
+from handlers.filters import MenuButton
 
 router = Router(name=__name__)
 
@@ -98,7 +99,7 @@ async def start(message: Message, user: User, state: FSMContext) -> None:
 
 
 @router.message(Command("help"))
-@router.message(F.text == labels.MENU_HELP)
+@router.message(MenuButton(labels.MENU_HELP))
 async def show_help(message: Message, user: User) -> None:
     await message.answer(help_text(user), reply_markup=main_menu(user))
 
