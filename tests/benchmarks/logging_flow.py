@@ -83,6 +83,29 @@ def floor_dispatcher() -> Dispatcher:
     return dp
 
 
+class ReplyFloor:
+    """A bare dispatcher whose handler sends exactly the reply the product sent: no database, no
+    state, no middleware. What aiogram costs to build and send that reply is the least any bot
+    answering this update pays, so the product's cost above it is the part our code adds."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot  # its own recording session: replies must not become the chat's newest message
+        self.replies: list[tuple[type, dict]] = []
+        router = Router(name="reply-floor")
+
+        async def _reply(event, bot: Bot) -> None:
+            for method, payload in self.replies:
+                await bot(method.model_validate(payload))  # built from plain data, as a handler does
+
+        router.message()(_reply)
+        router.callback_query()(_reply)
+        self.dp = Dispatcher()
+        self.dp.include_router(router)
+
+    def expect(self, calls: list) -> None:
+        self.replies = [(type(call), call.model_dump(exclude_unset=True)) for call in calls]
+
+
 class Clock:
     """Starts at the seed's anchor and runs in real time, so logged_at keeps increasing."""
 
@@ -104,6 +127,7 @@ class Bench:
         self.bot: Bot = create_bot(self.settings, session=self.api)
         self.dp = create_dispatcher(self.settings, create_sessionmaker(self.engine), clock=Clock(), storage=storage)
         self.floor = floor_dispatcher()
+        self.reply_floor = ReplyFloor(create_bot(self.settings, session=RecordingSession()))
         self.chats = [Chat(self.bot, self.api, tg_id, f"Manager{n}") for n, tg_id in enumerate(seed.manager_tg_ids())]
         self.runs = 0
 
@@ -116,6 +140,7 @@ class Bench:
             update = make(chat)
             if hooks:
                 hooks.before(f"{name}: {step}")
+            called = len(self.api.calls)
             started = time.perf_counter_ns()
             await self.dp.feed_update(self.bot, update)
             real = time.perf_counter_ns() - started
@@ -124,8 +149,12 @@ class Bench:
             started = time.perf_counter_ns()
             await self.floor.feed_update(self.bot, update)
             floor = time.perf_counter_ns() - started
+            self.reply_floor.expect(self.api.calls[called:])
+            started = time.perf_counter_ns()
+            await self.reply_floor.dp.feed_update(self.reply_floor.bot, update)
+            reply = time.perf_counter_ns() - started
             if record is not None:
-                record[f"{name}: {step}"].add(real, floor)
+                record[f"{name}: {step}"].add(real, floor, reply)
         self._check(name, self.api.calls[first_call:])
 
     @staticmethod

@@ -16,22 +16,26 @@ def percentile(values: list[int], q: float) -> float:
 class Samples:
     real: list[int] = field(default_factory=list)  # ns per update, the product's dispatcher
     floor: list[int] = field(default_factory=list)  # ns per update, the do-nothing dispatcher
+    reply: list[int] = field(default_factory=list)  # ns per update, a bare dispatcher sending the same reply
 
-    def add(self, real: int, floor: int) -> None:
+    def add(self, real: int, floor: int, reply: int) -> None:
         self.real.append(real)
         self.floor.append(floor)
+        self.reply.append(reply)
 
     def __iadd__(self, other: Samples) -> Samples:
         self.real += other.real
         self.floor += other.floor
+        self.reply += other.reply
         return self
 
 
 def _summed(parts: list[Samples]) -> Samples:
     """Per pass, the sum of its steps: what one whole logging costs."""
     total = Samples()
-    for real, floor in zip(zip(*(p.real for p in parts)), zip(*(p.floor for p in parts))):
-        total.add(sum(real), sum(floor))
+    columns = (zip(*(getattr(p, kind) for p in parts)) for kind in ("real", "floor", "reply"))
+    for real, floor, reply in zip(*columns):
+        total.add(sum(real), sum(floor), sum(reply))
     return total
 
 
@@ -48,14 +52,19 @@ def print_table(samples: dict[str, Samples], paths: list[str], goal: float) -> N
         rows.append((f"{path}: whole path ({len(steps)} updates)", _summed(steps)))
     rows.append(("all updates", everything))
 
-    header = ("step", "median µs", "p99 µs", "floor median", "floor p99", "ratio median", "ratio p99")
+    header = (
+        "step", "median µs", "p99 µs", "floor median", "floor p99", "ratio median", "ratio p99",
+        "reply floor median", "ratio to it",
+    )
     table = []
     for name, s in rows:
         real_med, real_p99 = percentile(s.real, 50) / 1000, percentile(s.real, 99) / 1000
         floor_med, floor_p99 = percentile(s.floor, 50) / 1000, percentile(s.floor, 99) / 1000
+        reply_med = percentile(s.reply, 50) / 1000
         table.append((
             name, f"{real_med:,.0f}", f"{real_p99:,.0f}", f"{floor_med:,.0f}", f"{floor_p99:,.0f}",
             f"{real_med / floor_med:,.1f}×", f"{real_p99 / floor_p99:,.1f}×",
+            f"{reply_med:,.0f}", f"{real_med / reply_med:,.1f}×",
         ))
     widths = [max(len(r[i]) for r in (header, *table)) for i in range(len(header))]
     line = lambda cells: " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
@@ -68,3 +77,5 @@ def print_table(samples: dict[str, Samples], paths: list[str], goal: float) -> N
     worst = max(percentile(s.real, 50) / percentile(s.floor, 50) for _, s in rows)
     verdict = "within" if worst <= goal else "ABOVE"
     print(f"goal: at most {goal:g}× the floor — worst median ratio {worst:,.1f}×: {verdict} the goal")
+    everything_reply = percentile(everything.reply, 50) / percentile(everything.floor, 50)
+    print(f"the reply floor alone (aiogram building and sending this reply, nothing else) is {everything_reply:,.1f}× the floor")
