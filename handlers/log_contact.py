@@ -25,10 +25,11 @@ from db.repositories.clients import NAME_MAX, clean_name
 from db.repositories.interactions import NOTE_MAX, Conflict, NextStep
 from handlers import labels
 from handlers.callbacks import CalCb, CardCb, ClientCb, LogCb
-from handlers.filters import FreeText, MenuButton, Magic
 from handlers.dates import at_local, local_today, quick_step
+from handlers.filters import FreeText, Magic, MenuButton
 from handlers.keyboards import button, calendar_kb
 from handlers.parsing import ParseError, parse_amount
+from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact, Note
 from handlers.ui import drop_keyboard, found, not_found, send, show, stale
 from reports.formatting import money, when
@@ -156,9 +157,11 @@ async def start_for_client(query: CallbackQuery, state: FSMContext, client_id: i
     await state.set_state(LogContact.kind)
 
 
-async def start_for_planned(query: CallbackQuery, state: FSMContext, item: Interaction) -> None:
+async def start_for_planned(query: CallbackQuery, state: FSMContext, item: Interaction, from_list: str | None = None) -> None:
+    """Complete a planned contact; `from_list` names the plan list it was tapped on, redrawn once saved."""
+    listed = {"list": from_list, "list_mid": query.message.message_id} if from_list and query.message else {}
     flow = await begin(
-        state, planned_id=item.id, client_id=item.client_id, client_name=item.client.name, kind=item.kind.value
+        state, planned_id=item.id, client_id=item.client_id, client_name=item.client.name, kind=item.kind.value, **listed
     )
     data = await state.get_data()
     sent = await send(query, summary(data) + "\n" + _("How did it go?"), outcome_markup(flow))
@@ -398,6 +401,8 @@ async def _save(
     if planned_at:
         lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(kind), when=when(planned_at, user.timezone, locale)))
     await show(query, "\n".join(lines), card_markup(item))
+    if data.get("list_mid") and data.get("list") in LISTS:
+        await refresh_plan(query.bot, session, user, data["list"], query.from_user.id, data["list_mid"], now, locale)
 
 
 # ---- typed input -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -184,11 +185,14 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
-    async def reschedule(self, interaction_id: int, planned_at: datetime) -> Interaction:
+    async def reschedule(
+        self, interaction_id: int, planned_at: datetime | Callable[[datetime], datetime]
+    ) -> Interaction:
+        """Move an open contact; `planned_at` is the new time or a function of the old one."""
         item = await self.own(interaction_id)
         if item.status != Status.PLANNED:
             raise Conflict
-        item.planned_at = planned_at
+        item.planned_at = planned_at(item.planned_at) if callable(planned_at) else planned_at
         await self.session.flush()
         return item
 

@@ -82,6 +82,7 @@ class Person:
     name: str = "Anna"
     language: str = "en"
     taps: int = 0
+    last_tap: int | None = None  # update id of the latest tap, for its callback answer
     _seen: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -113,6 +114,7 @@ class Person:
         update_id = self.emu.press_button(self.tg_id, text, message_id=message.message_id if message else None)
         self.runner.sent(update_id)
         self.taps += 1
+        self.last_tap = update_id
         new = await self._new_messages()
         assert self.emu.callback_answer(update_id) is not None, "callback query left unanswered"
         return new

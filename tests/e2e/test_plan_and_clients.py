@@ -65,22 +65,48 @@ async def test_cancel_from_the_list_updates_it(world, sessionmaker) -> None:
     assert "Alpha" not in anna.emu.message(ANNA, plan.message_id).text
 
 
-async def test_reschedule_quick_and_by_calendar(world, sessionmaker, clock) -> None:
+async def test_reschedule_quick_and_by_calendar_redraws_the_list_in_place(world, sessionmaker, clock) -> None:
     anna, items = world
     [plan] = await anna.say("/today")
-    [picker] = await anna.tap("📅 2", plan)
+    assert await anna.tap("📅 2", plan) == []  # the list itself turns into the calendar
+    picker = anna.emu.message(ANNA, plan.message_id)
     assert "Move" in picker.text and "Vector" in picker.text
-    await anna.tap("In 3 days", picker)
+    assert await anna.tap("In 3 days", picker) == []
     moved = await _get(sessionmaker, items["today"].id)
     assert moved.planned_at.date() == (clock() + timedelta(days=3)).date()
     assert moved.planned_at.time() == items["today"].planned_at.time()  # same local time of day
+    assert "moved to" in anna.answer_to(anna.last_tap).text
+    redrawn = anna.emu.message(ANNA, plan.message_id)
+    assert "Alpha" in redrawn.text and "Vector" not in redrawn.text
+    assert redrawn.buttons()[:3] == ["✅ 1 Done", "📅 1", "✖ 1"]
 
-    [plan] = await anna.say("/today")
-    [picker] = await anna.tap("📅 1", plan)
-    await anna.tap("›", picker)  # next month
-    await anna.tap("15", picker)
+    await anna.tap("📅 1", redrawn)
+    await anna.tap("›", redrawn)  # next month
+    await anna.tap("15", redrawn)
     moved = await _get(sessionmaker, items["overdue"].id)
     assert moved.planned_at.date() == date(2026, 12, 15)
+    assert "Nothing planned." in anna.emu.message(ANNA, plan.message_id).text
+
+
+async def test_keeping_the_date_brings_the_list_back(world, sessionmaker) -> None:
+    anna, items = world
+    [plan] = await anna.say("/today")
+    await anna.tap("📅 1", plan)
+    await anna.tap("✖ Keep the date", plan)
+    back = anna.emu.message(ANNA, plan.message_id)
+    assert "Alpha" in back.text and "Vector" in back.text and "✅ 1 Done" in back.buttons()
+    assert (await _get(sessionmaker, items["overdue"].id)).planned_at == items["overdue"].planned_at
+
+
+async def test_a_contact_done_from_the_list_leaves_it(world, sessionmaker) -> None:
+    anna, items = world
+    [plan] = await anna.say("/today")
+    await anna.tap("✅ 2 Done", plan)
+    await anna.tap("✅ Agreed")
+    await anna.tap("No next step")
+    assert (await _get(sessionmaker, items["today"].id)).status == Status.DONE
+    redrawn = anna.emu.message(ANNA, plan.message_id)
+    assert "Vector" not in redrawn.text and "Alpha" in redrawn.text
 
 
 async def test_next_step_on_a_calendar_date(world, sessionmaker) -> None:
