@@ -36,6 +36,7 @@ COMMANDS = {
     "tomorrow": N_("Tomorrow's plan"),
     "yesterday": N_("What was logged yesterday"),
     "clients": N_("Find a client"),
+    "team": N_("The team today (heads)"),
     "settings": N_("Timezone and reminders"),
     "lang": N_("Language"),
     "cancel": N_("Cancel the current step"),

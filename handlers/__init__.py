@@ -25,7 +25,8 @@ def get_routers() -> list[Router]:
         reminders,
         settings,
         start,
+        team,
     )
 
-    modules = (start, membership, log_contact, plan, clients, invite, admin, reasons, reminders, settings, fallback)
+    modules = (start, membership, log_contact, plan, team, clients, invite, admin, reasons, reminders, settings, fallback)
     return [_fresh(module.router) for module in modules]

@@ -15,6 +15,7 @@ MENU = (
     labels.MENU_CLIENTS,
     labels.MENU_INVITE,
     labels.MENU_HELP,
+    labels.MENU_TEAM,
 )
 
 

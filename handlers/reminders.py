@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,11 +22,11 @@ from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.dates import day_bounds, local_today
 from handlers.keyboards import button
 from handlers.plan import render_plan
-from handlers.ui import fit, not_found
+from handlers.team import team_summary
+from handlers.ui import not_found
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
-from reports.team import team_day
 
 router = Router(name=__name__)
 BIRTHDAY_DAYS = 3  # today and the next two days
@@ -74,7 +73,8 @@ async def render_reminder(
         case ReminderKind.MEETING:
             return await _meeting(session, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            return await _summary(session, user, now, locale)
+            text = await team_summary(session, user, now, locale)
+            return Outgoing(text) if text else None
     return None
 
 
@@ -163,31 +163,6 @@ async def _meeting(session: AsyncSession, user: User, reminder: Reminder, now: d
         button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
     ]])
     return Outgoing("\n".join(lines), markup)
-
-
-async def _summary(session: AsyncSession, user: User, now: datetime, locale: str) -> Outgoing | None:
-    today = local_today(now, user.timezone)
-    days = await team_day(session, user, day_bounds(today, user.timezone), day_bounds(today - timedelta(days=1), user.timezone))
-    if not days:
-        return None
-    lines = [_("📊 <b>Team</b>, {day}").format(day=day_fmt(today, locale)), ""]
-    for day in days:
-        line = _("<b>{name}</b>: today {planned} planned · yesterday {logged} logged").format(
-            name=html.escape(day.name), planned=day.planned_today, logged=day.logged_yesterday)
-        if day.by_kind:
-            line += "\n   " + ", ".join(f"{labels.kind(k)} {n}" for k, n in day.by_kind.most_common())
-        if day.by_outcome:
-            line += "\n   " + ", ".join(f"{labels.outcome(o)} {n}" for o, n in day.by_outcome.most_common())
-        if day.without_result:
-            line += "\n   " + ngettext(
-                "⚠️ {count} planned contact left without a result",
-                "⚠️ {count} planned contacts left without a result",
-                day.without_result,
-            ).format(count=day.without_result)
-        if day.unreachable:
-            line += "\n   " + _("🚫 has blocked the bot: reminders do not reach them")
-        lines.append(line)
-    return Outgoing(fit(lines))
 
 
 @router.callback_query(BdayCb.filter())

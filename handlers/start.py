@@ -37,6 +37,7 @@ def help_text(user: User) -> str:
         _("/settings: timezone and reminders. /lang: language. /cancel: stop the current step."),
     ]
     if user.role in (Role.HEAD, Role.ADMIN):
+        lines.append(_("👥 /team: the team's plan for today and tomorrow, yesterday's results."))
         lines.append(_("➕ /invite: a one-time link for a new colleague."))
         lines.append(_("👥 /users: people and their access."))
     if user.role == Role.ADMIN:

@@ -1,4 +1,4 @@
-"""A head's morning view of the team: per manager, today's plan, yesterday's results, what hangs."""
+"""A head's view of the team: per manager, today's and tomorrow's plan, yesterday's results, what hangs."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class ManagerDay:
     user_id: int
     name: str
     planned_today: int = 0
+    planned_tomorrow: int = 0
     logged_yesterday: int = 0
     by_kind: Counter[Kind] = field(default_factory=Counter)
     by_outcome: Counter[Outcome] = field(default_factory=Counter)
@@ -30,6 +31,7 @@ async def team_day(
     head: User,
     today: tuple[datetime, datetime],
     yesterday: tuple[datetime, datetime],
+    tomorrow: tuple[datetime, datetime],
 ) -> list[ManagerDay]:
     managers = list(
         await session.scalars(
@@ -42,18 +44,22 @@ async def team_day(
     if not days:
         return []
     ids = list(days)
+    is_tomorrow = Interaction.planned_at >= tomorrow[0]
     planned = await session.execute(
-        select(Interaction.manager_id, func.count())
+        select(Interaction.manager_id, is_tomorrow, func.count())
         .where(
             Interaction.manager_id.in_(ids),
             Interaction.status == Status.PLANNED,
             Interaction.planned_at >= today[0],
-            Interaction.planned_at < today[1],
+            Interaction.planned_at < tomorrow[1],
         )
-        .group_by(Interaction.manager_id)
+        .group_by(Interaction.manager_id, is_tomorrow)
     )
-    for manager_id, count in planned:
-        days[manager_id].planned_today = count
+    for manager_id, on_tomorrow, count in planned:
+        if on_tomorrow:
+            days[manager_id].planned_tomorrow = count
+        else:
+            days[manager_id].planned_today = count
     logged = await session.execute(
         select(Interaction.manager_id, Interaction.kind, Interaction.outcome, func.count())
         .where(

@@ -1,0 +1,63 @@
+"""/team: a head sees their own team's plan and results on demand; managers do not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from db.models import Kind, Outcome, Role
+from db.repositories import ClientRepository, InteractionRepository
+from tests.e2e.harness import Person, seed_user
+
+ANNA, BORIS, OLGA, HELEN = 2001, 2002, 2003, 4000
+
+
+@pytest.fixture
+async def team(ladon, sessionmaker, clock):
+    """Clock: Friday 27 Nov 2026, 11:00 in Moscow."""
+    anna = await seed_user(sessionmaker, ANNA, "Anna")
+    await seed_user(sessionmaker, BORIS, "Boris")
+    olga = await seed_user(sessionmaker, OLGA, "Olga", team="Other")
+    await seed_user(sessionmaker, HELEN, "Helen", role=Role.HEAD, language="ru")
+    async with sessionmaker() as session:
+        for who, name in ((anna, "Vector"), (olga, "Alpha")):
+            client = await ClientRepository(session, who).create(name)
+            repo = InteractionRepository(session, who)
+            await repo.log(now=clock() - timedelta(days=1), client_id=client.id, kind=Kind.MEETING,
+                           outcome=Outcome.REFUSED, reason_id=1)
+            await repo.plan(client_id=client.id, kind=Kind.CALL, planned_at=clock() + timedelta(hours=2))
+            await repo.plan(client_id=client.id, kind=Kind.MEETING, planned_at=clock() + timedelta(days=1))
+            await repo.plan(client_id=client.id, kind=Kind.EMAIL, planned_at=clock() + timedelta(days=1, hours=1))
+            await repo.plan(client_id=client.id, kind=Kind.CALL, planned_at=clock() - timedelta(days=3))
+        await session.commit()
+    return ladon
+
+
+async def test_a_head_sees_their_team_from_the_menu(team) -> None:
+    helen = Person(team, HELEN, "Helen", language="ru")
+    await helen.say("/start")
+    [view] = await helen.menu("👥 Команда")
+    text = view.text
+    assert "Команда" in text and "Olga" not in text  # another team's manager stays out
+    anna_part = text[text.index("Anna"):text.index("Boris")]
+    assert "на сегодня запланировано 1, на завтра 2" in anna_part
+    assert "вчера записано 1" in anna_part and "❌" in anna_part
+    assert "1 запланированный контакт остался без результата" in anna_part
+    assert "на сегодня запланировано 0, на завтра 0 · вчера записано 0" in text[text.index("Boris"):]
+
+
+async def test_a_manager_gets_one_line_and_no_team_data(team) -> None:
+    anna = Person(team, ANNA, "Anna")
+    await anna.say("/start")
+    assert "👥 Team" not in sum(anna.emu.reply_keyboard(ANNA), [])
+    [answer] = await anna.say("/team")
+    assert answer.text == "The team view is for heads and administrators."
+
+
+async def test_a_head_with_nobody_in_the_team(ladon, sessionmaker) -> None:
+    await seed_user(sessionmaker, HELEN, "Helen", role=Role.HEAD, team="Empty")
+    helen = Person(ladon, HELEN, "Helen")
+    await helen.say("/start")
+    [answer] = await helen.say("/team")
+    assert "no active managers" in answer.text
