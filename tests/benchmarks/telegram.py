@@ -20,6 +20,7 @@ from tests.benchmarks.seed import ANCHOR
 
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Ladon", "username": "ladon_bot"}
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
+KEPT_PER_CHAT = 20  # a chat's newest messages, enough to tap; older ones would only grow the heap
 
 
 class RecordingSession(BaseSession):
@@ -58,6 +59,8 @@ class RecordingSession(BaseSession):
         chat_messages = self.messages.setdefault(chat, {})
         chat_messages.pop(message_id, None)  # an edit makes it the newest, for tapping
         chat_messages[message_id] = data
+        while len(chat_messages) > KEPT_PER_CHAT:
+            del chat_messages[next(iter(chat_messages))]
         return Message.model_validate(data, context={"bot": bot})
 
     async def close(self) -> None:
