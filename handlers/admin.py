@@ -16,7 +16,7 @@ from db.repositories import AccessDenied, NotFound, UserRepository
 from handlers import labels
 from handlers.callbacks import UserCb
 from handlers.keyboards import button
-from handlers.ui import not_found, show
+from handlers.ui import not_found, show, toast
 
 router = Router(name=__name__)
 LIST_LIMIT = 50
@@ -54,6 +54,6 @@ async def toggle(query: CallbackQuery, callback_data: UserCb, session: AsyncSess
         await not_found(query)
         return
     done = _("Access is on for {name}.") if target.is_active else _("Access is off for {name}.")
-    await query.answer(done.format(name=target.full_name))
+    await query.answer(toast(done.format(name=target.full_name)))
     text, markup = await render_users(session, user)
     await show(query, text, markup)

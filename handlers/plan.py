@@ -24,7 +24,7 @@ from handlers.filters import MenuButton
 from handlers.keyboards import button, calendar_kb
 from handlers.log_contact import start_for_planned
 from handlers.plan_list import LISTS, render_plan
-from handlers.ui import fit, found, not_found, send, show, stale
+from handlers.ui import fit, found, not_found, send, show, stale, toast
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
@@ -164,7 +164,7 @@ async def _move(
         client=html.escape(item.client.name), when=when(item.planned_at, user.timezone, i18n.current_locale)
     )
     if which in LISTS:
-        await query.answer(html.unescape(moved.replace("<b>", "").replace("</b>", "")))
+        await query.answer(toast(moved))
         await show(query, *await render_plan(session, user, which, now, i18n.current_locale))
     else:
         await query.answer(_("Moved"))

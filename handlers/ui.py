@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -14,6 +16,14 @@ from aiogram.utils.i18n import gettext as _
 from db.repositories import NotFound
 
 T = TypeVar("T")
+TOAST_LIMIT = 200  # Telegram's limit for a callback answer's text
+_TAG = re.compile(r"<[^>]+>")
+
+
+def toast(text: str) -> str:
+    """A message's HTML as the plain text of a callback answer, cut to Telegram's limit."""
+    plain = html.unescape(_TAG.sub("", text))
+    return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1] + "…"
 
 
 async def stale(query: CallbackQuery) -> None:

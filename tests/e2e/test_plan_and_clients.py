@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import ContactPerson, Interaction, Kind, Outcome, Status
+from db.models import ContactPerson, Interaction, Kind, Outcome, Status, User
 from db.repositories import ClientRepository, InteractionRepository
 from tests.e2e.harness import Person, seed_user
 
@@ -192,3 +192,21 @@ async def test_edit_client_details_with_a_checked_inn(world, sessionmaker) -> No
     async with sessionmaker() as session:
         client = await session.get(Client, items["vector"].id)
     assert (client.inn, client.city) == ("7707083893", None)
+
+
+async def test_moving_a_contact_of_a_client_with_a_very_long_name(world, sessionmaker, clock) -> None:
+    anna, items = world
+    name = ("Tom & Jerry <Holding> " * 10)[:200]
+    async with sessionmaker() as session:
+        user = await session.get(User, items["today"].manager_id)
+        client = await ClientRepository(session, user).create(name)
+        planned = await InteractionRepository(session, user).plan(
+            client_id=client.id, kind=Kind.MEETING, planned_at=clock() + timedelta(hours=5))
+        await session.commit()
+    [plan] = await anna.say("/today")
+    assert "Tom & Jerry <Holding> Tom" in plan.text  # shown as typed, not as markup
+    await anna.tap("📅 3", plan)
+    await anna.tap("In a week", plan)
+    toast = anna.answer_to(anna.last_tap).text
+    assert len(toast) == 200 and toast.startswith("📅 Tom & Jerry <Holding>") and toast.endswith("…")
+    assert (await _get(sessionmaker, planned.id)).planned_at.date() == (clock() + timedelta(days=7)).date()
