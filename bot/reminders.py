@@ -120,8 +120,9 @@ class ReminderService:
                     "status": ReminderStatus.PENDING,
                 })
             # what would be dropped at once is not worth creating (a newcomer's missed morning)
-            await repo.ensure([r for r in rows if r["due_at"] >= now - self.grace])
-            await session.commit()
+            since = now - self.grace
+            if await repo.ensure([r for r in rows if r["due_at"] >= since], since):
+                await session.commit()
 
     # ---- delivery ----------------------------------------------------------------------------
     #

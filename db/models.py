@@ -229,7 +229,7 @@ class Reminder(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the planner reads what exists by it
     status: Mapped[ReminderStatus] = mapped_column(
         _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
     )

@@ -17,11 +17,19 @@ class ReminderRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def ensure(self, rows: list[dict[str, Any]]) -> None:
-        """Create reminders that do not exist yet; an existing key is left as it is."""
-        if rows:
+    async def ensure(self, rows: list[dict[str, Any]], since: datetime) -> int:
+        """Create the reminders among `rows` (all due at or after `since`) that do not exist yet.
+
+        What exists is read first, so a beat that finds everything in place writes nothing and
+        takes no write lock (on SQLite, one lock for the whole database); an existing key is
+        left as it is. Returns how many were missing.
+        """
+        existing = set(await self.session.scalars(select(Reminder.key).where(Reminder.due_at >= since)))
+        missing = [row for row in rows if row["key"] not in existing]
+        if missing:
             stmt = insert_for(self.session, Reminder).on_conflict_do_nothing(index_elements=[Reminder.key])
-            await self.session.execute(stmt, rows)
+            await self.session.execute(stmt, missing)
+        return len(missing)
 
     async def active_users(self) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.is_active.is_(True))))

@@ -81,3 +81,45 @@ async def test_refusal_needs_an_active_reason(sessionmaker, clock) -> None:
             now=clock(), client_id=client.id, kind=Kind.CALL, outcome=Outcome.REFUSED, reason_id=reasons[0].id
         )
         assert item.refusal_reason_id == reasons[0].id
+
+
+async def test_planning_reads_what_exists_and_writes_only_what_is_missing(engine, sessionmaker, clock) -> None:
+    from sqlalchemy import event, func, select
+
+    from db.models import Reminder, ReminderKind, ReminderStatus
+    from db.repositories.reminders import ReminderRepository
+
+    async with sessionmaker() as session:
+        anna, boris, *_ = await _people(session)
+        await session.commit()
+    now = clock()
+    rows = [
+        {"key": f"morning:{who.id}:2026-11-28", "user_id": who.id, "kind": ReminderKind.MORNING,
+         "due_at": now + timedelta(hours=22), "status": ReminderStatus.PENDING}
+        for who in (anna, boris)
+    ]
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with sessionmaker() as session:
+            assert await ReminderRepository(session).ensure(rows, now) == 2
+            await session.commit()
+        writes.clear()
+        async with sessionmaker() as session:  # the next beat: all in place, nothing written
+            assert await ReminderRepository(session).ensure(rows, now) == 0
+        assert writes == []
+        async with sessionmaker() as session:  # Anna changed her settings: her pending row goes...
+            await ReminderRepository(session).forget_pending(anna.id)
+            await session.commit()
+        async with sessionmaker() as session:  # ...and comes back on the next beat
+            assert await ReminderRepository(session).ensure(rows, now) == 1
+            await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Reminder)) == 2
