@@ -21,7 +21,7 @@ from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.dates import day_bounds, local_today
 from handlers.keyboards import button
-from handlers.plan import render_plan
+from handlers.plan_list import render_plan
 from handlers.team import team_summary
 from handlers.ui import not_found
 from reports.formatting import clock as clock_fmt
