@@ -28,10 +28,12 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher, Router
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from aiogram.types import Update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
 from db.engine import create_engine, create_sessionmaker
+from db.repositories import SystemRepository
 from handlers.callbacks import LogCb
 from tests.benchmarks import seed
 from tests.benchmarks.stats import Samples, print_table
@@ -84,23 +86,37 @@ def floor_dispatcher() -> Dispatcher:
 
 
 class ReplyFloor:
-    """A bare dispatcher whose handler sends exactly the reply the product sent: no database, no
-    state, no middleware. What aiogram costs to build and send that reply is the least any bot
-    answering this update pays, so the product's cost above it is the part our code adds."""
+    """A bare dispatcher whose handler sends exactly the reply the product sent: no state, no
+    middleware, and no database unless given a sessionmaker. Without one, it is what aiogram costs
+    to build and send that reply, the least any bot answering this update pays. With one, the
+    reply goes inside a transaction that writes one row (the update's dedup mark) and commits: the
+    least a bot pays that answers and remembers it did, on this stack."""
 
-    def __init__(self, bot: Bot) -> None:
+    DURABLE_IDS = 10**12  # its dedup marks must not collide with the product's
+
+    def __init__(self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
         self.bot = bot  # its own recording session: replies must not become the chat's newest message
+        self.sessionmaker = sessionmaker
         self.replies: list[tuple[type, dict]] = []
         router = Router(name="reply-floor")
 
-        async def _reply(event, bot: Bot) -> None:
-            for method, payload in self.replies:
-                await bot(method.model_validate(payload))  # built from plain data, as a handler does
+        async def _reply(event, bot: Bot, event_update: Update) -> None:
+            if self.sessionmaker is None:
+                await self._send(bot)
+                return
+            async with self.sessionmaker() as session:
+                await SystemRepository(session).claim_update(self.DURABLE_IDS + event_update.update_id)
+                await self._send(bot)
+                await session.commit()
 
         router.message()(_reply)
         router.callback_query()(_reply)
         self.dp = Dispatcher()
         self.dp.include_router(router)
+
+    async def _send(self, bot: Bot) -> None:
+        for method, payload in self.replies:
+            await bot(method.model_validate(payload))  # built from plain data, as a handler does
 
     def expect(self, calls: list) -> None:
         self.replies = [(type(call), call.model_dump(exclude_unset=True)) for call in calls]
@@ -125,9 +141,11 @@ class Bench:
         self.engine = create_engine(url)
         self.api = RecordingSession()
         self.bot: Bot = create_bot(self.settings, session=self.api)
-        self.dp = create_dispatcher(self.settings, create_sessionmaker(self.engine), clock=Clock(), storage=storage)
+        sessionmaker = create_sessionmaker(self.engine)
+        self.dp = create_dispatcher(self.settings, sessionmaker, clock=Clock(), storage=storage)
         self.floor = floor_dispatcher()
         self.reply_floor = ReplyFloor(create_bot(self.settings, session=RecordingSession()))
+        self.durable_floor = ReplyFloor(create_bot(self.settings, session=RecordingSession()), sessionmaker)
         self.chats = [Chat(self.bot, self.api, tg_id, f"Manager{n}") for n, tg_id in enumerate(seed.manager_tg_ids())]
         self.runs = 0
 
@@ -139,6 +157,7 @@ class Bench:
         # garbage collector's full passes, not the bot, show up in p99
         self.api.calls.clear()
         self.reply_floor.bot.session.calls.clear()
+        self.durable_floor.bot.session.calls.clear()
         for step, make in PATHS[name]:
             update = make(chat)
             if hooks:
@@ -152,12 +171,14 @@ class Bench:
             started = time.perf_counter_ns()
             await self.floor.feed_update(self.bot, update)
             floor = time.perf_counter_ns() - started
-            self.reply_floor.expect(self.api.calls[called:])
-            started = time.perf_counter_ns()
-            await self.reply_floor.dp.feed_update(self.reply_floor.bot, update)
-            reply = time.perf_counter_ns() - started
+            spent = []
+            for reference in (self.reply_floor, self.durable_floor):
+                reference.expect(self.api.calls[called:])
+                started = time.perf_counter_ns()
+                await reference.dp.feed_update(reference.bot, update)
+                spent.append(time.perf_counter_ns() - started)
             if record is not None:
-                record[f"{name}: {step}"].add(real, floor, reply)
+                record[f"{name}: {step}"].add(real, floor, *spent)
         self._check(name, self.api.calls)
 
     @staticmethod
