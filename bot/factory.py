@@ -21,6 +21,7 @@ from bot.reminders import ReminderService
 from bot.workdays import WorkCalendar
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
 from bot.middlewares.isolation import IsolationMiddleware
+from bot.middlewares.session import CheckpointBeforeRequest
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from db.base import utcnow
@@ -34,6 +35,8 @@ def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot
             if settings.telegram_api_url
             else AiohttpSession()
         )
+    # inside an update, what it wrote is committed before each request (bot/middlewares/session.py)
+    session.middleware(CheckpointBeforeRequest())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -1,8 +1,8 @@
 """FSM storage in the database, so a conversation survives a restart.
 
 Inside an update (see `current_session`) state and data are read once, kept on the session, and
-written once by `flush_fsm` just before the update's commit: they commit or roll back together
-with the records the handler wrote, for one SELECT and at most one UPSERT per update.
+written by `flush_fsm` just before each of the update's commits: they commit or roll back together
+with the records the handler wrote, for one SELECT and usually one UPSERT per update.
 """
 
 from __future__ import annotations
@@ -21,13 +21,18 @@ current_session: ContextVar[AsyncSession | None] = ContextVar("current_session",
 _CACHE = "ladon_fsm"  # key in session.info: {storage key: [state, data, dirty]}
 
 
+def fsm_dirty(session: AsyncSession) -> bool:
+    return any(entry[2] for entry in session.info.get(_CACHE, {}).values())
+
+
 async def flush_fsm(session: AsyncSession) -> None:
-    """Write the state changes an update made; called right before its commit."""
+    """Write the state changes an update made so far; called right before each of its commits.
+    What was written stays cached: it is what the database now holds."""
     repo = FsmRepository(session)
-    for key, (state, data, dirty) in session.info.get(_CACHE, {}).items():
-        if dirty:
-            await repo.save(key, state, data)
-    session.info.pop(_CACHE, None)
+    for key, entry in session.info.get(_CACHE, {}).items():
+        if entry[2]:
+            await repo.save(key, entry[0], entry[1])
+            entry[2] = False
 
 
 class DatabaseStorage(BaseStorage):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .limits import RateLimiter
 from .models import CallbackAnswer, CallbackQueryRecord, RecordedRequest, SentMessage
-from .server import ApiServer, Fault
+from .server import ApiServer, Fault, Hold
 from .state import World
 from .users import UserActions
 
@@ -107,6 +107,17 @@ class BotAPIEmulator(UserActions):
                   retry_after: int | None = None, chat_id: int | None = None) -> None:
         """The next `times` calls of `method` (optionally only for chat_id) fail as given."""
         self._server.faults.append(Fault(method.lower(), error_code, description, times, retry_after, chat_id))
+
+    def hold(self, chat_id: int) -> Hold:
+        """Requests naming this chat wait (a slow network to that person) until `release()`;
+        `arrived` tells that one is waiting. Released holds are forgotten."""
+        hold = self._server.holds[str(chat_id)] = Hold()
+        return hold
+
+    def release(self, chat_id: int) -> None:
+        hold = self._server.holds.pop(str(chat_id), None)
+        if hold is not None:
+            hold.release()
 
     def block(self, user_id: int, *, notify: bool = True) -> int | None:
         """The user blocks the bot: sends to their private chat answer 403, and, as Telegram does,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -30,6 +31,21 @@ class Fault:
     chat_id: int | str | None = None
 
 
+class Hold:
+    """Requests about one chat wait here, as on a slow network, until released."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()  # set once a request is waiting
+        self._open = asyncio.Event()
+
+    async def wait(self) -> None:
+        self.arrived.set()
+        await self._open.wait()
+
+    def release(self) -> None:
+        self._open.set()
+
+
 def _reply(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(body, status=status)
 
@@ -40,6 +56,7 @@ class ApiServer:
         self.token = token
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
+        self.holds: dict[str, Hold] = {}  # chat id (as text) -> its requests wait there
         self._runner: web.AppRunner | None = None
 
     async def start(self, host: str, port: int) -> str:
@@ -87,6 +104,9 @@ class ApiServer:
             if found is None:
                 raise ApiError(404, "Not Found")
             params = await read_params(request)
+            hold = self.holds.get(str(params.get("chat_id")))
+            if hold is not None:
+                await hold.wait()
             fault = self._take_fault(method, params)
             if fault is not None:
                 raise fault

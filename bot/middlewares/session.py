@@ -1,15 +1,56 @@
-"""One database session and one transaction per update; a redelivered update is dropped here."""
+"""One database session per update, committed in checkpoints that never span a Bot API call.
+
+On SQLite a write transaction locks the whole database; held across a round trip to Telegram
+(tens to hundreds of milliseconds) it would make every other person's update wait. So an update
+that has written records commits them right before its next Bot API request, and everything else
+is committed at the end. Each commit carries the records, the conversation state and (the first
+time) the update's dedup mark together, so a logged contact, its next step and the state move as
+one. A redelivered update is recognised by a read before its handler runs, and its dedup mark
+settles a (theoretical) race at the first commit: the later one is rolled back.
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import current_session, flush_fsm
+from bot.storage import current_session, flush_fsm, fsm_dirty
+from db.engine import wrote
 from db.repositories import SystemRepository
+
+
+class Duplicate(Exception):
+    """This update was already handled (a redelivery): stop without a word."""
+
+
+@dataclass
+class UpdateWork:
+    session: AsyncSession
+    update_id: int
+    claimed: bool = False
+
+    async def checkpoint(self, *, final: bool = False) -> None:
+        # The dedup mark and state changes can wait for the end: until then they lock nothing.
+        # Written records cannot (they hold the lock), and the state and mark go with them.
+        if not wrote(self.session) and not (final and (fsm_dirty(self.session) or not self.claimed)):
+            return
+        if not self.claimed:
+            if not await SystemRepository(self.session).claim_update(self.update_id):
+                await self.session.rollback()
+                raise Duplicate
+            self.claimed = True
+        await flush_fsm(self.session)
+        await self.session.commit()
+
+
+current_work: ContextVar[UpdateWork | None] = ContextVar("current_work", default=None)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -18,15 +59,27 @@ class DbSessionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler, event: Update, data: dict[str, Any]) -> Any:
         async with self.sessionmaker() as session:
-            if not await SystemRepository(session).claim_update(event.update_id):
+            if await SystemRepository(session).seen(event.update_id):
                 return None
-            token = current_session.set(session)
+            work = UpdateWork(session, event.update_id)
+            tokens = current_work.set(work), current_session.set(session)
             try:
                 data["session"] = session
                 result = await handler(event, data)
-                # the update is the unit of work: records, FSM state and the dedup mark commit together
-                await flush_fsm(session)
-                await session.commit()
+                await work.checkpoint(final=True)
                 return result
+            except Duplicate:
+                return None
             finally:
-                current_session.reset(token)
+                current_work.reset(tokens[0])
+                current_session.reset(tokens[1])
+
+
+class CheckpointBeforeRequest(BaseRequestMiddleware):
+    """On the bot's session: inside an update, commit what it has written before talking to Telegram."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod) -> Any:
+        work = current_work.get()
+        if work is not None:
+            await work.checkpoint()
+        return await make_request(bot, method)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import AccessAttempt, ProcessedUpdate
 from db.repositories.upsert import insert_on, per_dialect
 
+_SEEN = select(ProcessedUpdate.__table__.c.update_id).where(ProcessedUpdate.__table__.c.update_id == bindparam("update_id"))
 _claim = per_dialect(
     lambda dialect: insert_on(dialect, ProcessedUpdate.__table__)
     .values(update_id=bindparam("update_id"), at=bindparam("at"))
@@ -22,10 +23,14 @@ class SystemRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
+    async def seen(self, update_id: int) -> bool:
+        """Whether an update with this id was handled already (a read: it locks nothing)."""
+        return (await self.session.execute(_SEEN, {"update_id": update_id})).first() is not None
+
     async def claim_update(self, update_id: int) -> bool:
         """True the first time an update id is seen; False for a redelivery.
 
-        A duplicate that is still being handled makes this wait for that transaction to end.
+        A duplicate whose claim is not committed yet makes this wait for that transaction to end.
         """
         result = await self.session.execute(_claim(self.session), {"update_id": update_id, "at": utcnow()})
         return result.rowcount == 1

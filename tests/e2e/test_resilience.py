@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -117,3 +118,30 @@ async def test_old_plan_button_after_the_contact_was_logged(ladon, sessionmaker,
     async with sessionmaker() as session:
         count = await session.scalar(select(func.count()).select_from(Interaction).where(Interaction.outcome == Outcome.AGREED))
     assert count == 1
+
+
+async def test_a_reply_stuck_on_the_way_to_one_person_holds_up_nobody_else(ladon, sessionmaker, clock) -> None:
+    """On SQLite a write transaction locks the whole database: an update must not keep one open
+    while it waits for Telegram, or everyone else's taps wait behind that round trip."""
+    await _setup(ladon, sessionmaker, clock)
+    anna, boris = Person(ladon, ANNA, "Anna"), Person(ladon, BORIS, "Boris")
+    await anna.say("/start")
+    await boris.say("/start")
+    [picker] = await anna.say("📝 Log a contact")
+    hold = ladon.emu.hold(ANNA)
+    try:
+        ladon.sent(ladon.emu.press_button(ANNA, "Vector", message_id=picker.message_id))  # writes its state
+        await asyncio.wait_for(hold.arrived.wait(), 30)  # ...and now waits for Telegram
+        before = len(ladon.emu.messages(BORIS))
+        ladon.sent(ladon.emu.send_text(BORIS, "📝 Log a contact"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30  # a liveness bound, far above a normal reply
+        while len(ladon.emu.messages(BORIS)) == before and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        assert len(ladon.emu.messages(BORIS)) == before + 1, "Boris waited for Anna's round trip"
+    finally:
+        ladon.emu.release(ANNA)
+    await ladon.settle()
+    assert "What kind of contact?" in ladon.emu.message(ANNA, picker.message_id).text
+    await anna.tap("🤝 Meeting")  # Anna's step was kept: her flow goes on
+    assert "How did it go?" in anna.last.text

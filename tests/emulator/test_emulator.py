@@ -268,6 +268,19 @@ async def test_fail_next_injects_errors(emu: BotAPIEmulator, bot: Bot) -> None:
     assert [r.error_code for r in emu.calls("sendMessage")] == [502, None, None, 429]
 
 
+async def test_a_held_chat_waits_and_others_pass(emu: BotAPIEmulator, bot: Bot) -> None:
+    emu.add_user(USER)
+    emu.add_user(1002)
+    hold = emu.hold(USER)
+    pending = asyncio.ensure_future(bot.send_message(USER, "slow network"))
+    await asyncio.wait_for(hold.arrived.wait(), 10)
+    await bot.send_message(1002, "meanwhile")
+    assert not pending.done() and emu.messages(USER) == []
+    emu.release(USER)
+    assert (await pending).text == "slow network"
+    assert [m.text for m in emu.messages(USER)] == ["slow network"]
+
+
 async def test_rate_limits(spawn: Spawn) -> None:
     now = [FIXED_NOW]
     emu, bot = await spawn(per_chat_per_second=1, global_per_second=3, clock=lambda: now[0])
