@@ -133,13 +133,13 @@ class Clock:
 
 
 class Bench:
-    def __init__(self, db_path: Path, storage=None):
+    def __init__(self, db_path: Path, storage=None, api: RecordingSession | None = None):
         url = f"sqlite+aiosqlite:///{db_path}"
         self.settings = Settings(
             _env_file=None, bot_token=TOKEN, database_url=url, admin_ids="", default_timezone="Europe/Moscow"
         )
         self.engine = create_engine(url)
-        self.api = RecordingSession()
+        self.api = api or RecordingSession()
         self.bot: Bot = create_bot(self.settings, session=self.api)
         sessionmaker = create_sessionmaker(self.engine)
         self.dp = create_dispatcher(self.settings, sessionmaker, clock=Clock(), storage=storage)

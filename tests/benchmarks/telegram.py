@@ -6,6 +6,7 @@ for sends and edits, True otherwise), so handlers run exactly as in production m
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections.abc import Callable
@@ -24,14 +25,17 @@ KEPT_PER_CHAT = 20  # a chat's newest messages, enough to tap; older ones would 
 
 
 class RecordingSession(BaseSession):
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
         super().__init__()
+        self.latency = latency  # seconds each call waits, as for a round trip to Telegram
         self.calls: list[TelegramMethod] = []
         self.message_ids = itertools.count(1_000)
         self.messages: dict[int, dict[int, dict]] = {}  # chat -> message_id -> the message as users see it
         self.spent_ns = 0  # time inside make_request: our stand-in for the HTTP round trip's CPU part
 
     async def make_request(self, bot: Bot, method: TelegramMethod, timeout: int | None = None) -> Any:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         started = time.perf_counter_ns()
         try:
             self.calls.append(method)
