@@ -31,6 +31,7 @@ from tests.benchmarks.telegram import RecordingSession
 
 # (owner, attribute, label): async callables timed by wall clock, awaits included
 LAYERS = (
+    (SystemRepository, "seen", "dedup SELECT (seen)"),
     (SystemRepository, "claim_update", "dedup INSERT (claim_update)"),
     (UserRepository, "by_tg_id", "user SELECT"),
     (DatabaseStorage, "get_state", "FSM get_state"),
