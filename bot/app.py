@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.factory import create_bot, create_dispatcher, create_reminders
+from bot.i18n import N_
 from bot.scheduler import create_scheduler
 from bot.middlewares import InflightTracker
 from bot.settings import Settings
@@ -22,11 +23,6 @@ from db.repositories import SystemRepository
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 30.0
-
-
-def N_(text: str) -> str:
-    """Marks a msgid for extraction; translated later, per locale."""
-    return text
 
 
 COMMANDS = {

@@ -15,6 +15,7 @@ from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolat
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.errors import tell_the_person
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.notifier import SAFETY, Notifier
 from bot.reminders import ReminderService
@@ -87,6 +88,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UserMiddleware(settings))
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.update.outer_middleware(AccessMiddleware())
+    dp.errors.register(tell_the_person)
     dp.include_routers(*get_routers())
     return dp
 

@@ -35,6 +35,11 @@ def create_i18n(default_locale: str) -> I18n:
     return I18n(path=LOCALES, default_locale=default_locale, domain=DOMAIN)
 
 
+def N_(text: str) -> str:
+    """Marks a msgid for extraction; translated later, per locale."""
+    return text
+
+
 def pick_language(code: str | None, default: str) -> str:
     """Telegram's language_code ("ru", "en-US", ...) to one of ours."""
     if code:

@@ -73,6 +73,17 @@ class BotRunner:
             await asyncio.sleep(0.005)
 
 
+async def eventually(predicate, what: str, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Poll until predicate holds: for what happens after the dispatcher counts an update as done
+    (its error handlers run outside the in-flight tracker)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.005)
+
+
 @dataclass
 class Person:
     """A Telegram user of the emulator, counting the taps they make."""

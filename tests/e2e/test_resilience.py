@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from db.models import Interaction, Kind, Outcome, Status
 from db.repositories import ClientRepository, InteractionRepository
 from handlers.callbacks import CalCb, CardCb, LogCb, PlanCb
-from tests.e2e.harness import Person, seed_user
+from tests.e2e.harness import Person, eventually, seed_user
 
 ANNA, BORIS = 2001, 2002
 
@@ -145,3 +145,40 @@ async def test_a_reply_stuck_on_the_way_to_one_person_holds_up_nobody_else(ladon
     assert "What kind of contact?" in ladon.emu.message(ANNA, picker.message_id).text
     await anna.tap("🤝 Meeting")  # Anna's step was kept: her flow goes on
     assert "How did it go?" in anna.last.text
+
+
+async def test_a_step_that_fails_midway_is_told_to_the_person_and_leaves_no_half(ladon, sessionmaker, clock) -> None:
+    from aiogram.exceptions import TelegramServerError
+
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    before = await _interactions(sessionmaker)
+    ladon.emu.fail_next("editMessageText", 500, "Internal Server Error", chat_id=ANNA)
+    await anna.tap("In a week")  # saved, answered "Saved", then the edit fails
+    await eventually(lambda: ladon.errors, "the error handlers")
+    assert [type(e) for e in ladon.errors] == [TelegramServerError]
+    ladon.errors.clear()
+    assert anna.last.text.startswith("⚠️ Something went wrong on our side")
+    after = await _interactions(sessionmaker)
+    assert len(after) == len(before) + 2  # the contact and its next step were committed together
+    done = [i for i in after if i.status == Status.DONE and i.outcome == Outcome.AGREED]
+    assert len(done) == 1 and done[0].next_step_id in {i.id for i in after if i.status == Status.PLANNED}
+
+
+async def test_a_failing_first_reply_is_told_in_the_persons_language(ladon, sessionmaker, clock) -> None:
+    from aiogram.exceptions import TelegramServerError
+
+    await seed_user(sessionmaker, 2005, "Olga", language="ru")
+    olga = Person(ladon, 2005, "Olga", language="ru")
+    await olga.say("/start")
+    ladon.emu.fail_next("sendMessage", 502, "Bad Gateway", chat_id=2005)
+    await olga.say("/today")
+    await eventually(lambda: ladon.errors, "the error handlers")
+    assert [type(e) for e in ladon.errors] == [TelegramServerError]
+    ladon.errors.clear()
+    assert olga.last.text.startswith("⚠️ Что-то пошло не так")
