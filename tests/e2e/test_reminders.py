@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import sys
 from datetime import date, datetime, time, timezone
+from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.factory import create_reminders
 from db.models import ContactPerson, Interaction, Kind, Outcome, Reminder, ReminderStatus, Role, Status, User
 from db.repositories import ClientRepository, InteractionRepository
 from tests.e2e.harness import Person, seed_user
 
 UTC = timezone.utc
+ROOT = Path(__file__).resolve().parents[2]
 MOSCOW, VLADIVOSTOK = 2001, 2002
 
 
@@ -201,17 +205,40 @@ async def test_restart_before_and_after_the_due_time_sends_once(ladon, sessionma
     assert statuses["morning:2026-11-30"] == ReminderStatus.DROPPED
 
 
-async def test_two_processes_on_one_database_send_each_reminder_once(ladon, sessionmaker, clock) -> None:
-    people = []
-    for n in range(12):
-        user = await seed_user(sessionmaker, 3000 + n, f"M{n}", team="Sales")
+async def test_three_bot_processes_on_one_database_send_each_reminder_once(ladon, settings, sessionmaker) -> None:
+    """Real OS processes, each with its own engine and connections, beating at the same moment."""
+    for n in range(40):
+        await seed_user(sessionmaker, 3000 + n, f"M{n}", team="Sales")
         ladon.emu.add_user(3000 + n, f"M{n}", language_code="en")
-        people.append(user)
-    clock.now = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)  # everyone's evening nudge is due
-    other = create_reminders(ladon.settings, ladon.bot, sessionmaker, ladon.dp["i18n"], clock)
-    reports = await asyncio.gather(ladon.reminders.tick(), other.tick(), ladon.reminders.tick(), other.tick())
-    assert sum(r.sent for r in reports) == 12
-    for n in range(12):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "REDIS_", "TELEGRAM_"))}
+    env.update(
+        PYTHONPATH=str(ROOT), BOT_TOKEN=settings.bot_token.get_secret_value(), TELEGRAM_API_URL=ladon.emu.base_url,
+        DATABASE_URL=settings.database_url, NOTIFY_PER_SECOND="1000", NOTIFY_PER_CHAT_PER_SECOND="1000",
+        LADON_TEST_NOW="2026-11-27T15:30:00+00:00",  # everyone's evening nudge is due
+    )
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.e2e.reminder_worker", cwd=ROOT, env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for worker in workers:
+            assert (await asyncio.wait_for(worker.stdout.readline(), 60)).strip() == b"ready"
+        for worker in workers:
+            worker.stdin.write(b"go\n")
+            await worker.stdin.drain()
+        outputs = [await asyncio.wait_for(worker.communicate(), 60) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+    assert [w.returncode for w in workers] == [0, 0, 0]
+    reports = [json.loads(out.strip().splitlines()[-1]) for out, _err in outputs]
+    assert sum(r["sent"] for r in reports) == 40 and all(r["failed"] == 0 for r in reports)
+    for n in range(40):
         assert len(ladon.emu.messages(3000 + n)) == 1
 
 
