@@ -8,14 +8,13 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
 from db.repositories import AccessDenied, NotFound, UserRepository
 from handlers import labels
 from handlers.callbacks import UserCb
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.ui import not_found, show, toast
 
 router = Router(name=__name__)
@@ -25,7 +24,7 @@ LIST_LIMIT = 50
 async def render_users(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
     people = await UserRepository(session).visible(user)
     lines = [_("<b>People</b> ({count})").format(count=len(people))]
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     for person in people[:LIST_LIMIT]:
         mark = "" if person.is_active else " " + _("(access off)")
         lines.append(f"• {html.escape(person.full_name)} · {labels.role(person.role)}{mark}")

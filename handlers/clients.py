@@ -21,7 +21,7 @@ from db.repositories.clients import NAME_MAX, clean_name
 from handlers import labels
 from handlers.callbacks import ClientCb, EditCb, SkipCb
 from handlers.filters import FreeText, MenuButton
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
 from handlers.states import AddPerson, EditClient, FindClient
@@ -50,7 +50,7 @@ async def find(message: Message, session: AsyncSession, user: User) -> None:
     if not matches:
         await message.answer(_("Nobody found for «{query}». Try another spelling:").format(query=html.escape(typed)))
         return
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     for match in matches:
         kb.row(button(match.name[:60], ClientCb(a="open", id=match.client_id)))
     await message.answer(_("Found for «{query}»:").format(query=html.escape(typed)), reply_markup=kb.as_markup())
@@ -108,7 +108,7 @@ STATUS_ACTIONS = {"s_lead": ClientStatus.LEAD, "s_active": ClientStatus.ACTIVE, 
 
 
 def card_markup(client: Client):
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     kb.row(button(_("📝 Log a contact"), ClientCb(a="log", id=client.id)))
     kb.row(
         button(_("➕ Contact person"), ClientCb(a="person", id=client.id)),
@@ -284,7 +284,7 @@ async def _advance(message: Message, state: FSMContext, session: AsyncSession, u
         return
     step_state, step = following
     await state.set_state(step_state)
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     kb.row(button(_("Skip"), SkipCb(f=data["flow"], s=step)))
     await message.answer(_prompt(step), reply_markup=kb.as_markup())
 

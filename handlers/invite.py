@@ -13,7 +13,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
@@ -23,7 +22,7 @@ from db.repositories.access import can_invite, invitable_roles
 from handlers import labels
 from handlers.callbacks import InviteCb
 from handlers.filters import FreeText, MenuButton
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.states import InviteFlow
 from handlers.ui import show, stale
 from reports.formatting import when
@@ -57,13 +56,13 @@ async def start_invite(message: Message, user: User, state: FSMContext, session:
     flow = secrets.token_hex(3)
     await state.set_state(InviteFlow.role)
     await state.set_data({"flow": flow})
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     kb.row(*(button(labels.role(r), InviteCb(f=flow, role=r.value)) for r in roles))
     await message.answer(_("Whom are you inviting?"), reply_markup=kb.as_markup())
 
 
 async def _teams_markup(session: AsyncSession, flow: str, role: str):
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     for team in await UserRepository(session).teams():
         kb.row(button(team.name[:60], InviteCb(f=flow, role=role, team=team.id)))
     kb.row(button(_("No team"), InviteCb(f=flow, role=role, team=-1)), button(_("➕ New team"), InviteCb(f=flow, role=role, team=-2)))

@@ -6,7 +6,6 @@ import calendar
 from datetime import date, timedelta
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.models import Role, User
 from handlers import labels
@@ -26,13 +25,25 @@ def main_menu(user: User) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
+class Rows(list):
+    """Rows of inline buttons made into a markup as they are: aiogram's InlineKeyboardBuilder
+    deep-copies every button when exporting, a cost paid on each message that carries buttons."""
+
+    def row(self, *buttons: InlineKeyboardButton) -> Rows:
+        self.append(list(buttons))
+        return self
+
+    def as_markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=list(self))
+
+
 def button(text: str, data) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack() if hasattr(data, "pack") else data)
 
 
 def calendar_kb(purpose: str, flow: str, month: date, today: date, locale: str, extra=()) -> InlineKeyboardMarkup:
     """A month grid; days before today are not offered. `extra` rows go under it."""
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     first = month.replace(day=1)
     prev_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)

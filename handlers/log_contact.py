@@ -15,7 +15,6 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.i18n import get_i18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
@@ -27,7 +26,7 @@ from handlers import labels
 from handlers.callbacks import CalCb, CardCb, ClientCb, LogCb
 from handlers.dates import at_local, local_today, quick_step
 from handlers.filters import FreeText, Magic, MenuButton
-from handlers.keyboards import button, calendar_kb
+from handlers.keyboards import Rows, button, calendar_kb
 from handlers.parsing import ParseError, parse_amount
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact, Note
@@ -106,7 +105,7 @@ def card_markup(item: Interaction) -> InlineKeyboardMarkup:
 
 async def _client_picker(session: AsyncSession, user: User, flow: str, query: str | None = None):
     repo = ClientRepository(session, user)
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     if query is None:
         recent = await repo.recent()
         for client in recent:

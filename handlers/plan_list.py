@@ -13,7 +13,6 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Interaction, User
@@ -21,7 +20,7 @@ from db.repositories import InteractionRepository
 from handlers import labels
 from handlers.callbacks import PlanCb
 from handlers.dates import day_bounds, local_today
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import when
@@ -48,7 +47,7 @@ async def render_plan(
     if not items:
         lines.append(_("Nothing planned."))
         return "\n".join(lines), None
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     late = [i for i in items if i.planned_at < start]
     due = [i for i in items if i.planned_at >= start]
     n = 0

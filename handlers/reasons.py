@@ -9,7 +9,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
@@ -18,7 +17,7 @@ from db.repositories.reasons import TITLE_MAX
 from handlers import labels
 from handlers.callbacks import ReasonCb
 from handlers.filters import FreeText
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.states import AddReason
 from handlers.ui import not_found, show
 
@@ -28,7 +27,7 @@ router = Router(name=__name__)
 async def render(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup]:
     reasons = await RefusalReasonRepository(session, user).all()
     lines = [_("<b>Refusal reasons</b>. Hidden ones are not offered but stay on past contacts.")]
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     for reason in reasons:
         name = labels.reason(reason)
         lines.append(("• " if reason.is_active else "◦ ") + html.escape(name) + ("" if reason.is_active else " " + _("(hidden)")))

@@ -11,7 +11,6 @@ from datetime import datetime
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Interaction, Outcome, Reminder, ReminderKind, Role, Status, User
@@ -20,7 +19,7 @@ from db.repositories.reminders import ReminderRepository
 from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.dates import day_bounds, local_today
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.plan_list import render_plan
 from handlers.team import team_summary
 from handlers.ui import not_found
@@ -107,7 +106,7 @@ def render_evening(user: User, inputs: EveningInputs, locale: str) -> Outgoing |
     if not open_items and not nudge:
         return None
     parts: list[str] = []
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     if open_items:
         parts.append(_("🌙 Planned for today and still without a result:"))
         for n, item in enumerate(open_items[:30], 1):

@@ -18,7 +18,7 @@ from db.models import Role, User
 from db.repositories.preferences import PreferencesRepository
 from handlers.callbacks import SetCb
 from handlers.filters import FreeText
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.states import SettingsFlow
 from handlers.ui import show, stale
 
@@ -52,7 +52,7 @@ def render(user: User) -> tuple[str, InlineKeyboardMarkup]:
         _("Meeting reminder {minutes} min before").format(minutes=user.meeting_lead_min),
         _("Reminders come on working days; 🔕 means muted."),
     ]
-    kb = InlineKeyboardBuilder()
+    kb = Rows()
     kb.row(button(_("🌍 Timezone"), SetCb(a="tz")))
     kb.row(button(_("☀️ Morning time"), SetCb(a="morning")), button(_("🌙 Evening time"), SetCb(a="evening")))
     kb.row(*(button(("• " if user.meeting_lead_min == m else "") + _("{minutes} min").format(minutes=m), SetCb(a="lead", v=str(m))) for m in LEADS))
