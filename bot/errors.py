@@ -12,10 +12,9 @@ from typing import Any
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
-from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import N_, pick_language
+from bot.i18n import N_, locale_for
 
 SORRY = N_(
     "⚠️ Something went wrong on our side, and this step may not have been saved. "
@@ -23,13 +22,9 @@ SORRY = N_(
 )
 
 
-async def tell_the_person(event: ErrorEvent, i18n: I18n, event_from_user: TgUser | None = None, **data: Any) -> None:
+async def tell_the_person(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
     update = event.update
-    user = data.get("user")
-    locale = user.language if user is not None else pick_language(
-        event_from_user.language_code if event_from_user else None, i18n.default_locale
-    )
-    text = i18n.gettext(SORRY, locale=locale)
+    text = i18n.gettext(SORRY, locale=locale_for(data, i18n.default_locale))
     query, message = update.callback_query, update.message
     with suppress(TelegramAPIError):  # the reply may fail too: the failure may have been Telegram's
         if query is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,17 @@ def pick_language(code: str | None, default: str) -> str:
     return default
 
 
+def locale_for(data: Mapping[str, Any], default: str) -> str:
+    """An update's language: the stored user's, else the stranger's Telegram language."""
+    user = data.get("user")
+    if user is not None:
+        return user.language
+    tg_user: TgUser | None = data.get("event_from_user")
+    return pick_language(tg_user.language_code if tg_user else None, default)
+
+
 class LocaleMiddleware(I18nMiddleware):
     """The stored user's language wins; strangers get their Telegram language."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        user = data.get("user")
-        if user is not None:
-            return user.language
-        tg_user: TgUser | None = data.get("event_from_user")
-        return pick_language(tg_user.language_code if tg_user else None, self.i18n.default_locale)
+        return locale_for(data, self.i18n.default_locale)

@@ -11,7 +11,6 @@ settles a (theoretical) race at the first commit: the later one is rolled back.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +49,7 @@ class UpdateWork:
         await self.session.commit()
 
 
-current_work: ContextVar[UpdateWork | None] = ContextVar("current_work", default=None)
+_WORK = "ladon_update_work"  # key in session.info: the UpdateWork the session belongs to
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -61,8 +60,8 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.sessionmaker() as session:
             if await SystemRepository(session).seen(event.update_id):
                 return None
-            work = UpdateWork(session, event.update_id)
-            tokens = current_work.set(work), current_session.set(session)
+            work = session.info[_WORK] = UpdateWork(session, event.update_id)
+            token = current_session.set(session)
             try:
                 data["session"] = session
                 result = await handler(event, data)
@@ -71,15 +70,15 @@ class DbSessionMiddleware(BaseMiddleware):
             except Duplicate:
                 return None
             finally:
-                current_work.reset(tokens[0])
-                current_session.reset(tokens[1])
+                current_session.reset(token)
 
 
 class CheckpointBeforeRequest(BaseRequestMiddleware):
     """On the bot's session: inside an update, commit what it has written before talking to Telegram."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod) -> Any:
-        work = current_work.get()
+        session = current_session.get()
+        work = session.info.get(_WORK) if session is not None else None
         if work is not None:
             await work.checkpoint()
         return await make_request(bot, method)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from aiogram.exceptions import TelegramServerError
 from sqlalchemy import func, select
 
 from db.models import Interaction, Kind, Outcome, Status
@@ -148,8 +149,6 @@ async def test_a_reply_stuck_on_the_way_to_one_person_holds_up_nobody_else(ladon
 
 
 async def test_a_step_that_fails_midway_is_told_to_the_person_and_leaves_no_half(ladon, sessionmaker, clock) -> None:
-    from aiogram.exceptions import TelegramServerError
-
     await _setup(ladon, sessionmaker, clock)
     anna = Person(ladon, ANNA, "Anna")
     await anna.say("/start")
@@ -171,8 +170,6 @@ async def test_a_step_that_fails_midway_is_told_to_the_person_and_leaves_no_half
 
 
 async def test_a_failing_first_reply_is_told_in_the_persons_language(ladon, sessionmaker, clock) -> None:
-    from aiogram.exceptions import TelegramServerError
-
     await seed_user(sessionmaker, 2005, "Olga", language="ru")
     olga = Person(ladon, 2005, "Olga", language="ru")
     await olga.say("/start")
