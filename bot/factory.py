@@ -83,7 +83,7 @@ def create_dispatcher(
     # state in it, know the user, speak their language, then gate
     dp.update.outer_middleware(tracker)
     dp.update.outer_middleware(IsolationMiddleware(dp.fsm, isolation))
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker, dp.fsm))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(settings))
     dp.update.outer_middleware(LocaleMiddleware(i18n))

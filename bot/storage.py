@@ -1,8 +1,9 @@
 """FSM storage in the database, so a conversation survives a restart.
 
-Inside an update (see `current_session`) state and data are read once, kept on the session, and
-written by `flush_fsm` just before each of the update's commits: they commit or roll back together
-with the records the handler wrote, for one SELECT and usually one UPSERT per update.
+Inside an update (see `current_session`) state and data are read once (usually together with the
+rest of the update's context, see `DbSessionMiddleware`), kept on the session, and written by
+`flush_fsm` just before each of the update's commits: they commit or roll back together with the
+records the handler wrote, for usually one UPSERT per update.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ class DatabaseStorage(BaseStorage):
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None):
         self._sessionmaker = sessionmaker
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    def key_of(self, key: StorageKey) -> str:
+        return self._keys.build(key)
+
+    @staticmethod
+    def prime(session: AsyncSession, key: str, state: str | None, data: dict[str, Any]) -> None:
+        """Take state and data the update already read (with its other context) as loaded."""
+        session.info.setdefault(_CACHE, {})[key] = [state, data, False]
 
     async def _entry(self, session: AsyncSession, key: str) -> list:
         cache = session.info.setdefault(_CACHE, {})

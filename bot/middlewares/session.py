@@ -7,6 +7,9 @@ is committed at the end. Each commit carries the records, the conversation state
 time) the update's dedup mark together, so a logged contact, its next step and the state move as
 one. A redelivered update is recognised by a read before its handler runs, and its dedup mark
 settles a (theoretical) race at the first commit: the later one is rolled back.
+
+That read also fetches the sender and their conversation state: one statement for what every
+update needs before its handler runs (see `db.repositories.context`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import current_session, flush_fsm, fsm_dirty
+from bot.storage import DatabaseStorage, current_session, flush_fsm, fsm_dirty
 from db.engine import wrote
 from db.repositories import SystemRepository
+from db.repositories.context import load_context
 
 
 class Duplicate(Exception):
@@ -53,17 +58,34 @@ _WORK = "ladon_update_work"  # key in session.info: the UpdateWork the session b
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
+    """Opens the update's session and reads its context; sets `session` and `user` (None for a
+    sender who is not a user) for the middlewares and handlers after it."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], fsm: FSMContextMiddleware):
         self.sessionmaker = sessionmaker
+        self.fsm = fsm
+
+    def _fsm_key(self, data: dict[str, Any]) -> str | None:
+        if not isinstance(self.fsm.storage, DatabaseStorage):
+            return None  # Redis keeps the state: nothing to read here
+        context = self.fsm.resolve_event_context(data["bot"], data)
+        return self.fsm.storage.key_of(context.key) if context is not None else None
 
     async def __call__(self, handler, event: Update, data: dict[str, Any]) -> Any:
+        sender = data.get("event_from_user")
+        tg_id = sender.id if sender is not None and not sender.is_bot else None
         async with self.sessionmaker() as session:
-            if await SystemRepository(session).seen(event.update_id):
+            fsm_key = self._fsm_key(data)
+            context = await load_context(session, event.update_id, tg_id, fsm_key)
+            if context.seen:
                 return None
+            if context.fsm is not None:
+                DatabaseStorage.prime(session, fsm_key, *context.fsm)
             work = session.info[_WORK] = UpdateWork(session, event.update_id)
             token = current_session.set(session)
             try:
                 data["session"] = session
+                data["user"] = context.user
                 result = await handler(event, data)
                 await work.checkpoint(final=True)
                 return result

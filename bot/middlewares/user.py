@@ -1,4 +1,5 @@
-"""Loads the acting user; people listed in ADMIN_IDS become admins on first contact."""
+"""Completes the acting user (read with the update's context): people listed in ADMIN_IDS become
+admins on first contact, and a user who writes again is reachable again."""
 
 from __future__ import annotations
 
@@ -21,12 +22,10 @@ class UserMiddleware(BaseMiddleware):
     async def __call__(self, handler, event, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
-        user = None
+        user = data.get("user")
         if tg_user is not None and not tg_user.is_bot:
-            repo = UserRepository(session)
-            user = await repo.by_tg_id(tg_user.id)
             if user is None and tg_user.id in self.settings.admin_ids:
-                user = await repo.create(
+                user = await UserRepository(session).create(
                     tg_id=tg_user.id,
                     full_name=tg_user.full_name,
                     username=tg_user.username,

@@ -36,7 +36,12 @@ class FsmRepository:
 
     async def load(self, key: str) -> tuple[str | None, dict[str, Any]]:
         row = (await self.session.execute(_LOAD, {"key": key})).first()
-        return (row[0], dict(row[1] or {})) if row else (None, {})
+        return self.from_row(*row) if row else (None, {})
+
+    @staticmethod
+    def from_row(state: str | None, data: dict[str, Any] | None) -> tuple[str | None, dict[str, Any]]:
+        """No row reads as no state and no data, like a row holding none."""
+        return state, dict(data or {})
 
     async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         if state is None and not data:

@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, Team, User
 from db.repositories.access import AccessDenied, NotFound, owned_by_scope
-
-
-_BY_TG_ID = select(User).where(User.tg_id == bindparam("tg_id"))  # every update looks its person up
 
 
 class UserRepository:
@@ -17,7 +14,7 @@ class UserRepository:
         self.session = session
 
     async def by_tg_id(self, tg_id: int) -> User | None:
-        return await self.session.scalar(_BY_TG_ID, {"tg_id": tg_id})
+        return await self.session.scalar(select(User).where(User.tg_id == tg_id))
 
     async def create(
         self,

@@ -23,9 +23,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, UserMiddleware
+from bot.middlewares import session as session_middleware
 from bot.storage import DatabaseStorage
 from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository, SystemRepository
-from db.repositories.users import UserRepository
 from tests.benchmarks.stats import percentile
 from tests.benchmarks.telegram import RecordingSession
 
@@ -33,7 +33,7 @@ from tests.benchmarks.telegram import RecordingSession
 LAYERS = (
     (SystemRepository, "seen", "dedup SELECT (seen)"),
     (SystemRepository, "claim_update", "dedup INSERT (claim_update)"),
-    (UserRepository, "by_tg_id", "user SELECT"),
+    (session_middleware, "load_context", "context SELECT (dedup, user, state)"),
     (DatabaseStorage, "get_state", "FSM get_state"),
     (DatabaseStorage, "get_data", "FSM get_data"),
     (DatabaseStorage, "set_state", "FSM set_state"),
