@@ -6,7 +6,7 @@ from calendar import isleap as _leap
 from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -87,15 +87,27 @@ class ClientRepository:
 
     async def recent(self, limit: int = 6) -> list[Client]:
         """The actor's most recently contacted clients, then their newest ones."""
-        recent_ids = await self.session.scalars(
-            select(Interaction.client_id)
+        # one statement: the newest logged contacts (an index range), grouped by client
+        latest = (
+            select(Interaction.client_id, Interaction.logged_at)
             .where(Interaction.manager_id == self.actor.id, Interaction.logged_at.is_not(None))
             .order_by(Interaction.logged_at.desc())
             .limit(limit * 8)
+            .subquery()
         )
-        ordered: list[int] = list(dict.fromkeys(recent_ids))[: limit * 2]
-        found = {c.id: c for c in await self.session.scalars(self._scoped().where(Client.id.in_(ordered)))}
-        result = [found[i] for i in ordered if i in found][:limit]
+        last = (
+            select(latest.c.client_id, func.max(latest.c.logged_at).label("last"))
+            .group_by(latest.c.client_id)
+            .subquery()
+        )
+        result = list(
+            await self.session.scalars(
+                self._scoped()
+                .join(last, last.c.client_id == Client.id)
+                .order_by(last.c.last.desc(), Client.id.desc())
+                .limit(limit)
+            )
+        )
         if len(result) < limit:
             newest = await self.session.scalars(
                 self._scoped()

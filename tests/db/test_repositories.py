@@ -123,3 +123,25 @@ async def test_planning_reads_what_exists_and_writes_only_what_is_missing(engine
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Reminder)) == 2
+
+
+async def test_recent_clients_come_by_the_last_contact_then_the_newest(sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        anna, boris, *_ = await _people(session)
+        mine = ClientRepository(session, anna)
+        a, b, c, d = [await mine.create(name) for name in ("Альфа", "Бета", "Гамма", "Дельта")]
+        theirs = await ClientRepository(session, boris).create("Вектор")
+        log = InteractionRepository(session, anna)
+        start = clock()
+        # contacts in this order: a, b, a, c (b and d are older or never contacted)
+        for minutes, client in enumerate((a, b, a, c)):
+            await log.log(now=start + timedelta(minutes=minutes), client_id=client.id,
+                          kind=Kind.CALL, outcome=Outcome.THINKING)
+        await InteractionRepository(session, boris).log(now=start + timedelta(minutes=9), client_id=theirs.id,
+                                                        kind=Kind.CALL, outcome=Outcome.THINKING)
+        await session.commit()
+
+        assert [x.name for x in await mine.recent(limit=2)] == ["Гамма", "Альфа"]
+        # after the contacted ones, her newest clients fill the list; never someone else's
+        assert [x.name for x in await mine.recent(limit=6)] == ["Гамма", "Альфа", "Бета", "Дельта"]
+        assert [x.name for x in await ClientRepository(session, boris).recent()] == ["Вектор"]
