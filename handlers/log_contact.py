@@ -21,7 +21,7 @@ from bot.settings import Settings
 from db.models import Interaction, Kind, Outcome, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound, RefusalReasonRepository
 from db.repositories.clients import NAME_MAX, clean_name
-from db.repositories.interactions import NOTE_MAX, Conflict, NextStep
+from db.repositories.interactions import NOTE_MAX, Conflict, NextStep, NotesFull
 from handlers import labels
 from handlers.callbacks import CalCb, CardCb, ClientCb, LogCb
 from handlers.dates import at_local, local_today, quick_step
@@ -510,6 +510,12 @@ async def save_note(message: Message, state: FSMContext, session: AsyncSession, 
     except NotFound:
         await state.clear()
         await message.answer(_("Not found, or not yours to change."))
+        return
+    except NotesFull:
+        await state.clear()
+        await message.answer(
+            _("This contact's notes are full ({max} characters): this note was not added.").format(max=NOTE_MAX * 2)
+        )
         return
     except ValueError:
         await message.answer(_("The note must be from 1 to {max} characters. Send it again:").format(max=NOTE_MAX))

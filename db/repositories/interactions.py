@@ -15,6 +15,10 @@ from db.repositories.clients import ClientRepository
 NOTE_MAX = 2000
 
 
+class NotesFull(ValueError):
+    """A contact's notes are kept up to twice NOTE_MAX characters; this one would not fit."""
+
+
 class Conflict(Exception):
     """The record is no longer in a state that allows this (already logged, undo window passed...)."""
 
@@ -177,9 +181,10 @@ class InteractionRepository:
             text = text.strip()
             if not text or len(text) > NOTE_MAX:
                 raise ValueError("note length")
-            item.note = f"{item.note}\n{text}" if item.note else text
-            if len(item.note) > NOTE_MAX * 2:
-                raise ValueError("note length")
+            combined = f"{item.note}\n{text}" if item.note else text
+            if len(combined) > NOTE_MAX * 2:
+                raise NotesFull  # checked before the change: a refused note must not be flushed later
+            item.note = combined
         if voice_file_id is not None:
             item.voice_file_id = voice_file_id
         await self.session.flush()

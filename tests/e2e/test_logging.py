@@ -203,6 +203,27 @@ async def test_note_as_text_and_voice(anna: Person, sessionmaker) -> None:
     assert item.note == "Wants a discount for 3 years" and item.voice_file_id
 
 
+async def test_a_note_that_does_not_fit_changes_nothing(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("🤔 Thinking it over")
+    await anna.tap("No next step")
+    card = anna.last
+    await anna.tap("📝 Add a note", card)
+    [too_long] = await anna.say("x" * 2001)
+    assert "from 1 to 2000" in too_long.text
+    [ok] = await anna.say("a" * 2000)
+    assert ok.text == "📝 Note saved."
+    await anna.tap("📝 Add a note", card)
+    [full] = await anna.say("b" * 2000)  # with the first and a line break: one character over 4000
+    assert "notes are full" in full.text
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.note == "a" * 2000
+    [menu_hint] = await anna.say("more")  # the note step is over
+    assert "menu" in menu_hint.text
+
+
 async def test_bad_input_at_text_steps(anna: Person, sessionmaker) -> None:
     await anna.menu("📝 Log a contact")
     [short] = await anna.say("V")
