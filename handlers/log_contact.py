@@ -35,6 +35,9 @@ from reports.formatting import money, when
 
 router = Router(name=__name__)
 
+COMMENT_SHOWN = 200  # of a typed comment, the flow's messages show this much (all of it is saved)
+OTHER_REASON = "other"  # the built-in reason after which the flow asks what it was
+
 KIND_ORDER = (Kind.MEETING, Kind.CALL, Kind.EMAIL, Kind.MESSAGE, Kind.GREETING, Kind.OTHER)
 OUTCOME_ORDER = (
     Outcome.AGREED,
@@ -69,7 +72,11 @@ def summary(data: dict) -> str:
         parts.append(html.escape(data["reason_name"]))
     if data.get("amount"):
         parts.append(money(data["amount"], get_i18n().current_locale))
-    return " · ".join(parts)
+    text = " · ".join(parts)
+    if data.get("comment"):
+        comment = data["comment"]
+        text += "\n💬 " + html.escape(comment if len(comment) <= COMMENT_SHOWN else comment[:COMMENT_SHOWN] + "…")
+    return text
 
 
 def kind_markup(flow: str) -> InlineKeyboardMarkup:
@@ -282,7 +289,11 @@ async def pick_reason(
     await query.answer()
     data.update(reason_id=reason.id, reason_name=labels.reason(reason))
     await state.update_data(reason_id=reason.id, reason_name=data["reason_name"])
-    await show(query, summary(data) + "\n" + _("Next contact?"), _grid(next_step_buttons(callback_data.f)))
+    if reason.code == OTHER_REASON and not data.get("comment"):
+        ask = _("What was the reason? Type it in a few words, or choose the next contact:")
+    else:
+        ask = _("Next contact?")
+    await show(query, summary(data) + "\n" + ask, _grid(next_step_buttons(callback_data.f)))
     await state.set_state(LogContact.next_step)
 
 
@@ -385,6 +396,7 @@ async def _save(
             amount_minor=data.get("amount"),
             next_step=next_step,
             planned_id=data.get("planned_id"),
+            note=data.get("comment"),
         )
     except NotFound:
         await state.clear()
@@ -393,6 +405,13 @@ async def _save(
     except Conflict:
         await state.clear()
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
+        return
+    except NotesFull:  # completing a planned contact whose notes are already full: save it without the comment
+        await state.update_data(comment=None)
+        await query.answer(
+            _("This contact's notes are full ({max} characters): this note was not added.").format(max=NOTE_MAX * 2),
+            show_alert=True,
+        )
         return
     await state.clear()
     await query.answer(_("Saved"))
@@ -450,6 +469,24 @@ async def type_amount(message: Message, state: FSMContext, bot: Bot, i18n: I18n)
     )
     await state.update_data(amount=amount, mid=sent.message_id)
     await state.set_state(LogContact.next_step)
+
+
+@router.message(StateFilter(LogContact.next_step), FreeText())
+async def type_comment(message: Message, state: FSMContext, bot: Bot) -> None:
+    """Text typed while the next step is asked for is a comment on the contact, saved as its note."""
+    comment = message.text.strip()
+    if len(comment) > NOTE_MAX:
+        await message.answer(
+            _("A comment can be up to {max} characters. Type it again, or choose the next contact above.").format(max=NOTE_MAX)
+        )
+        return
+    data = await state.get_data()
+    await drop_keyboard(bot, message.chat.id, data.get("mid"))
+    data["comment"] = comment
+    sent = await message.answer(
+        summary(data) + "\n" + _("Next contact?"), reply_markup=_grid(next_step_buttons(data["flow"]))
+    )
+    await state.update_data(comment=comment, mid=sent.message_id)
 
 
 # ---- after saving: note and undo -------------------------------------------------------------

@@ -66,6 +66,7 @@ class InteractionRepository:
         next_step: NextStep | None = None,
         planned_id: int | None = None,
         new_client_name: str | None = None,
+        note: str | None = None,
     ) -> Interaction:
         """Record a done contact (new, or completing a planned one) and its next step, in one go.
 
@@ -80,12 +81,19 @@ class InteractionRepository:
             reason_id = None
         if amount_minor is not None and (outcome != Outcome.AGREED or amount_minor <= 0):
             raise ValueError("amount only for an agreement, and positive")
+        note = note.strip() if note else None
+        if note is not None and len(note) > NOTE_MAX:
+            raise ValueError("note length")
         clients = ClientRepository(self.session, self.actor)
         item = None
         if planned_id is not None:
             item = await self.own(planned_id)
             if item.status != Status.PLANNED:
                 raise Conflict
+            if note and item.note:
+                note = f"{item.note}\n{note}"
+                if len(note) > NOTE_MAX * 2:
+                    raise NotesFull
             client = await clients.get(item.client_id)
         elif new_client_name is None:
             client = await clients.get(client_id)
@@ -115,6 +123,8 @@ class InteractionRepository:
         item.refusal_reason_id = reason_id
         item.amount_minor = amount_minor
         item.next_step_id = step.id if next_step is not None else None
+        if note:
+            item.note = note
         await self.session.flush()
         return item
 

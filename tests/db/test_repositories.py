@@ -145,3 +145,33 @@ async def test_recent_clients_come_by_the_last_contact_then_the_newest(sessionma
         # after the contacted ones, her newest clients fill the list; never someone else's
         assert [x.name for x in await mine.recent(limit=6)] == ["Гамма", "Альфа", "Бета", "Дельта"]
         assert [x.name for x in await ClientRepository(session, boris).recent()] == ["Вектор"]
+
+
+async def test_completing_a_plan_whose_notes_are_full_writes_nothing(sessionmaker, clock) -> None:
+    from sqlalchemy import func, select
+
+    from db.models import Interaction
+    from db.repositories.interactions import NOTE_MAX, NotesFull
+
+    async with sessionmaker() as session:
+        anna, *_ = await _people(session)
+        client = await ClientRepository(session, anna).create("Ромашка")
+        repo = InteractionRepository(session, anna)
+        planned = await repo.plan(client_id=client.id, kind=Kind.CALL, planned_at=clock())
+        await repo.add_note(planned.id, text="a" * NOTE_MAX)
+        await repo.add_note(planned.id, text="b" * (NOTE_MAX - 1))  # exactly full, with the line break
+        await session.commit()
+        planned_id, client_id = planned.id, client.id
+        with pytest.raises(NotesFull):
+            await repo.log(now=clock(), client_id=client_id, kind=Kind.CALL, outcome=Outcome.AGREED,
+                           planned_id=planned_id, note="c", next_step=NextStep(Kind.CALL, clock() + timedelta(days=1)))
+        assert not session.dirty and not session.new
+        await session.rollback()
+    async with sessionmaker() as session:
+        repo = InteractionRepository(session, await UserRepository(session).by_tg_id(1))
+        assert await session.scalar(select(func.count()).select_from(Interaction)) == 1
+        kept = await repo.get(planned_id)
+        assert kept.status == Status.PLANNED and len(kept.note) == NOTE_MAX * 2
+        done = await repo.log(now=clock(), client_id=client_id, kind=Kind.CALL, outcome=Outcome.AGREED,
+                              planned_id=planned_id)
+        assert done.status == Status.DONE and len(done.note) == NOTE_MAX * 2

@@ -73,6 +73,47 @@ async def test_refused_for_a_reason_in_six_taps(anna: Person, sessionmaker) -> N
     assert "Budget exhausted" in anna.last.text
 
 
+async def test_refused_for_another_reason_asks_what_it_was(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("❌ Refused")
+    await anna.tap("Other")
+    assert "What was the reason?" in anna.last.text
+    [too_long] = await anna.say("x" * 2001)
+    assert "up to 2000 characters" in too_long.text
+    [shown] = await anna.say("They are <closing> the Moscow office")
+    assert "💬 They are <closing> the Moscow office" in shown.text  # escaped: Telegram parsed it as text
+    assert await _done(sessionmaker, kind=Kind.MEETING) == []  # typing saved nothing yet
+    await anna.tap("No next step")
+    assert "✅ Saved" in anna.last.text and "💬 They are <closing> the Moscow office" in anna.last.text
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.outcome == Outcome.REFUSED and item.note == "They are <closing> the Moscow office"
+
+
+async def test_a_comment_at_the_next_step_is_optional_and_kept_with_a_planned_contact(
+    anna: Person, sessionmaker, clock
+) -> None:
+    async with sessionmaker() as session:
+        from db.repositories import UserRepository
+
+        user = await UserRepository(session).by_tg_id(ANNA)
+        client = (await ClientRepository(session, user).search("vector"))[0]
+        planned = await InteractionRepository(session, user).plan(
+            client_id=client.client_id, kind=Kind.CALL, planned_at=clock() + timedelta(hours=2)
+        )
+        await InteractionRepository(session, user).add_note(planned.id, text="Ask about the tender")
+        await session.commit()
+    [plan] = await anna.say("/today")
+    await anna.tap("✅ 1 Done", plan)
+    await anna.tap("📝 Needs a revised offer")
+    await anna.say("Wants 10% off")
+    await anna.tap("In 3 days")
+    async with sessionmaker() as session:
+        done = await session.get(Interaction, planned.id)
+    assert done.outcome == Outcome.REVISED_OFFER and done.note == "Ask about the tender\nWants 10% off"
+
+
 async def test_planned_contact_from_today_in_three_taps(anna: Person, sessionmaker, clock) -> None:
     async with sessionmaker() as session:
         from db.repositories import UserRepository
