@@ -1,4 +1,5 @@
-"""/users: who is in; admins can turn access off (effective with the person's next tap) and back on."""
+"""/users: who is in; admins can turn access off (effective with the person's next tap) and back
+on, and hand the clients and planned contacts of someone whose access is off to a colleague."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
 from db.repositories import AccessDenied, NotFound, UserRepository
+from db.repositories.users import Base
 from handlers import labels
 from handlers.callbacks import UserCb
 from handlers.keyboards import Rows, button
@@ -21,18 +24,31 @@ router = Router(name=__name__)
 LIST_LIMIT = 50
 
 
+def describe(base: Base) -> str:
+    clients = ngettext("{n} client", "{n} clients", base.clients).format(n=base.clients)
+    planned = ngettext("{n} planned contact", "{n} planned contacts", base.planned).format(n=base.planned)
+    return _("{clients} and {planned}").format(clients=clients, planned=planned)
+
+
 async def render_users(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
-    people = await UserRepository(session).visible(user)
+    repo = UserRepository(session)
+    people = await repo.visible(user)
+    shown = people[:LIST_LIMIT]
+    left = await repo.bases([p.id for p in shown if not p.is_active]) if user.role == Role.ADMIN else {}
     lines = [_("<b>People</b> ({count})").format(count=len(people))]
     kb = Rows()
-    for person in people[:LIST_LIMIT]:
+    for person in shown:
         mark = "" if person.is_active else " " + _("(access off)")
         lines.append(f"• {html.escape(person.full_name)} · {labels.role(person.role)}{mark}")
+        if person.id in left:
+            lines.append("   " + _("left behind: {base}").format(base=describe(left[person.id])))
         if user.role == Role.ADMIN and person.id != user.id:
             if person.is_active:
                 kb.row(button(_("⛔ Turn off: {name}").format(name=person.full_name[:40]), UserCb(a="off", id=person.id)))
             else:
                 kb.row(button(_("✅ Turn on: {name}").format(name=person.full_name[:40]), UserCb(a="on", id=person.id)))
+                if person.id in left:
+                    kb.row(button(_("📦 Hand over: {name}").format(name=person.full_name[:40]), UserCb(a="give", id=person.id)))
     return "\n".join(lines), kb.as_markup() if user.role == Role.ADMIN else None
 
 
@@ -56,3 +72,62 @@ async def toggle(query: CallbackQuery, callback_data: UserCb, session: AsyncSess
     await query.answer(toast(done.format(name=target.full_name)))
     text, markup = await render_users(session, user)
     await show(query, text, markup)
+
+
+@router.callback_query(UserCb.filter(F.a == "list"))
+async def back_to_list(query: CallbackQuery, session: AsyncSession, user: User) -> None:
+    if user.role == Role.MANAGER:
+        await not_found(query)
+        return
+    await query.answer()
+    text, markup = await render_users(session, user)
+    await show(query, text, markup)
+
+
+@router.callback_query(UserCb.filter(F.a.in_({"give", "to", "go"})))
+async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncSession, user: User) -> None:
+    """give: whom to? → to: sure? → go: done. Every step re-checks both people."""
+    repo = UserRepository(session)
+    to_id = callback_data.to if callback_data.a in ("to", "go") else None
+    try:
+        source, target = await repo.handover_parties(user, callback_data.id, to_id)
+    except (NotFound, AccessDenied):
+        await not_found(query)
+        return
+    back = button(_("‹ Back"), UserCb(a="list", id=0))
+    if callback_data.a == "go":
+        moved = await repo.hand_over(user, source.id, target.id)
+        if moved:
+            await query.answer(toast(_("Handed over to {name}: {base}.").format(name=target.full_name, base=describe(moved))))
+        else:
+            await query.answer(_("Nothing is left to hand over."))
+        text, markup = await render_users(session, user)
+        await show(query, text, markup)
+        return
+    base = (await repo.bases([source.id])).get(source.id)
+    if not base:
+        await query.answer(_("Nothing is left to hand over."))
+        text, markup = await render_users(session, user)
+        await show(query, text, markup)
+        return
+    await query.answer()
+    who = html.escape(source.full_name)
+    if target is None:
+        # colleagues of the same team first: the likeliest heirs of a territory
+        people = [p for p in await repo.visible(user) if p.is_active and p.id != source.id]
+        people.sort(key=lambda p: (p.team_id != source.team_id, p.full_name))
+        kb = Rows()
+        for person in people[:LIST_LIMIT]:
+            kb.row(button(f"{person.full_name[:40]} · {labels.role(person.role)}", UserCb(a="to", id=source.id, to=person.id)))
+        kb.row(back)
+        text = _("Hand over the base of {name} ({base}) to whom? Contacts already done stay recorded under {name}.")
+        await show(query, text.format(name=who, base=describe(base)), kb.as_markup())
+        return
+    kb = Rows().row(
+        button(_("✅ Hand over"), UserCb(a="go", id=source.id, to=target.id)),
+        button(_("‹ Back"), UserCb(a="give", id=source.id)),
+    )
+    text = _("Hand over {base} from {name} to {heir}?").format(
+        base=describe(base), name=who, heir=html.escape(target.full_name)
+    )
+    await show(query, text, kb.as_markup())

@@ -54,8 +54,9 @@ class LangCb(CallbackData, prefix="lang"):
 
 
 class UserCb(CallbackData, prefix="us"):
-    a: str  # off | on
+    a: str  # off | on | list | give (whom to?) | to (sure?) | go
     id: int
+    to: int = 0  # who takes the base over
 
 
 class ReasonCb(CallbackData, prefix="rs"):

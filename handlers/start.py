@@ -42,6 +42,7 @@ def help_text(user: User) -> str:
         lines.append(_("👥 /users: people and their access."))
     if user.role == Role.ADMIN:
         lines.append(_("/reasons: the list of refusal reasons."))
+        lines.append(_("📦 In /users, the clients of someone who left go to a colleague."))
     return "\n".join(lines)
 
 

@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Role, Team, User
+from db.models import Client, Interaction, Reminder, ReminderStatus, Role, Status, Team, User
 from db.repositories.access import AccessDenied, NotFound, owned_by_scope
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a person owns that someone must carry on: clients and contacts still planned."""
+
+    clients: int = 0
+    planned: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.clients or self.planned)
 
 
 class UserRepository:
@@ -66,6 +78,60 @@ class UserRepository:
         user.is_active = active
         await self.session.flush()
         return user
+
+    async def bases(self, user_ids: list[int]) -> dict[int, Base]:
+        """Clients owned and contacts planned per person (people with neither are left out)."""
+        if not user_ids:
+            return {}
+        clients = dict(
+            (await self.session.execute(
+                select(Client.owner_id, func.count()).where(Client.owner_id.in_(user_ids)).group_by(Client.owner_id)
+            )).all()
+        )
+        planned = dict(
+            (await self.session.execute(
+                select(Interaction.manager_id, func.count())
+                .where(Interaction.manager_id.in_(user_ids), Interaction.status == Status.PLANNED)
+                .group_by(Interaction.manager_id)
+            )).all()
+        )
+        return {i: Base(clients.get(i, 0), planned.get(i, 0)) for i in user_ids if i in clients or i in planned}
+
+    async def handover_parties(self, actor: User, from_id: int, to_id: int | None = None) -> tuple[User, User | None]:
+        """The person whose base is handed over (access off) and, if given, who takes it (access on)."""
+        if actor.role != Role.ADMIN:
+            raise AccessDenied
+        source = await self.session.get(User, from_id)
+        if source is None or source.is_active:
+            raise NotFound  # only a base left behind is handed over: an active person keeps theirs
+        target = None
+        if to_id is not None:
+            target = await self.session.get(User, to_id)
+            if target is None or not target.is_active or target.id == source.id:
+                raise NotFound
+        return source, target
+
+    async def hand_over(self, actor: User, from_id: int, to_id: int) -> Base:
+        """Give a former colleague's clients and planned contacts to someone active, in one go.
+
+        Contacts already done stay recorded under who did them: the history stays true. Their
+        pending reminders go, so the next planning beat makes them for the new owner.
+        """
+        source, target = await self.handover_parties(actor, from_id, to_id)
+        clients = await self.session.execute(
+            update(Client).where(Client.owner_id == source.id).values(owner_id=target.id)
+            .execution_options(synchronize_session=False)
+        )
+        planned = await self.session.execute(
+            update(Interaction)
+            .where(Interaction.manager_id == source.id, Interaction.status == Status.PLANNED)
+            .values(manager_id=target.id)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            delete(Reminder).where(Reminder.user_id == source.id, Reminder.status == ReminderStatus.PENDING)
+        )
+        return Base(clients.rowcount or 0, planned.rowcount or 0)
 
     async def teams(self) -> list[Team]:
         return list(await self.session.scalars(select(Team).order_by(Team.name)))

@@ -68,3 +68,69 @@ async def test_new_team_name_is_checked_before_an_invite_is_made(ladon, sessionm
     assert "t.me/ladon_test_bot?start=" in invite.text
     async with sessionmaker() as session:
         assert (await session.scalar(select(Team.name))) == "North-West"
+
+
+async def test_admin_hands_the_base_of_someone_who_left_to_a_colleague(ladon, sessionmaker, clock) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from db.models import Client, Interaction, Kind, Outcome, Reminder, ReminderKind
+    from db.repositories import ClientRepository, InteractionRepository
+    from handlers.callbacks import UserCb
+
+    anna = await seed_user(sessionmaker, 2001, "Anna")
+    boris = await seed_user(sessionmaker, 2002, "Boris")
+    olga = await seed_user(sessionmaker, 2003, "Olga", team="North")
+    async with sessionmaker() as session:
+        boris = await session.get(type(boris), boris.id)
+        repo = InteractionRepository(session, boris)
+        vector = await ClientRepository(session, boris).create("Vector")
+        await ClientRepository(session, boris).create("Romashka")
+        done = await repo.log(now=clock(), client_id=vector.id, kind=Kind.MEETING, outcome=Outcome.AGREED)
+        planned = await repo.plan(client_id=vector.id, kind=Kind.CALL, planned_at=clock() + timedelta(days=1))
+        session.add(Reminder(key="morning:boris", user_id=boris.id, kind=ReminderKind.MORNING,
+                             due_at=clock() + timedelta(hours=20)))
+        await session.commit()
+        done_id, planned_id = done.id, planned.id
+
+    admin = Person(ladon, ADMIN_TG, "Boss")
+    [listing] = await admin.say("/users")
+    assert not [b for row in listing.inline_keyboard for b in row if b.text.startswith("📦")]  # active: theirs
+    await admin.tap("⛔ Turn off: Boris", listing)
+    assert "left behind: 2 clients and 1 planned contact" in admin.last.text
+    await admin.tap("📦 Hand over: Boris", listing)
+    heirs = [row[0].text for row in admin.last.inline_keyboard]
+    assert heirs[0] == "Anna · Manager" and "Olga · Manager" in heirs  # the same team first
+    assert not any(h.startswith("Boris") for h in heirs)
+    await admin.tap("Anna · Manager", listing)
+    assert "Hand over 2 clients and 1 planned contact from Boris to Anna?" in admin.last.text
+    confirm = admin.emu.messages(ADMIN_TG)[-1]
+    go = next(b.callback_data for row in confirm.inline_keyboard for b in row if b.text == "✅ Hand over")
+    await admin.tap("✅ Hand over", listing)
+    assert "Handed over to Anna: 2 clients and 1 planned contact." in admin.answer_to(admin.last_tap).text
+    assert "left behind" not in admin.last.text
+    assert not [b for row in admin.last.inline_keyboard for b in row if b.text.startswith("📦")]
+
+    async with sessionmaker() as session:
+        owners = set(await session.scalars(select(Client.owner_id)))
+        assert owners == {anna.id}
+        assert (await session.get(Interaction, planned_id)).manager_id == anna.id
+        assert (await session.get(Interaction, done_id)).manager_id == boris.id  # history stays true
+        assert await session.scalar(select(func.count()).select_from(Reminder).where(Reminder.user_id == boris.id)) == 0
+
+    # the same confirmation again (a double tap): nothing moves twice
+    again = await admin.press_raw(listing, go)
+    assert admin.answer_to(again).text == "Nothing is left to hand over."
+    # forged: to someone whose access is off, or by a manager
+    for to in (boris.id, 999_999):
+        forged = await admin.press_raw(listing, UserCb(a="go", id=boris.id, to=to).pack())
+        assert admin.answer_to(forged).text == "Not found, or not yours to change."
+    a = Person(ladon, 2001, "Anna")
+    [hello] = await a.say("/start")
+    by_manager = await a.press_raw(hello, UserCb(a="go", id=boris.id, to=olga.id).pack())
+    assert a.answer_to(by_manager).text == "Not found, or not yours to change."
+    async with sessionmaker() as session:
+        assert set(await session.scalars(select(Client.owner_id))) == {anna.id}
+    [tomorrow] = await a.say("/tomorrow")
+    assert "Vector" in tomorrow.text
