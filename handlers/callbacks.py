@@ -34,8 +34,9 @@ class CardCb(CallbackData, prefix="cc"):
 
 
 class ClientCb(CallbackData, prefix="cl"):
-    a: str  # open | log | person | history
+    a: str  # open | log | person | history (a new message) | hpage (page through it in place)
     id: int
+    p: int = 0  # page of the history
 
 
 class SkipCb(CallbackData, prefix="sk"):

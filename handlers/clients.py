@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, ClientStatus, Outcome, Status, User
+from db.models import Client, ClientStatus, Interaction, Outcome, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
 from db.repositories.clients import NAME_MAX, clean_name
 from handlers import labels
@@ -29,7 +29,8 @@ from handlers.ui import fit, found, not_found, send, show
 from reports.formatting import money, when
 
 router = Router(name=__name__)
-HISTORY_PAGE = 15
+HISTORY_PAGE = 10  # contacts per page of history, and on the card (notes make lines long)
+NOTE_SHOWN = 200  # of a contact's note, the card and history show this much
 PERSON_NAME_MAX, POSITION_MAX = 200, 100
 
 
@@ -56,7 +57,7 @@ async def find(message: Message, session: AsyncSession, user: User) -> None:
     await message.answer(_("Found for «{query}»:").format(query=html.escape(typed)), reply_markup=kb.as_markup())
 
 
-async def render_card(session: AsyncSession, user: User, client: Client, locale: str, limit: int = HISTORY_PAGE) -> str:
+async def render_card(session: AsyncSession, user: User, client: Client, locale: str) -> str:
     tz = user.timezone
     lines = [f"📇 <b>{html.escape(client.name)}</b> · {labels.client_status(client.status)}"]
     details = [
@@ -77,31 +78,58 @@ async def render_card(session: AsyncSession, user: User, client: Client, locale:
         if person.birthday:
             bits.append("🎂 " + person.birthday.strftime("%d.%m" if person.birthday.year == 1904 else "%d.%m.%Y"))
         lines.append("• " + ", ".join(bits))
-    history, total = await InteractionRepository(session, user).history(client.id, limit)
+    history, total = await InteractionRepository(session, user).history(client.id, HISTORY_PAGE)
     upcoming = [i for i in history if i.status == Status.PLANNED]
     if upcoming:
         step = min(upcoming, key=lambda i: i.planned_at)
         lines += ["", _("➡️ Next step: {kind}, {when}").format(kind=labels.kind(step.kind), when=when(step.planned_at, tz, locale))]
     lines += ["", _("<b>History</b> ({shown} of {total})").format(shown=len(history), total=total) if total else _("No contacts yet.")]
-    for item in history:
-        moment = item.happened_at or item.planned_at or item.created_at
-        line = f"{when(moment, tz, locale)} · {labels.kind(item.kind)}"
-        if item.status == Status.PLANNED:
-            line += " · " + _("planned")
-        elif item.status == Status.CANCELLED:
-            line += " · " + _("cancelled")
-        if item.outcome:
-            line += f" · {labels.outcome(item.outcome)}"
-        if item.outcome == Outcome.REFUSED and item.refusal_reason:
-            line += f" ({html.escape(labels.reason(item.refusal_reason))})"
-        if item.amount_minor:
-            line += f" · {money(item.amount_minor, locale)}"
-        if item.note:
-            line += f"\n   📝 {html.escape(item.note[:200])}"
-        if item.voice_file_id:
-            line += " 🎤"
-        lines.append(line)
+    lines += [history_line(item, tz, locale) for item in history]
     return fit(lines)
+
+
+def history_line(item: Interaction, tz: str, locale: str) -> str:
+    moment = item.happened_at or item.planned_at or item.created_at
+    line = f"{when(moment, tz, locale)} · {labels.kind(item.kind)}"
+    if item.status == Status.PLANNED:
+        line += " · " + _("planned")
+    elif item.status == Status.CANCELLED:
+        line += " · " + _("cancelled")
+    if item.outcome:
+        line += f" · {labels.outcome(item.outcome)}"
+    if item.outcome == Outcome.REFUSED and item.refusal_reason:
+        line += f" ({html.escape(labels.reason(item.refusal_reason))})"
+    if item.amount_minor:
+        line += f" · {money(item.amount_minor, locale)}"
+    if item.note:
+        line += f"\n   📝 {html.escape(item.note[:NOTE_SHOWN])}" + ("…" if len(item.note) > NOTE_SHOWN else "")
+    if item.voice_file_id:
+        line += " 🎤"
+    return line
+
+
+async def render_history(session: AsyncSession, user: User, client: Client, page: int, locale: str):
+    """One page of a client's whole history, newest first, with buttons to page through it."""
+    items, total, page = await InteractionRepository(session, user).history_page(client.id, page, HISTORY_PAGE)
+    pages = max(1, -(-total // HISTORY_PAGE))
+    head = f"📜 <b>{html.escape(client.name)}</b>"
+    if not total:
+        lines = [head, _("No contacts yet.")]
+    else:
+        first = page * HISTORY_PAGE + 1
+        lines = [head + " · " + _("contacts {first}–{last} of {total}, newest first").format(
+            first=first, last=first + len(items) - 1, total=total)]
+        lines += [history_line(item, user.timezone, locale) for item in items]
+    kb = Rows()
+    nav = []
+    if page > 0:
+        nav.append(button(_("‹ Newer"), ClientCb(a="hpage", id=client.id, p=page - 1)))
+    if page < pages - 1:
+        nav.append(button(_("Older ›"), ClientCb(a="hpage", id=client.id, p=page + 1)))
+    if nav:
+        kb.row(*nav)
+    kb.row(button(_("📇 Client card"), ClientCb(a="open", id=client.id)))
+    return fit(lines), kb.as_markup()
 
 
 STATUS_ACTIONS = {"s_lead": ClientStatus.LEAD, "s_active": ClientStatus.ACTIVE, "s_lost": ClientStatus.LOST}
@@ -203,7 +231,7 @@ async def set_status(query: CallbackQuery, callback_data: ClientCb, session: Asy
     await show(query, await render_card(session, user, client, i18n.current_locale), card_markup(client))
 
 
-@router.callback_query(ClientCb.filter(F.a.in_({"open", "history"})))
+@router.callback_query(ClientCb.filter(F.a == "open"))
 async def open_card(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n,
                     state: FSMContext) -> None:
     client = await found(query, ClientRepository(session, user).card(callback_data.id))
@@ -212,8 +240,18 @@ async def open_card(query: CallbackQuery, callback_data: ClientCb, session: Asyn
     await query.answer()
     if await state.get_state() == FindClient.query.state:
         await state.clear()  # found: later text is not another search
-    limit = 200 if callback_data.a == "history" else HISTORY_PAGE
-    await send(query, await render_card(session, user, client, i18n.current_locale, limit), card_markup(client))
+    await send(query, await render_card(session, user, client, i18n.current_locale), card_markup(client))
+
+
+@router.callback_query(ClientCb.filter(F.a.in_({"history", "hpage"})))
+async def open_history(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
+    """From the card, the history comes as a message of its own; paging then redraws it in place."""
+    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    if client is None:
+        return
+    await query.answer()
+    text, markup = await render_history(session, user, client, callback_data.p, i18n.current_locale)
+    await (send if callback_data.a == "history" else show)(query, text, markup)
 
 
 @router.callback_query(ClientCb.filter(F.a == "log"))

@@ -247,17 +247,27 @@ class InteractionRepository:
         return list(rows)
 
     async def history(self, client_id: int, limit: int = 20) -> tuple[list[Interaction], int]:
-        """A client's contacts, newest first, and how many there are in all."""
+        """A client's newest contacts, and how many there are in all."""
+        items, total, _page = await self.history_page(client_id, 0, limit)
+        return items, total
+
+    async def history_page(self, client_id: int, page: int, size: int) -> tuple[list[Interaction], int, int]:
+        """A page of a client's contacts, newest first: (items, total, page). A page number out of
+        range (a forged or outdated button) gives the nearest real page."""
         await ClientRepository(self.session, self.actor).get(client_id)
+        total = int(
+            await self.session.scalar(
+                select(func.count()).select_from(Interaction).where(Interaction.client_id == client_id)
+            ) or 0
+        )
+        page = min(max(page, 0), max(0, (total - 1) // size))
         moment = func.coalesce(Interaction.happened_at, Interaction.planned_at, Interaction.created_at)
         rows = await self.session.scalars(
             select(Interaction)
             .where(Interaction.client_id == client_id)
             .options(selectinload(Interaction.refusal_reason))
             .order_by(moment.desc(), Interaction.id.desc())
-            .limit(limit)
+            .offset(page * size)
+            .limit(size)
         )
-        total = await self.session.scalar(
-            select(func.count()).select_from(Interaction).where(Interaction.client_id == client_id)
-        )
-        return list(rows), int(total or 0)
+        return list(rows), total, page

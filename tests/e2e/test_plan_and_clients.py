@@ -154,6 +154,52 @@ async def test_client_card_with_history_and_a_new_contact_person(world, sessionm
     assert "Ivan Petrov" in card.text
 
 
+async def test_the_whole_history_pages_newest_first(world, sessionmaker, clock) -> None:
+    anna, items = world
+    from handlers.callbacks import ClientCb
+
+    async with sessionmaker() as session:
+        user = await session.scalar(select(User).where(User.tg_id == ANNA))
+        repo = InteractionRepository(session, user)
+        for n in range(1, 25):  # 24 calls, the n-th n days ago, plus the world's 2 contacts
+            item = await repo.log(now=clock() - timedelta(days=n, hours=1), client_id=items["vector"].id,
+                                  kind=Kind.CALL, outcome=Outcome.NO_ANSWER)
+            item.note = f"call number {n}"
+        await session.commit()
+    boris = await seed_user(sessionmaker, 2002, "Boris")
+    async with sessionmaker() as session:
+        theirs = await ClientRepository(session, boris).create("Not Anna's")
+        await session.commit()
+
+    await anna.say("/clients")
+    [found] = await anna.say("vect")
+    [card] = await anna.tap("Vector", found)
+    assert "History</b>" not in card.text and "(10 of 26)" in card.text
+    [page] = await anna.tap("📜 Full history", card)
+    lines = page.text.splitlines()
+    assert "contacts 1–10 of 26, newest first" in lines[0]
+    assert "Next step" not in page.text and "planned" in page.text  # today's plan is the newest
+    # after today's plan and yesterday's meeting, calls 1 to 8
+    assert "call number 1\n" in page.text and "call number 8" in page.text and "call number 9" not in page.text
+    assert [b.text for b in page.inline_keyboard[0]] == ["Older ›"]
+    await anna.tap("Older ›", page)
+    assert "contacts 11–20 of 26" in anna.last.text and "call number 9\n" in anna.last.text
+    assert "call number 18" in anna.last.text and "call number 19" not in anna.last.text
+    assert [b.text for b in anna.last.inline_keyboard[0]] == ["‹ Newer", "Older ›"]
+    await anna.tap("Older ›", page)
+    last = anna.last
+    assert "contacts 21–26 of 26" in last.text and "call number 19" in last.text and "call number 24" in last.text
+    assert [b.text for b in last.inline_keyboard[0]] == ["‹ Newer"]
+    await anna.tap("‹ Newer", page)
+    assert "contacts 11–20 of 26" in anna.last.text
+    # a forged page number shows the nearest real page; someone else's client, nothing
+    far = await anna.press_raw(page, ClientCb(a="hpage", id=items["vector"].id, p=99).pack())
+    assert anna.answer_to(far).text is None and "contacts 21–26 of 26" in anna.emu.messages(ANNA)[-1].text
+    forged = await anna.press_raw(page, ClientCb(a="hpage", id=theirs.id, p=0).pack())
+    assert anna.answer_to(forged).text == "Not found, or not yours to change."
+    assert "Not Anna" not in anna.emu.messages(ANNA)[-1].text
+
+
 async def test_log_from_the_client_card(world, sessionmaker) -> None:
     anna, items = world
     await anna.say("/clients")
