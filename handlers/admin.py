@@ -21,7 +21,8 @@ from handlers.keyboards import Rows, button
 from handlers.ui import not_found, show, toast
 
 router = Router(name=__name__)
-LIST_LIMIT = 50
+PAGE = 20  # people per page of /users (each may carry two buttons)
+HEIRS_LIMIT = 50  # colleagues offered to take over a base, the same team first
 
 
 def describe(base: Base) -> str:
@@ -30,12 +31,17 @@ def describe(base: Base) -> str:
     return _("{clients} and {planned}").format(clients=clients, planned=planned)
 
 
-async def render_users(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
+async def render_users(session: AsyncSession, user: User, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
     repo = UserRepository(session)
     people = await repo.visible(user)
-    shown = people[:LIST_LIMIT]
+    pages = max(1, -(-len(people) // PAGE))
+    page = min(max(page, 0), pages - 1)  # a forged or outdated page: the nearest real one
+    shown = people[page * PAGE : (page + 1) * PAGE]
     left = await repo.bases([p.id for p in shown if not p.is_active]) if user.role == Role.ADMIN else {}
-    lines = [_("<b>People</b> ({count})").format(count=len(people))]
+    title = _("<b>People</b> ({count})").format(count=len(people))
+    if pages > 1:
+        title += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
+    lines = [title]
     kb = Rows()
     for person in shown:
         mark = "" if person.is_active else " " + _("(access off)")
@@ -44,12 +50,19 @@ async def render_users(session: AsyncSession, user: User) -> tuple[str, InlineKe
             lines.append("   " + _("left behind: {base}").format(base=describe(left[person.id])))
         if user.role == Role.ADMIN and person.id != user.id:
             if person.is_active:
-                kb.row(button(_("⛔ Turn off: {name}").format(name=person.full_name[:40]), UserCb(a="off", id=person.id)))
+                kb.row(button(_("⛔ Turn off: {name}").format(name=person.full_name[:40]), UserCb(a="off", id=person.id, p=page)))
             else:
-                kb.row(button(_("✅ Turn on: {name}").format(name=person.full_name[:40]), UserCb(a="on", id=person.id)))
+                kb.row(button(_("✅ Turn on: {name}").format(name=person.full_name[:40]), UserCb(a="on", id=person.id, p=page)))
                 if person.id in left:
-                    kb.row(button(_("📦 Hand over: {name}").format(name=person.full_name[:40]), UserCb(a="give", id=person.id)))
-    return "\n".join(lines), kb.as_markup() if user.role == Role.ADMIN else None
+                    kb.row(button(_("📦 Hand over: {name}").format(name=person.full_name[:40]), UserCb(a="give", id=person.id, p=page)))
+    nav = []
+    if page > 0:
+        nav.append(button(_("‹ Previous"), UserCb(a="list", id=0, p=page - 1)))
+    if page < pages - 1:
+        nav.append(button(_("Next ›"), UserCb(a="list", id=0, p=page + 1)))
+    if nav:
+        kb.row(*nav)
+    return "\n".join(lines), kb.as_markup() if kb else None
 
 
 @router.message(Command("users"))
@@ -70,17 +83,17 @@ async def toggle(query: CallbackQuery, callback_data: UserCb, session: AsyncSess
         return
     done = _("Access is on for {name}.") if target.is_active else _("Access is off for {name}.")
     await query.answer(toast(done.format(name=target.full_name)))
-    text, markup = await render_users(session, user)
+    text, markup = await render_users(session, user, callback_data.p)
     await show(query, text, markup)
 
 
 @router.callback_query(UserCb.filter(F.a == "list"))
-async def back_to_list(query: CallbackQuery, session: AsyncSession, user: User) -> None:
+async def back_to_list(query: CallbackQuery, callback_data: UserCb, session: AsyncSession, user: User) -> None:
     if user.role == Role.MANAGER:
         await not_found(query)
         return
     await query.answer()
-    text, markup = await render_users(session, user)
+    text, markup = await render_users(session, user, callback_data.p)
     await show(query, text, markup)
 
 
@@ -94,20 +107,20 @@ async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncS
     except (NotFound, AccessDenied):
         await not_found(query)
         return
-    back = button(_("‹ Back"), UserCb(a="list", id=0))
+    back = button(_("‹ Back"), UserCb(a="list", id=0, p=callback_data.p))
     if callback_data.a == "go":
         moved = await repo.hand_over(user, source.id, target.id)
         if moved:
             await query.answer(toast(_("Handed over to {name}: {base}.").format(name=target.full_name, base=describe(moved))))
         else:
             await query.answer(_("Nothing is left to hand over."))
-        text, markup = await render_users(session, user)
+        text, markup = await render_users(session, user, callback_data.p)
         await show(query, text, markup)
         return
     base = (await repo.bases([source.id])).get(source.id)
     if not base:
         await query.answer(_("Nothing is left to hand over."))
-        text, markup = await render_users(session, user)
+        text, markup = await render_users(session, user, callback_data.p)
         await show(query, text, markup)
         return
     await query.answer()
@@ -117,15 +130,16 @@ async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncS
         people = [p for p in await repo.visible(user) if p.is_active and p.id != source.id]
         people.sort(key=lambda p: (p.team_id != source.team_id, p.full_name))
         kb = Rows()
-        for person in people[:LIST_LIMIT]:
-            kb.row(button(f"{person.full_name[:40]} · {labels.role(person.role)}", UserCb(a="to", id=source.id, to=person.id)))
+        for person in people[:HEIRS_LIMIT]:
+            kb.row(button(f"{person.full_name[:40]} · {labels.role(person.role)}",
+                          UserCb(a="to", id=source.id, to=person.id, p=callback_data.p)))
         kb.row(back)
         text = _("Hand over the base of {name} ({base}) to whom? Contacts already done stay recorded under {name}.")
         await show(query, text.format(name=who, base=describe(base)), kb.as_markup())
         return
     kb = Rows().row(
-        button(_("✅ Hand over"), UserCb(a="go", id=source.id, to=target.id)),
-        button(_("‹ Back"), UserCb(a="give", id=source.id)),
+        button(_("✅ Hand over"), UserCb(a="go", id=source.id, to=target.id, p=callback_data.p)),
+        button(_("‹ Back"), UserCb(a="give", id=source.id, p=callback_data.p)),
     )
     text = _("Hand over {base} from {name} to {heir}?").format(
         base=describe(base), name=who, heir=html.escape(target.full_name)

@@ -58,6 +58,7 @@ class UserCb(CallbackData, prefix="us"):
     a: str  # off | on | list | give (whom to?) | to (sure?) | go
     id: int
     to: int = 0  # who takes the base over
+    p: int = 0  # the page of /users to come back to
 
 
 class ReasonCb(CallbackData, prefix="rs"):

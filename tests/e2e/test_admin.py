@@ -134,3 +134,33 @@ async def test_admin_hands_the_base_of_someone_who_left_to_a_colleague(ladon, se
         assert set(await session.scalars(select(Client.owner_id))) == {anna.id}
     [tomorrow] = await a.say("/tomorrow")
     assert "Vector" in tomorrow.text
+
+
+async def test_people_come_in_pages_and_a_head_sees_only_their_team(ladon, sessionmaker) -> None:
+    from db.models import Role
+    from handlers.callbacks import UserCb
+
+    for n in range(45):
+        await seed_user(sessionmaker, 5000 + n, f"Manager {n:02d}", team="North" if n % 3 else "South")
+    await seed_user(sessionmaker, 6000, "Helen", role=Role.HEAD, team="North")
+    admin = Person(ladon, ADMIN_TG, "Boss")
+    [listing] = await admin.say("/users")
+    assert "(47) · page 1 of 3" in listing.text  # 45 managers, Helen, the admin
+    assert listing.text.count("\n• ") == 20 and "Manager 00" in listing.text
+    assert [b.text for b in listing.inline_keyboard[-1]] == ["Next ›"]
+    await admin.tap("Next ›", listing)
+    await admin.tap("Next ›", listing)
+    last = admin.last
+    assert "page 3 of 3" in last.text and last.text.count("\n• ") == 7
+    assert [b.text for b in last.inline_keyboard[-1]] == ["‹ Previous"]
+    # a toggle on page 3 redraws page 3
+    await admin.tap("⛔ Turn off: Manager 44", last)
+    assert "page 3 of 3" in admin.last.text and "Manager 44 · Manager (access off)" in admin.last.text
+    far = await admin.press_raw(last, UserCb(a="list", id=0, p=40).pack())
+    assert admin.answer_to(far).text is None and "page 3 of 3" in admin.emu.messages(ADMIN_TG)[-1].text
+
+    head = Person(ladon, 6000, "Helen")
+    [team] = await head.say("/users")
+    assert "(31) · page 1 of 2" in team.text  # 30 managers in North, and Helen
+    assert "Manager 01" in team.text and "Manager 00" not in team.text  # 00 is in South
+    assert [[b.text for b in row] for row in team.inline_keyboard] == [["Next ›"]]  # no access buttons
