@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, ClientStatus, Interaction, Outcome, Status, User
+from db.models import Client, ClientStatus, Interaction, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
 from db.repositories.clients import NAME_MAX, clean_name
 from handlers import labels
@@ -26,7 +26,7 @@ from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
 from handlers.states import AddPerson, EditClient, FindClient
 from handlers.ui import fit, found, not_found, send, show
-from reports.formatting import money, when
+from reports.formatting import when
 
 router = Router(name=__name__)
 HISTORY_PAGE = 10  # contacts per page of history, and on the card (notes make lines long)
@@ -95,12 +95,7 @@ def history_line(item: Interaction, tz: str, locale: str) -> str:
         line += " · " + _("planned")
     elif item.status == Status.CANCELLED:
         line += " · " + _("cancelled")
-    if item.outcome:
-        line += f" · {labels.outcome(item.outcome)}"
-    if item.outcome == Outcome.REFUSED and item.refusal_reason:
-        line += f" ({html.escape(labels.reason(item.refusal_reason))})"
-    if item.amount_minor:
-        line += f" · {money(item.amount_minor, locale)}"
+    line += labels.result(item, locale)
     if item.note:
         line += f"\n   📝 {html.escape(item.note[:NOTE_SHOWN])}" + ("…" if len(item.note) > NOTE_SHOWN else "")
     if item.voice_file_id:

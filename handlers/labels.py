@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram.utils.i18n import lazy_gettext as __
 
-from db.models import ClientStatus, Kind, Outcome, RefusalReason, Role
+from db.models import ClientStatus, Interaction, Kind, Outcome, RefusalReason, Role
+from reports.formatting import money
 
 
 # Lazy strings, built once: each lookup translates into the current locale.
@@ -48,6 +51,16 @@ def outcome(value: Outcome) -> str:
 def reason(value: RefusalReason) -> str:
     builtin = _REASONS.get(value.code or "")
     return str(builtin) if builtin is not None else (value.title or value.code or "?")
+
+
+def result(item: Interaction, locale: str) -> str:
+    """A contact's result as it follows its kind in a list: outcome (reason), amount."""
+    text = f" · {outcome(item.outcome)}" if item.outcome else ""
+    if item.outcome == Outcome.REFUSED and item.refusal_reason:
+        text += f" ({html.escape(reason(item.refusal_reason))})"
+    if item.amount_minor:
+        text += f" · {money(item.amount_minor, locale)}"
+    return text
 
 
 def role(value: Role) -> str:

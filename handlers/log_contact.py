@@ -461,13 +461,7 @@ async def type_amount(message: Message, state: FSMContext, bot: Bot, i18n: I18n)
     except ParseError:
         await message.answer(_("I could not read an amount. Examples: 50000, 50 000, 50k, 50 тыс, 1,5 млн. Type it again or tap a next step above."))
         return
-    data = await state.get_data()
-    await drop_keyboard(bot, message.chat.id, data.get("mid"))
-    data["amount"] = amount
-    sent = await message.answer(
-        summary(data) + "\n" + _("Next contact?"), reply_markup=_grid(next_step_buttons(data["flow"]))
-    )
-    await state.update_data(amount=amount, mid=sent.message_id)
+    await _ask_next_step(message, state, bot, amount=amount)
     await state.set_state(LogContact.next_step)
 
 
@@ -480,13 +474,19 @@ async def type_comment(message: Message, state: FSMContext, bot: Bot) -> None:
             _("A comment can be up to {max} characters. Type it again, or choose the next contact above.").format(max=NOTE_MAX)
         )
         return
+    await _ask_next_step(message, state, bot, comment=comment)
+
+
+async def _ask_next_step(message: Message, state: FSMContext, bot: Bot, **typed) -> None:
+    """After a typed answer: it joins the flow's data, and the next-step question comes again below
+    it (the earlier message loses its buttons)."""
     data = await state.get_data()
     await drop_keyboard(bot, message.chat.id, data.get("mid"))
-    data["comment"] = comment
+    data.update(typed)
     sent = await message.answer(
         summary(data) + "\n" + _("Next contact?"), reply_markup=_grid(next_step_buttons(data["flow"]))
     )
-    await state.update_data(comment=comment, mid=sent.message_id)
+    await state.update_data(mid=sent.message_id, **typed)
 
 
 # ---- after saving: note and undo -------------------------------------------------------------

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Outcome, Status, User
+from db.models import Status, User
 from db.repositories import InteractionRepository, NotFound
 from db.repositories.interactions import Conflict
 from handlers import labels
@@ -27,7 +27,7 @@ from handlers.plan_list import LISTS, render_plan
 from handlers.ui import fit, found, not_found, send, show, stale, toast
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
-from reports.formatting import money, when
+from reports.formatting import when
 
 router = Router(name=__name__)
 
@@ -57,13 +57,7 @@ async def yesterday(message: Message, session: AsyncSession, user: User, clock: 
         lines.append(_("Nothing was logged."))
     for n, item in enumerate(items, 1):
         line = f"{n}. {clock_fmt(item.logged_at, user.timezone, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}"
-        if item.outcome:
-            line += f" · {labels.outcome(item.outcome)}"
-        if item.outcome == Outcome.REFUSED and item.refusal_reason:
-            line += f" ({html.escape(labels.reason(item.refusal_reason))})"
-        if item.amount_minor:
-            line += f" · {money(item.amount_minor, locale)}"
-        lines.append(line)
+        lines.append(line + labels.result(item, locale))
     await message.answer(fit(lines))
 
 
