@@ -50,6 +50,10 @@ class InviteCb(CallbackData, prefix="iv"):
     team: int = 0
 
 
+class RevokeCb(CallbackData, prefix="ir"):
+    id: int  # the invite
+
+
 class LangCb(CallbackData, prefix="lang"):
     code: str
 

@@ -10,21 +10,21 @@ from datetime import datetime, timedelta
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from db.models import Role, User
-from db.repositories import AccessDenied, InviteRepository, NotFound, UserRepository
+from db.repositories import AccessDenied, InviteError, InviteRepository, NotFound, UserRepository
 from db.repositories.access import can_invite, invitable_roles
 from handlers import labels
-from handlers.callbacks import InviteCb
+from handlers.callbacks import InviteCb, RevokeCb
 from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.states import InviteFlow
-from handlers.ui import show, stale
+from handlers.ui import not_found, show, stale
 from reports.formatting import when
 
 router = Router(name=__name__)
@@ -32,13 +32,15 @@ TEAM_NAME_MAX = 100
 
 
 async def _issue(bot: Bot, session: AsyncSession, user: User, role: Role, team_id: int | None,
-                 settings: Settings, now: datetime, locale: str) -> str:
+                 settings: Settings, now: datetime, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     invite = await InviteRepository(session, user).create(role, team_id, now, timedelta(hours=settings.invite_ttl_hours))
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.code}"
-    return _(
+    text = _(
         "Invite for a new {role}. It works once and expires {when}.\nSend this link to your colleague:\n{link}"
     ).format(role=labels.role(role).lower(), when=when(invite.expires_at, user.timezone, locale), link=html.escape(link))
+    # a link sent to the wrong person can be taken back while nobody has used it
+    return text, Rows().row(button(_("🚫 Revoke this link"), RevokeCb(id=invite.id))).as_markup()
 
 
 @router.message(Command("invite"))
@@ -51,7 +53,8 @@ async def start_invite(message: Message, user: User, state: FSMContext, session:
     roles = invitable_roles(user)
     if len(roles) == 1:
         await state.clear()
-        await message.answer(await _issue(bot, session, user, roles[0], user.team_id, settings, clock(), i18n.current_locale))
+        text, markup = await _issue(bot, session, user, roles[0], user.team_id, settings, clock(), i18n.current_locale)
+        await message.answer(text, reply_markup=markup)
         return
     flow = secrets.token_hex(3)
     await state.set_state(InviteFlow.role)
@@ -91,12 +94,12 @@ async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state:
         return
     team_id = None if callback_data.team == -1 else callback_data.team
     try:
-        text = await _issue(bot, session, user, Role(callback_data.role), team_id, settings, clock(), i18n.current_locale)
+        text, markup = await _issue(bot, session, user, Role(callback_data.role), team_id, settings, clock(), i18n.current_locale)
     except (NotFound, AccessDenied):
         await stale(query)
         return
     await state.clear()
-    await show(query, text)
+    await show(query, text, markup)
 
 
 @router.message(StateFilter(InviteFlow.new_team), FreeText())
@@ -108,6 +111,26 @@ async def new_team(message: Message, user: User, state: FSMContext, session: Asy
         return
     data = await state.get_data()
     team = await UserRepository(session).team_by_name(name)
-    text = await _issue(bot, session, user, Role(data["role"]), team.id, settings, clock(), i18n.current_locale)
+    text, markup = await _issue(bot, session, user, Role(data["role"]), team.id, settings, clock(), i18n.current_locale)
     await state.clear()
-    await message.answer(text)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(RevokeCb.filter())
+async def revoke(query: CallbackQuery, callback_data: RevokeCb, user: User, session: AsyncSession,
+                 clock: Callable[[], datetime]) -> None:
+    try:
+        await InviteRepository(session, user).revoke(callback_data.id, clock())
+    except NotFound:
+        await not_found(query)
+        return
+    except InviteError as error:
+        texts = {
+            "used": _("This link has already been used: nothing to revoke. Turn the person's access off in /users if needed."),
+            "revoked": _("This link was already revoked."),
+            "expired": _("This link has expired anyway: nobody can use it."),
+        }
+        await query.answer(texts[error.reason], show_alert=True)
+        return
+    await query.answer(_("Revoked"))
+    await show(query, _("🚫 This invite was revoked: the link no longer works."))

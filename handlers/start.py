@@ -71,6 +71,7 @@ async def start_with_code(
             "unknown": _("This invite link is not valid. Ask for a new one."),
             "used": _("This invite link has already been used. Ask for a new one."),
             "expired": _("This invite link has expired. Ask for a new one."),
+            "revoked": _("This invite link was revoked. Ask for a new one."),
         }
         await message.answer(texts[error.reason])
         return

@@ -13,7 +13,7 @@ from db.repositories.access import AccessDenied, NotFound, invitable_roles
 class InviteError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
-        self.reason = reason  # "unknown" | "used" | "expired"
+        self.reason = reason  # "unknown" | "used" | "expired" | "revoked"
 
 
 class InviteRepository:
@@ -51,17 +51,43 @@ class InviteRepository:
             raise InviteError("unknown")
         if invite.used_at is not None:
             raise InviteError("used")
+        if invite.revoked_at is not None:
+            raise InviteError("revoked")
         if invite.expires_at <= now:
             raise InviteError("expired")
         result = await self.session.execute(
             update(Invite)
-            .where(Invite.id == invite.id, Invite.used_at.is_(None))
+            .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
-            raise InviteError("used")
+        if result.rowcount != 1:  # claimed or revoked a moment ago
+            await self.session.refresh(invite)
+            raise InviteError("used" if invite.used_at is not None else "revoked")
         await self.session.refresh(invite)
+        return invite
+
+    async def revoke(self, invite_id: int, now: datetime) -> Invite:
+        """Make an unused link stop working; for the person who made it, and for admins.
+
+        NotFound for someone else's invite; InviteError("used" / "revoked" / "expired") when
+        there is nothing left to revoke. Atomic against a claim at the same moment.
+        """
+        invite = await self.session.get(Invite, invite_id)
+        actor = self.actor
+        if invite is None or actor is None or (invite.created_by_id != actor.id and actor.role != Role.ADMIN):
+            raise NotFound
+        if invite.used_at is None and invite.revoked_at is None and invite.expires_at <= now:
+            raise InviteError("expired")
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(invite)
+        if result.rowcount != 1:
+            raise InviteError("used" if invite.used_at is not None else "revoked")
         return invite
 
     async def set_user(self, invite: Invite, user: User) -> None:

@@ -54,6 +54,51 @@ async def test_expired_and_forged_codes_are_refused(ladon, clock) -> None:
     assert "invited employees only" in reply.text
 
 
+async def test_an_unused_link_can_be_revoked_by_who_made_it_or_an_admin(ladon, sessionmaker, clock) -> None:
+    from db.models import Invite
+    from handlers.callbacks import RevokeCb
+
+    admin = Person(ladon, ADMIN_TG, "Boss")
+    await seed_user(sessionmaker, 3001, "Helen", role=Role.HEAD, team="North")
+    await seed_user(sessionmaker, 3002, "Hugo", role=Role.HEAD, team="South")
+    helen, hugo = Person(ladon, 3001, "Helen"), Person(ladon, 3002, "Hugo")
+    [issued] = await helen.say("/invite")
+    code = LINK.search(issued.text).group(1)
+    async with sessionmaker() as session:
+        invite_id = await session.scalar(select(Invite.id).where(Invite.code == code))
+    [hello] = await hugo.say("/start")
+    other_head = await hugo.press_raw(hello, RevokeCb(id=invite_id).pack())
+    assert hugo.answer_to(other_head).text == "Not found, or not yours to change."
+
+    await helen.tap("🚫 Revoke this link", issued)
+    assert helen.answer_to(helen.last_tap).text == "Revoked"
+    assert "revoked" in helen.last.text and code not in helen.last.text and not helen.last.inline_keyboard
+    again = await helen.press_raw(issued, RevokeCb(id=invite_id).pack())
+    assert helen.answer_to(again).text == "This link was already revoked."
+    [refused] = await Person(ladon, 2005, "Wrong person").say(f"/start {code}")
+    assert refused.text == "This invite link was revoked. Ask for a new one."
+
+    # a used link cannot be revoked (turning access off is the way); an admin may revoke anyone's
+    used = await _invite_link(admin)
+    await Person(ladon, 2006, "Nina").say(f"/start {used}")
+    [mine] = await helen.say("/invite")
+    async with sessionmaker() as session:
+        ids = dict((await session.execute(select(Invite.code, Invite.id))).all())
+    late = await admin.press_raw(admin.last, RevokeCb(id=ids[used]).pack())
+    assert "already been used" in admin.answer_to(late).text
+    by_admin = await admin.press_raw(admin.last, RevokeCb(id=ids[LINK.search(mine.text).group(1)]).pack())
+    assert admin.answer_to(by_admin).text == "Revoked"
+    clock.advance(hours=73)
+    [expired] = await helen.say("/invite")
+    clock.advance(hours=73)
+    await helen.tap("🚫 Revoke this link", expired)
+    assert helen.answer_to(helen.last_tap).text == "This link has expired anyway: nobody can use it."
+    async with sessionmaker() as session:
+        states = {(i.used_at is not None, i.revoked_at is not None) for i in await session.scalars(select(Invite))}
+        users = set(await session.scalars(select(User.tg_id)))
+    assert states == {(False, True), (True, False), (False, False)} and 2005 not in users and 2006 in users
+
+
 async def test_stranger_gets_one_line_and_is_recorded(ladon, sessionmaker) -> None:
     stranger = Person(ladon, 666, "Eve")
     replies = await stranger.say("/start")
