@@ -19,7 +19,7 @@ from bot.errors import tell_the_person
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.notifier import SAFETY, Notifier
 from bot.reminders import ReminderService
-from bot.workdays import WorkCalendar
+from reports.workdays import WorkCalendar
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
 from bot.middlewares.isolation import IsolationMiddleware
 from bot.middlewares.session import CheckpointBeforeRequest
@@ -76,6 +76,7 @@ def create_dispatcher(
         sessionmaker=sessionmaker,
         clock=clock,
         tracker=tracker,
+        workdays=WorkCalendar.from_settings(settings),
     )
     i18n = i18n or create_i18n(settings.default_language)
     dp["i18n"] = i18n

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
-from bot.workdays import WorkCalendar
+from reports.workdays import WorkCalendar
 from db.models import Reminder, ReminderKind, ReminderStatus, Role, User
 from db.repositories.reminders import ReminderRepository
 from handlers.reminders import Outgoing, evening_inputs, render_reminder

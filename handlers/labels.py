@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import html
 
+from datetime import date, timedelta
+
 from aiogram.utils.i18n import lazy_gettext as __
 
 from db.models import ClientStatus, Interaction, Kind, Outcome, RefusalReason, Role
-from reports.formatting import money
+from handlers.dates import QUICK_STEPS, quick_day
+from reports.formatting import money, short_day
+from reports.workdays import WorkCalendar
 
 
 # Lazy strings, built once: each lookup translates into the current locale.
@@ -61,6 +65,19 @@ def result(item: Interaction, locale: str) -> str:
     if item.amount_minor:
         text += f" · {money(item.amount_minor, locale)}"
     return text
+
+
+_QUICK = {"1d": __("Tomorrow"), "3d": __("In 3 days"), "7d": __("In a week")}
+
+
+def quick_steps(today: date, workdays: WorkCalendar, locale: str) -> list[tuple[str, str]]:
+    """The quick next steps as (code, label): the usual words when the step lands where they say,
+    otherwise the working day it lands on ("Mon, 30 Nov" for tomorrow on a Friday)."""
+    choices = []
+    for code, words in _QUICK.items():
+        day = quick_day(code, today, workdays)
+        choices.append((code, str(words) if day == today + timedelta(days=QUICK_STEPS[code]) else short_day(day, locale)))
+    return choices
 
 
 def role(value: Role) -> str:

@@ -32,6 +32,7 @@ from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact, Note
 from handlers.ui import drop_keyboard, found, not_found, send, show, stale
 from reports.formatting import money, when
+from reports.workdays import WorkCalendar
 
 router = Router(name=__name__)
 
@@ -89,11 +90,11 @@ def outcome_markup(flow: str) -> InlineKeyboardMarkup:
     return _grid([*buttons, _cancel(flow)])
 
 
-def next_step_buttons(flow: str) -> list:
+def next_step_buttons(flow: str, user: User, now: datetime, workdays: WorkCalendar) -> list:
+    today = local_today(now, user.timezone)
+    quick = labels.quick_steps(today, workdays, get_i18n().current_locale)
     return [
-        button(_("Tomorrow"), LogCb(f=flow, a="ns", v="1d")),
-        button(_("In 3 days"), LogCb(f=flow, a="ns", v="3d")),
-        button(_("In a week"), LogCb(f=flow, a="ns", v="7d")),
+        *(button(label, LogCb(f=flow, a="ns", v=code)) for code, label in quick),
         button(_("📅 Pick a date"), LogCb(f=flow, a="ns", v="cal")),
         button(_("No next step"), LogCb(f=flow, a="ns", v="none")),
         _cancel(flow),
@@ -243,7 +244,8 @@ async def pick_kind(query: CallbackQuery, callback_data: LogCb, state: FSMContex
 
 @router.callback_query(LogCb.filter(F.a == "oc"))
 async def pick_outcome(
-    query: CallbackQuery, callback_data: LogCb, state: FSMContext, session: AsyncSession, i18n: I18n
+    query: CallbackQuery, callback_data: LogCb, state: FSMContext, session: AsyncSession, user: User,
+    clock: Callable[[], datetime], workdays: WorkCalendar,
 ) -> None:
     data = await _flow_data(query, callback_data, state)
     if data is None:
@@ -266,16 +268,17 @@ async def pick_outcome(
         text = head + "\n" + _(
             "Deal amount? Type it (50 000, 50k, 1,5 млн), or skip it and choose the next contact:"
         )
-        await show(query, text, _grid(next_step_buttons(flow)))
+        await show(query, text, _grid(next_step_buttons(flow, user, clock(), workdays)))
         await state.set_state(LogContact.amount)
     else:
-        await show(query, head + "\n" + _("Next contact?"), _grid(next_step_buttons(flow)))
+        await show(query, head + "\n" + _("Next contact?"), _grid(next_step_buttons(flow, user, clock(), workdays)))
         await state.set_state(LogContact.next_step)
 
 
 @router.callback_query(LogCb.filter(F.a == "rs"))
 async def pick_reason(
-    query: CallbackQuery, callback_data: LogCb, state: FSMContext, session: AsyncSession, i18n: I18n
+    query: CallbackQuery, callback_data: LogCb, state: FSMContext, session: AsyncSession, user: User,
+    clock: Callable[[], datetime], workdays: WorkCalendar,
 ) -> None:
     data = await _flow_data(query, callback_data, state)
     if data is None:
@@ -293,7 +296,7 @@ async def pick_reason(
         ask = _("What was the reason? Type it in a few words, or choose the next contact:")
     else:
         ask = _("Next contact?")
-    await show(query, summary(data) + "\n" + ask, _grid(next_step_buttons(callback_data.f)))
+    await show(query, summary(data) + "\n" + ask, _grid(next_step_buttons(callback_data.f, user, clock(), workdays)))
     await state.set_state(LogContact.next_step)
 
 
@@ -306,6 +309,7 @@ async def pick_next_step(
     user: User,
     clock: Callable[[], datetime],
     i18n: I18n,
+    workdays: WorkCalendar,
 ) -> None:
     data = await _flow_data(query, callback_data, state)
     if data is None:
@@ -324,12 +328,12 @@ async def pick_next_step(
         return
     if choice == "back":
         await query.answer()
-        await show(query, summary(data) + "\n" + _("Next contact?"), _grid(next_step_buttons(callback_data.f)))
+        await show(query, summary(data) + "\n" + _("Next contact?"), _grid(next_step_buttons(callback_data.f, user, now, workdays)))
         return
     if choice == "none":
         planned_at = None
     elif choice in ("1d", "3d", "7d"):
-        planned_at = quick_step(choice, now, user.timezone)
+        planned_at = quick_step(choice, now, user.timezone, workdays)
     else:
         await stale(query)
         return
@@ -455,18 +459,20 @@ async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None
 
 
 @router.message(StateFilter(LogContact.amount), FreeText())
-async def type_amount(message: Message, state: FSMContext, bot: Bot, i18n: I18n) -> None:
+async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
+                      workdays: WorkCalendar) -> None:
     try:
         amount = parse_amount(message.text)
     except ParseError:
         await message.answer(_("I could not read an amount. Examples: 50000, 50 000, 50k, 50 тыс, 1,5 млн. Type it again or tap a next step above."))
         return
-    await _ask_next_step(message, state, bot, amount=amount)
+    await _ask_next_step(message, state, bot, user, clock(), workdays, amount=amount)
     await state.set_state(LogContact.next_step)
 
 
 @router.message(StateFilter(LogContact.next_step), FreeText())
-async def type_comment(message: Message, state: FSMContext, bot: Bot) -> None:
+async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
+                       workdays: WorkCalendar) -> None:
     """Text typed while the next step is asked for is a comment on the contact, saved as its note."""
     comment = message.text.strip()
     if len(comment) > NOTE_MAX:
@@ -474,17 +480,19 @@ async def type_comment(message: Message, state: FSMContext, bot: Bot) -> None:
             _("A comment can be up to {max} characters. Type it again, or choose the next contact above.").format(max=NOTE_MAX)
         )
         return
-    await _ask_next_step(message, state, bot, comment=comment)
+    await _ask_next_step(message, state, bot, user, clock(), workdays, comment=comment)
 
 
-async def _ask_next_step(message: Message, state: FSMContext, bot: Bot, **typed) -> None:
+async def _ask_next_step(
+    message: Message, state: FSMContext, bot: Bot, user: User, now: datetime, workdays: WorkCalendar, **typed
+) -> None:
     """After a typed answer: it joins the flow's data, and the next-step question comes again below
     it (the earlier message loses its buttons)."""
     data = await state.get_data()
     await drop_keyboard(bot, message.chat.id, data.get("mid"))
     data.update(typed)
     sent = await message.answer(
-        summary(data) + "\n" + _("Next contact?"), reply_markup=_grid(next_step_buttons(data["flow"]))
+        summary(data) + "\n" + _("Next contact?"), reply_markup=_grid(next_step_buttons(data["flow"], user, now, workdays))
     )
     await state.update_data(mid=sent.message_id, **typed)
 

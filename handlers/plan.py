@@ -19,7 +19,7 @@ from db.repositories import InteractionRepository, NotFound
 from db.repositories.interactions import Conflict
 from handlers import labels
 from handlers.callbacks import CalCb, PlanCb
-from handlers.dates import QUICK_STEPS, day_bounds, local_today, moved_to
+from handlers.dates import day_bounds, local_today, moved_to, quick_day
 from handlers.filters import MenuButton
 from handlers.keyboards import button, calendar_kb
 from handlers.log_contact import start_for_planned
@@ -28,6 +28,7 @@ from handlers.ui import fit, found, not_found, send, show, stale, toast
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import when
+from reports.workdays import WorkCalendar
 
 router = Router(name=__name__)
 
@@ -93,7 +94,8 @@ async def cancel_planned(
 
 @router.callback_query(PlanCb.filter(F.a == "move"))
 async def ask_new_day(
-    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
+    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n,
+    workdays: WorkCalendar,
 ) -> None:
     item = await found(query, InteractionRepository(session, user).own(callback_data.id))
     if item is None:
@@ -104,7 +106,7 @@ async def ask_new_day(
     await query.answer()
     today = local_today(clock(), user.timezone)
     which = callback_data.day if callback_data.day in LISTS else ""
-    markup = calendar_kb("mv", _move_ref(item.id, which), today, today, i18n.current_locale, _quick_rows(item.id, which))
+    markup = calendar_kb("mv", _move_ref(item.id, which), today, today, i18n.current_locale, _quick_rows(item.id, which, today, workdays, i18n.current_locale))
     text = _("Move <b>{client}</b> ({kind}) to which day?").format(
         client=html.escape(item.client.name), kind=labels.kind(item.kind)
     )
@@ -119,13 +121,9 @@ def _move_ref(item_id: int, which: str) -> str:
     return f"{item_id}.{which}" if which else str(item_id)
 
 
-def _quick_labels() -> list[tuple[str, str]]:
-    return [("1d", _("Tomorrow")), ("3d", _("In 3 days")), ("7d", _("In a week"))]
-
-
-def _quick_rows(item_id: int, which: str) -> list[list]:
+def _quick_rows(item_id: int, which: str, today: date, workdays: WorkCalendar, locale: str) -> list[list]:
     return [
-        [button(label, PlanCb(a=f"q{code}", id=item_id, day=which)) for code, label in _quick_labels()],
+        [button(label, PlanCb(a=f"q{code}", id=item_id, day=which)) for code, label in labels.quick_steps(today, workdays, locale)],
         [button(_("✖ Keep the date"), PlanCb(a="keep", id=item_id, day=which))],
     ]
 
@@ -167,16 +165,18 @@ async def _move(
 
 @router.callback_query(PlanCb.filter(F.a.in_({"q1d", "q3d", "q7d"})))
 async def quick_move(
-    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
+    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n,
+    workdays: WorkCalendar,
 ) -> None:
     now = clock()
-    day = local_today(now, user.timezone) + timedelta(days=QUICK_STEPS[callback_data.a[1:]])
+    day = quick_day(callback_data.a[1:], local_today(now, user.timezone), workdays)
     await _move(query, session, user, callback_data.id, day, callback_data.day, now, i18n)
 
 
 @router.callback_query(CalCb.filter(F.to == "mv"))
 async def calendar_move(
-    query: CallbackQuery, callback_data: CalCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
+    query: CallbackQuery, callback_data: CalCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n,
+    workdays: WorkCalendar,
 ) -> None:
     now = clock()
     today = local_today(now, user.timezone)
@@ -195,7 +195,7 @@ async def calendar_move(
             await query.answer()
             await query.message.edit_reply_markup(
                 reply_markup=calendar_kb(
-                    "mv", callback_data.f, month, today, i18n.current_locale, _quick_rows(item_id, which)
+                    "mv", callback_data.f, month, today, i18n.current_locale, _quick_rows(item_id, which, today, workdays, i18n.current_locale)
                 )
             )
             return

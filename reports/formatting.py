@@ -35,6 +35,10 @@ def day(value: date, locale: str) -> str:
     return format_date(value, "EEEE, d MMMM", locale=locale)
 
 
+def short_day(value: date, locale: str) -> str:
+    return format_date(value, "EEE, d MMM", locale=locale)
+
+
 def month_title(value: date, locale: str) -> str:
     return format_date(value, "LLLL yyyy", locale=locale).capitalize()
 

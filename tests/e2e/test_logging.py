@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -129,13 +129,15 @@ async def test_planned_contact_from_today_in_three_taps(anna: Person, sessionmak
     anna.taps = 0
     await anna.tap("✅ 1 Done", plan)
     await anna.tap("🤔 Thinking it over")
-    await anna.tap("Tomorrow")
+    await anna.tap("Mon, 30 Nov")  # "Tomorrow" on a Friday lands on Monday
     assert anna.taps <= 3
     async with sessionmaker() as session:
         done = await session.get(Interaction, planned.id)
         assert done.status == Status.DONE and done.outcome == Outcome.THINKING
         step = await session.get(Interaction, done.next_step_id)
         assert step.status == Status.PLANNED and step.kind == Kind.MEETING
+        # Monday 30 November, 10:00 in Moscow
+        assert step.planned_at == datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
 
 
 async def test_amounts_typed_in_many_ways(anna: Person, sessionmaker) -> None:
@@ -203,7 +205,7 @@ async def test_undo_within_minutes_removes_the_contact_and_its_next_step(anna: P
     await anna.tap("Vector")
     await anna.tap("🤝 Meeting")
     await anna.tap("✅ Agreed")
-    await anna.tap("Tomorrow")
+    await anna.tap("Mon, 30 Nov")  # "Tomorrow" on a Friday
     card = anna.last
     assert await _count(sessionmaker, Interaction) == before + 2
     clock.advance(minutes=2)

@@ -208,7 +208,7 @@ async def test_log_from_the_client_card(world, sessionmaker) -> None:
     await anna.tap("📝 Log a contact", card)
     await anna.tap("✉️ Email")
     await anna.tap("📝 Needs a revised offer")
-    await anna.tap("Tomorrow")
+    await anna.tap("Mon, 30 Nov")  # the clock is a Friday: the next working day
     async with sessionmaker() as session:
         done = list(await session.scalars(select(Interaction).where(Interaction.outcome == Outcome.REVISED_OFFER)))
     assert len(done) == 1 and done[0].client_id == items["alpha"].id
