@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Client, ClientStatus, Interaction, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
-from db.repositories.clients import NAME_MAX, clean_name
+from db.repositories.clients import NAME_MAX, TakenInn, clean_name
 from handlers import labels
 from handlers.callbacks import ClientCb, EditCb, SkipCb
 from handlers.filters import FreeText, MenuButton
@@ -198,6 +198,13 @@ async def save_value(message: Message, session: AsyncSession, user: User, state:
         if value is not None and not 1 <= len(value) <= limit:
             raise ParseError(text)
         client = await ClientRepository(session, user).set_field(data["edit_client"], field, value)
+    except TakenInn as taken:
+        await message.answer(
+            _("This INN is already on «{name}» (manager: {owner}): one company should have one card, so check "
+              "with your head who keeps it. Another INN, or - to clear:").format(
+                name=html.escape(taken.holder.name), owner=html.escape(taken.holder.owner.full_name))
+        )
+        return
     except ParseError:
         if field == "inn":
             await message.answer(_("That is not a valid INN: 10 digits for a company, 12 for a person, with correct check digits. Again, or - to clear:"))

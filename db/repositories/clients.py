@@ -27,6 +27,14 @@ def clean_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip()
 
 
+class TakenInn(Exception):
+    """Another client of the company already has this INN: one company, one record."""
+
+    def __init__(self, holder: Client):
+        super().__init__(holder.id)
+        self.holder = holder
+
+
 @dataclass(frozen=True)
 class Match:
     client_id: int
@@ -167,6 +175,13 @@ class ClientRepository:
             if not value:
                 raise ValueError(field)
             client.name_key = name_key(value)
+        if field == "inn" and value:
+            # company-wide, whoever owns it: a second record would split the company's history
+            holder = await self.session.scalar(
+                select(Client).where(Client.inn == value, Client.id != client.id).options(selectinload(Client.owner))
+            )
+            if holder is not None:
+                raise TakenInn(holder)
         setattr(client, field, value)
         await self.session.flush()
         return client

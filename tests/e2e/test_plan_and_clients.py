@@ -240,6 +240,29 @@ async def test_edit_client_details_with_a_checked_inn(world, sessionmaker) -> No
     assert (client.inn, client.city) == ("7707083893", None)
 
 
+async def test_an_inn_already_on_another_card_is_refused(world, sessionmaker) -> None:
+    from db.models import Client
+
+    anna, items = world
+    boris = await seed_user(sessionmaker, 2002, "Boris Ivanov", team="North")
+    async with sessionmaker() as session:
+        theirs = await ClientRepository(session, boris).create("Sber <North>")
+        theirs.inn = "7707083893"
+        await session.commit()
+    await anna.say("/clients")
+    [found] = await anna.say("vector")
+    [card] = await anna.tap("Vector", found)
+    [fields] = await anna.tap("✏️ Edit details", card)
+    await anna.tap("INN", fields)
+    [taken] = await anna.say("7707083893")
+    assert "already on «Sber <North>» (manager: Boris Ivanov)" in taken.text
+    [card] = await anna.say("500100732259")  # a valid 12-digit INN nobody has
+    assert "INN: 500100732259" in card.text
+    async with sessionmaker() as session:
+        inns = dict((await session.execute(select(Client.name, Client.inn))).all())
+    assert inns["Vector"] == "500100732259" and inns["Sber <North>"] == "7707083893"
+
+
 async def test_moving_a_contact_of_a_client_with_a_very_long_name(world, sessionmaker, clock) -> None:
     anna, items = world
     name = ("Tom & Jerry <Holding> " * 10)[:200]
