@@ -28,7 +28,9 @@ HEIRS_LIMIT = 50  # colleagues offered to take over a base, the same team first
 def describe(base: Base) -> str:
     clients = ngettext("{n} client", "{n} clients", base.clients).format(n=base.clients)
     planned = ngettext("{n} planned contact", "{n} planned contacts", base.planned).format(n=base.planned)
-    return _("{clients} and {planned}").format(clients=clients, planned=planned)
+    if base.clients and base.planned:
+        return _("{clients} and {planned}").format(clients=clients, planned=planned)
+    return clients if base.clients else planned
 
 
 async def render_users(session: AsyncSession, user: User, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -141,7 +143,7 @@ async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncS
         button(_("✅ Hand over"), UserCb(a="go", id=source.id, to=target.id, p=callback_data.p)),
         button(_("‹ Back"), UserCb(a="give", id=source.id, p=callback_data.p)),
     )
-    text = _("Hand over {base} from {name} to {heir}?").format(
+    text = _("Hand over to {heir} what {name} left: {base}?").format(
         base=describe(base), name=who, heir=html.escape(target.full_name)
     )
     await show(query, text, kb.as_markup())

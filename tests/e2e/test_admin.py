@@ -104,7 +104,7 @@ async def test_admin_hands_the_base_of_someone_who_left_to_a_colleague(ladon, se
     assert heirs[0] == "Anna · Manager" and "Olga · Manager" in heirs  # the same team first
     assert not any(h.startswith("Boris") for h in heirs)
     await admin.tap("Anna · Manager", listing)
-    assert "Hand over 2 clients and 1 planned contact from Boris to Anna?" in admin.last.text
+    assert "Hand over to Anna what Boris left: 2 clients and 1 planned contact?" in admin.last.text
     confirm = admin.emu.messages(ADMIN_TG)[-1]
     go = next(b.callback_data for row in confirm.inline_keyboard for b in row if b.text == "✅ Hand over")
     await admin.tap("✅ Hand over", listing)
