@@ -201,6 +201,7 @@ class Interaction(Base):
 
     client: Mapped[Client] = relationship(lazy="raise")
     refusal_reason: Mapped[RefusalReason | None] = relationship(lazy="raise")
+    contact_person: Mapped[ContactPerson | None] = relationship(lazy="raise")
 
 
 class ReminderKind(enum.StrEnum):

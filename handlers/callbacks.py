@@ -29,8 +29,9 @@ class PlanCb(CallbackData, prefix="pl"):
 
 
 class CardCb(CallbackData, prefix="cc"):
-    a: str  # note | undo
-    id: int
+    a: str  # note | undo | who (whom was it with?) | pp (this person) | back
+    id: int  # the contact
+    p: int = 0  # a contact person
 
 
 class ClientCb(CallbackData, prefix="cl"):

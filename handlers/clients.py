@@ -96,6 +96,8 @@ def history_line(item: Interaction, tz: str, locale: str) -> str:
     elif item.status == Status.CANCELLED:
         line += " · " + _("cancelled")
     line += labels.result(item, locale)
+    if item.contact_person:
+        line += f" · 👤 {html.escape(item.contact_person.name)}"
     if item.note:
         line += f"\n   📝 {html.escape(item.note[:NOTE_SHOWN])}" + ("…" if len(item.note) > NOTE_SHOWN else "")
     if item.voice_file_id:

@@ -30,7 +30,7 @@ from handlers.keyboards import Rows, button, calendar_kb
 from handlers.parsing import ParseError, parse_amount
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact, Note
-from handlers.ui import drop_keyboard, found, not_found, send, show, stale
+from handlers.ui import drop_keyboard, found, not_found, send, show, stale, toast
 from reports.formatting import money, when
 from reports.workdays import WorkCalendar
 
@@ -101,11 +101,13 @@ def next_step_buttons(flow: str, user: User, now: datetime, workdays: WorkCalend
     ]
 
 
-def card_markup(item: Interaction) -> InlineKeyboardMarkup:
+def card_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:
+    who = "👤 " + person[:40] if person else _("👤 Who was it with?")
     return _grid(
         [
             button(_("📝 Add a note"), CardCb(a="note", id=item.id)),
             button(_("↩️ Undo"), CardCb(a="undo", id=item.id)),
+            button(who, CardCb(a="who", id=item.id)),
             button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
         ]
     )
@@ -529,6 +531,44 @@ async def undo(
         await show(query, _("↩️ Undone: the contact is back in your plan, without a result."))
     else:
         await show(query, _("↩️ Undone: nothing of this contact is kept."))
+
+
+@router.callback_query(CardCb.filter(F.a == "who"))
+async def ask_person(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, user: User) -> None:
+    """On the saved card: which of the client's contact persons it was with (a tap each, optional)."""
+    found_ = await found(query, InteractionRepository(session, user).people_of(callback_data.id))
+    if found_ is None:
+        return
+    item, people = found_
+    if people:
+        await query.answer()
+    else:
+        await query.answer(_("This client has no contact persons yet: add one, then choose."), show_alert=True)
+    kb = Rows()
+    for person in people[:30]:
+        label = person.name[:40] + (f" · {person.position[:20]}" if person.position else "")
+        kb.row(button(label, CardCb(a="pp", id=item.id, p=person.id)))
+    kb.row(button(_("➕ Contact person"), ClientCb(a="person", id=item.client_id)),
+           button(_("‹ Back"), CardCb(a="back", id=item.id)))
+    await query.message.edit_reply_markup(reply_markup=kb.as_markup())
+
+
+@router.callback_query(CardCb.filter(F.a.in_({"pp", "back"})))
+async def pick_person(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, user: User) -> None:
+    repo = InteractionRepository(session, user)
+    try:
+        if callback_data.a == "pp":
+            item, person = await repo.set_person(callback_data.id, callback_data.p)
+            await query.answer(toast(_("👤 With {name}").format(name=person.name)))
+            name = person.name
+        else:
+            item, people = await repo.people_of(callback_data.id)
+            await query.answer()
+            name = next((p.name for p in people if p.id == item.contact_person_id), None)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.message.edit_reply_markup(reply_markup=card_markup(item, name))
 
 
 @router.callback_query(CardCb.filter(F.a == "note"))

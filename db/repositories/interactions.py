@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import ClientStatus, Interaction, Kind, Outcome, RefusalReason, Status, User
+from db.models import ClientStatus, ContactPerson, Interaction, Kind, Outcome, RefusalReason, Status, User
 from db.repositories.access import NotFound, owned_by_scope
 from db.repositories.clients import ClientRepository
 
@@ -200,6 +200,24 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
+    async def people_of(self, interaction_id: int) -> tuple[Interaction, list[ContactPerson]]:
+        """A contact of the actor's own, and its client's contact persons (whom it may have been with)."""
+        item = await self.own(interaction_id)
+        people = await self.session.scalars(
+            select(ContactPerson).where(ContactPerson.client_id == item.client_id).order_by(ContactPerson.name)
+        )
+        return item, list(people)
+
+    async def set_person(self, interaction_id: int, person_id: int) -> tuple[Interaction, ContactPerson]:
+        """Whom the contact was with: one of its client's contact persons."""
+        item = await self.own(interaction_id)
+        person = await self.session.get(ContactPerson, person_id)
+        if person is None or person.client_id != item.client_id:
+            raise NotFound
+        item.contact_person_id = person.id
+        await self.session.flush()
+        return item, person
+
     async def reschedule(
         self, interaction_id: int, planned_at: datetime | Callable[[datetime], datetime]
     ) -> Interaction:
@@ -265,7 +283,7 @@ class InteractionRepository:
         rows = await self.session.scalars(
             select(Interaction)
             .where(Interaction.client_id == client_id)
-            .options(selectinload(Interaction.refusal_reason))
+            .options(selectinload(Interaction.refusal_reason), selectinload(Interaction.contact_person))
             .order_by(moment.desc(), Interaction.id.desc())
             .offset(page * size)
             .limit(size)

@@ -246,6 +246,63 @@ async def test_note_as_text_and_voice(anna: Person, sessionmaker) -> None:
     assert item.note == "Wants a discount for 3 years" and item.voice_file_id
 
 
+async def test_the_saved_card_records_whom_it_was_with(anna: Person, sessionmaker) -> None:
+    from db.models import ContactPerson
+    from handlers.callbacks import CardCb
+
+    async with sessionmaker() as session:
+        vector = await session.scalar(select(Client).where(Client.name == "Vector"))
+        romashka = await session.scalar(select(Client).where(Client.name == "Romashka LLC"))
+        maria = ContactPerson(client_id=vector.id, name="Maria Ivanova", position="CEO")
+        stranger = ContactPerson(client_id=romashka.id, name="Not at Vector")
+        session.add_all([maria, ContactPerson(client_id=vector.id, name="Oleg"), stranger])
+        await session.commit()
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("No next step")
+    card = anna.last
+    assert anna.taps == 5  # the question is on the card, after saving: no tap added
+    await anna.tap("👤 Who was it with?", card)
+    assert [row[0].text for row in anna.last.inline_keyboard][:2] == ["Maria Ivanova · CEO", "Oleg"]
+    await anna.tap("Maria Ivanova · CEO", card)
+    assert anna.answer_to(anna.last_tap).text == "👤 With Maria Ivanova"
+    assert "👤 Maria Ivanova" in [b.text for row in anna.last.inline_keyboard for b in row]
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.contact_person_id == maria.id
+    # a person of another client, or someone else's contact: nothing changes
+    forged = await anna.press_raw(card, CardCb(a="pp", id=item.id, p=stranger.id).pack())
+    assert anna.answer_to(forged).text == "Not found, or not yours to change."
+    await seed_user(sessionmaker, 2002, "Boris")
+    boris = Person(anna.runner, 2002, "Boris")
+    [hello] = await boris.say("/start")
+    theirs = await boris.press_raw(hello, CardCb(a="pp", id=item.id, p=maria.id).pack())
+    assert boris.answer_to(theirs).text == "Not found, or not yours to change."
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.contact_person_id == maria.id
+    # the client's history says whom it was with
+    await anna.say("/clients")
+    [found] = await anna.say("vector")
+    [vector_card] = await anna.tap("Vector", found)
+    assert "✅ Agreed · 👤 Maria Ivanova" in vector_card.text
+
+
+async def test_whom_it_was_with_when_the_client_has_nobody_yet(anna: Person) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Ёлки-Палки")
+    await anna.tap("📞 Call")
+    await anna.tap("📵 No answer")
+    await anna.tap("No next step")
+    card = anna.last
+    await anna.tap("👤 Who was it with?", card)
+    answer = anna.answer_to(anna.last_tap)
+    assert answer.show_alert and "no contact persons yet" in answer.text
+    assert [b.text for b in anna.last.inline_keyboard[0]] == ["➕ Contact person", "‹ Back"]
+    await anna.tap("‹ Back", card)
+    assert "👤 Who was it with?" in [b.text for row in anna.last.inline_keyboard for b in row]
+
+
 async def test_a_note_that_does_not_fit_changes_nothing(anna: Person, sessionmaker) -> None:
     await anna.menu("📝 Log a contact")
     await anna.tap("Vector")
