@@ -20,6 +20,7 @@ def get_routers() -> list[Router]:
         invite,
         log_contact,
         membership,
+        people,
         plan,
         reasons,
         reminders,
@@ -28,5 +29,7 @@ def get_routers() -> list[Router]:
         team,
     )
 
-    modules = (start, membership, log_contact, plan, team, clients, invite, admin, reasons, reminders, settings, fallback)
+    modules = (
+        start, membership, log_contact, plan, team, clients, people, invite, admin, reasons, reminders, settings, fallback
+    )
     return [_fresh(module.router) for module in modules]

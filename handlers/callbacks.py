@@ -40,6 +40,12 @@ class ClientCb(CallbackData, prefix="cl"):
     p: int = 0  # page of the history
 
 
+class PersonCb(CallbackData, prefix="pe"):
+    a: str  # open | field | rm | rmok (a contact person) | list (id: the client)
+    id: int
+    f: str = ""  # the detail to change
+
+
 class SkipCb(CallbackData, prefix="sk"):
     f: str
     s: str  # the step the button skips: a button from an earlier step is stale

@@ -1,10 +1,8 @@
-"""Finding a client, the client card with its full history, adding contact persons."""
+"""Finding a client, the client card with its full history, editing its details."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -19,19 +17,18 @@ from db.models import Client, ClientStatus, Interaction, Status, User
 from db.repositories import ClientRepository, InteractionRepository, NotFound
 from db.repositories.clients import NAME_MAX, TakenInn, clean_name
 from handlers import labels
-from handlers.callbacks import ClientCb, EditCb, SkipCb
+from handlers.callbacks import ClientCb, EditCb
 from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.log_contact import start_for_client
-from handlers.parsing import ParseError, parse_birthday, parse_email, parse_inn, parse_phone
-from handlers.states import AddPerson, EditClient, FindClient
+from handlers.parsing import ParseError, parse_inn
+from handlers.states import EditClient, FindClient
 from handlers.ui import fit, found, not_found, send, show
 from reports.formatting import when
 
 router = Router(name=__name__)
 HISTORY_PAGE = 10  # contacts per page of history, and on the card (notes make lines long)
 NOTE_SHOWN = 200  # of a contact's note, the card and history show this much
-PERSON_NAME_MAX, POSITION_MAX = 200, 100
 
 
 @router.message(Command("clients"))
@@ -143,7 +140,10 @@ def card_markup(client: Client):
         button(("• " if client.status == status else "") + labels.client_status(status), ClientCb(a=action, id=client.id))
         for action, status in STATUS_ACTIONS.items()
     ))
-    kb.row(button(_("✏️ Edit details"), ClientCb(a="edit", id=client.id)))
+    edit = [button(_("✏️ Edit details"), ClientCb(a="edit", id=client.id))]
+    if client.contacts:
+        edit.append(button(_("👥 Contact persons"), ClientCb(a="people", id=client.id)))
+    kb.row(*edit)
     return kb.as_markup()
 
 
@@ -265,116 +265,3 @@ async def log_for_client(query: CallbackQuery, callback_data: ClientCb, session:
         return
     await query.answer()
     await start_for_client(query, state, client.id, client.name)
-
-
-# ---- contact persons: name → position → phone → email → birthday, each but the name skippable ----
-
-PERSON_STEPS = (
-    (AddPerson.position, "position"),
-    (AddPerson.phone, "phone"),
-    (AddPerson.email, "email"),
-    (AddPerson.birthday, "birthday"),
-)
-
-
-def _prompt(step: str) -> str:
-    return {
-        "name": _("Contact person's name:"),
-        "position": _("Position (or Skip):"),
-        "phone": _("Phone (or Skip):"),
-        "email": _("E-mail (or Skip):"),
-        "birthday": _("Birthday, e.g. 25.12 or 25.12.1980 (or Skip):"),
-    }[step]
-
-
-@router.callback_query(ClientCb.filter(F.a == "person"))
-async def add_person(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    client = await found(query, ClientRepository(session, user).get(callback_data.id))
-    if client is None:
-        return
-    await query.answer()
-    await state.set_state(AddPerson.name)
-    await state.set_data({"person_client": client.id, "person": {}, "flow": str(client.id)})
-    await send(query, _("New contact person for <b>{client}</b>.").format(client=html.escape(client.name)) + "\n" + _prompt("name"))
-
-
-async def _advance(message: Message, state: FSMContext, session: AsyncSession, user: User, clock) -> None:
-    current = await state.get_state()
-    names = [s.state for s, _n in PERSON_STEPS]
-    following = PERSON_STEPS[names.index(current) + 1] if current in names[:-1] else None
-    if current == AddPerson.name.state:
-        following = PERSON_STEPS[0]
-    data = await state.get_data()
-    if following is None:
-        person = data["person"]
-        birthday = datetime.fromisoformat(person["birthday"]).date() if person.get("birthday") else None
-        try:
-            saved = await ClientRepository(session, user).add_contact_person(
-                data["person_client"],
-                name=person["name"],
-                position=person.get("position"),
-                phone=person.get("phone"),
-                email=person.get("email"),
-                birthday=birthday,
-            )
-        except NotFound:
-            await state.clear()
-            await message.answer(_("Not found, or not yours to change."))
-            return
-        await state.clear()
-        await message.answer(_("👤 {name} added.").format(name=html.escape(saved.name)))
-        return
-    step_state, step = following
-    await state.set_state(step_state)
-    kb = Rows()
-    kb.row(button(_("Skip"), SkipCb(f=data["flow"], s=step)))
-    await message.answer(_prompt(step), reply_markup=kb.as_markup())
-
-
-@router.message(StateFilter(AddPerson.name), FreeText())
-@router.message(StateFilter(AddPerson.position), FreeText())
-@router.message(StateFilter(AddPerson.phone), FreeText())
-@router.message(StateFilter(AddPerson.email), FreeText())
-@router.message(StateFilter(AddPerson.birthday), FreeText())
-async def person_field(message: Message, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
-    current = await state.get_state()
-    field = current.split(":")[-1]
-    text = message.text.strip()
-    try:
-        if field in ("name", "position"):
-            limit = PERSON_NAME_MAX if field == "name" else POSITION_MAX
-            if not text or len(text) > limit or text.startswith("/"):
-                raise ParseError(text)
-            value = text
-        elif field == "phone":
-            value = parse_phone(text)
-        elif field == "email":
-            value = parse_email(text)
-        else:
-            value = parse_birthday(text, clock().date()).isoformat()
-    except ParseError:
-        errors = {
-            "name": _("The person's name must be from 1 to {max} characters. Type it again:").format(max=PERSON_NAME_MAX),
-            "position": _("The position must be from 1 to {max} characters. Type it again or Skip:").format(max=POSITION_MAX),
-            "phone": _("That does not look like a phone number (6 to 15 digits, e.g. +7 912 345-67-89). Again or Skip:"),
-            "email": _("That does not look like an e-mail address. Again or Skip:"),
-            "birthday": _("I could not read the date. Use 25.12 or 25.12.1980. Again or Skip:"),
-        }
-        await message.answer(errors[field])
-        return
-    data = await state.get_data()
-    person = {**data.get("person", {}), field: value}
-    await state.update_data(person=person)
-    await _advance(message, state, session, user, clock)
-
-
-@router.callback_query(SkipCb.filter())
-async def skip_field(query: CallbackQuery, callback_data: SkipCb, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
-    current = await state.get_state()
-    data = await state.get_data()
-    if current != f"{AddPerson.__name__}:{callback_data.s}" or data.get("flow") != callback_data.f:
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await _advance(query.message, state, session, user, clock)

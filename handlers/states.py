@@ -31,6 +31,10 @@ class AddPerson(StatesGroup):
     birthday = State()
 
 
+class EditPerson(StatesGroup):
+    value = State()
+
+
 class InviteFlow(StatesGroup):
     role = State()
     team = State()
@@ -57,6 +61,6 @@ TEXT_STEPS = frozenset(
     for s in (
         LogContact.client, LogContact.new_client, LogContact.amount, FindClient.query,
         AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
-        InviteFlow.new_team, AddReason.title, EditClient.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
+        InviteFlow.new_team, AddReason.title, EditClient.value, EditPerson.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
     )
 )

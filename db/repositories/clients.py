@@ -201,6 +201,23 @@ class ClientRepository:
         await self.session.flush()
         return client
 
+    PERSON_FIELDS = ("name", "position", "phone", "email", "birthday")
+
+    async def set_person_field(self, person_id: int, field: str, value: str | date | None) -> ContactPerson:
+        """Correct one detail of a contact person of a client the actor may change; the name stays."""
+        if field not in self.PERSON_FIELDS or (field == "name" and not value):
+            raise ValueError(field)
+        person, _client = await self.person(person_id)
+        setattr(person, field, value)
+        await self.session.flush()
+        return person
+
+    async def remove_person(self, person_id: int) -> None:
+        """A contact person who left; contacts logged with them keep their history (the link is cleared)."""
+        person, _client = await self.person(person_id)
+        await self.session.delete(person)
+        await self.session.flush()
+
     async def add_contact_person(
         self,
         client_id: int,

@@ -200,6 +200,65 @@ async def test_the_whole_history_pages_newest_first(world, sessionmaker, clock) 
     assert "Not Anna" not in anna.emu.messages(ANNA)[-1].text
 
 
+async def test_a_contact_person_is_corrected_and_removed(world, sessionmaker) -> None:
+    from handlers.callbacks import PersonCb
+
+    anna, items = world
+    async with sessionmaker() as session:
+        maria = ContactPerson(client_id=items["vector"].id, name="Maria", phone="+79120000000")
+        session.add(maria)
+        await session.commit()
+        done = await session.scalar(select(Interaction).where(Interaction.client_id == items["vector"].id,
+                                                              Interaction.status == Status.DONE))
+        done.contact_person_id = maria.id
+        await session.commit()
+    boris = await seed_user(sessionmaker, 2002, "Boris")
+    async with sessionmaker() as session:
+        theirs = await ClientRepository(session, boris).create("Boris's client")
+        olga = ContactPerson(client_id=theirs.id, name="Olga")
+        session.add(olga)
+        await session.commit()
+
+    await anna.say("/clients")
+    [found] = await anna.say("vector")
+    [card] = await anna.tap("Vector", found)
+    [people] = await anna.tap("👥 Contact persons", card)
+    await anna.tap("Maria", people)
+    assert "Maria, +79120000000" in anna.last.text
+    await anna.tap("Phone", people)
+    [bad] = await anna.say("call me")
+    assert "phone number" in bad.text and "- to clear" in bad.text
+    [view] = await anna.say("+7 (912) 555-44-33")
+    assert "Maria, +79125554433" in view.text
+    await anna.tap("Position", view)
+    [view] = await anna.say("Chief buyer")
+    await anna.tap("Birthday", view)
+    [view] = await anna.say("31.02")
+    assert "could not read the date" in view.text
+    [view] = await anna.say("01.03")
+    assert "🎂 01.03" in view.text
+    await anna.tap("Phone", view)
+    [view] = await anna.say("-")
+    async with sessionmaker() as session:
+        kept = await session.get(ContactPerson, maria.id)
+    assert (kept.position, kept.phone, (kept.birthday.month, kept.birthday.day)) == ("Chief buyer", None, (3, 1))
+
+    # someone else's person: nothing to see or change
+    forged = await anna.press_raw(view, PersonCb(a="field", id=olga.id, f="phone").pack())
+    assert anna.answer_to(forged).text == "Not found, or not yours to change."
+    forged = await anna.press_raw(view, PersonCb(a="rmok", id=olga.id).pack())
+    assert anna.answer_to(forged).text == "Not found, or not yours to change."
+
+    await anna.tap("🗑 Remove", view)
+    assert "Contacts already logged with them stay in the history" in anna.last.text
+    await anna.tap("🗑 Remove", view)
+    assert "Maria removed" in anna.last.text
+    async with sessionmaker() as session:
+        assert await session.get(ContactPerson, maria.id) is None
+        assert await session.get(ContactPerson, olga.id) is not None
+        assert (await session.get(Interaction, done.id)).contact_person_id is None  # the contact stays
+
+
 async def test_log_from_the_client_card(world, sessionmaker) -> None:
     anna, items = world
     await anna.say("/clients")

@@ -1,0 +1,251 @@
+"""A client's contact persons: adding one step by step, correcting a detail, removing one who left."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date, datetime
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ContactPerson, User
+from db.repositories import ClientRepository, NotFound
+from handlers.callbacks import ClientCb, PersonCb, SkipCb
+from handlers.filters import FreeText
+from handlers.keyboards import Rows, button
+from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone
+from handlers.states import AddPerson, EditPerson
+from handlers.ui import found, not_found, send, show
+
+router = Router(name=__name__)
+PERSON_NAME_MAX, POSITION_MAX = 200, 100
+FIELDS = ("name", "position", "phone", "email", "birthday")
+PERSON_STEPS = (
+    (AddPerson.position, "position"),
+    (AddPerson.phone, "phone"),
+    (AddPerson.email, "email"),
+    (AddPerson.birthday, "birthday"),
+)
+
+
+def birthday_text(born: date) -> str:
+    return born.strftime("%d.%m" if born.year == 1904 else "%d.%m.%Y")  # 1904: the year is unknown
+
+
+def describe(person: ContactPerson) -> str:
+    bits = [html.escape(person.name)]
+    bits += [html.escape(v) for v in (person.position, person.phone, person.email) if v]
+    if person.birthday:
+        bits.append("🎂 " + birthday_text(person.birthday))
+    return ", ".join(bits)
+
+
+def parse_field(field: str, text: str, today: date) -> str | date:
+    """A typed detail of a person, checked; ParseError with the text when it is not one."""
+    text = text.strip()
+    if field in ("name", "position"):
+        limit = PERSON_NAME_MAX if field == "name" else POSITION_MAX
+        if not text or len(text) > limit or text.startswith("/"):
+            raise ParseError(text)
+        return text
+    if field == "phone":
+        return parse_phone(text)
+    if field == "email":
+        return parse_email(text)
+    return parse_birthday(text, today)
+
+
+def field_error(field: str, skip: str) -> str:
+    """What to say when a typed detail does not parse; `skip` ends it (Skip, or - to clear)."""
+    return {
+        "name": _("The person's name must be from 1 to {max} characters. Type it again:").format(max=PERSON_NAME_MAX),
+        "position": _("The position must be from 1 to {max} characters. Type it again or {skip}:").format(
+            max=POSITION_MAX, skip=skip),
+        "phone": _("That does not look like a phone number (6 to 15 digits, e.g. +7 912 345-67-89). Again or {skip}:").format(skip=skip),
+        "email": _("That does not look like an e-mail address. Again or {skip}:").format(skip=skip),
+        "birthday": _("I could not read the date. Use 25.12 or 25.12.1980. Again or {skip}:").format(skip=skip),
+    }[field]
+
+
+def _field_names() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "position": _("Position"),
+        "phone": _("Phone"),
+        "email": _("E-mail"),
+        "birthday": _("Birthday"),
+    }
+
+
+# ---- adding: name → position → phone → email → birthday, each but the name skippable --------------
+
+
+def _prompt(step: str) -> str:
+    return {
+        "name": _("Contact person's name:"),
+        "position": _("Position (or Skip):"),
+        "phone": _("Phone (or Skip):"),
+        "email": _("E-mail (or Skip):"),
+        "birthday": _("Birthday, e.g. 25.12 or 25.12.1980 (or Skip):"),
+    }[step]
+
+
+@router.callback_query(ClientCb.filter(F.a == "person"))
+async def add_person(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    if client is None:
+        return
+    await query.answer()
+    await state.set_state(AddPerson.name)
+    await state.set_data({"person_client": client.id, "person": {}, "flow": str(client.id)})
+    await send(query, _("New contact person for <b>{client}</b>.").format(client=html.escape(client.name)) + "\n" + _prompt("name"))
+
+
+async def _advance(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
+    current = await state.get_state()
+    names = [s.state for s, _n in PERSON_STEPS]
+    following = PERSON_STEPS[names.index(current) + 1] if current in names[:-1] else None
+    if current == AddPerson.name.state:
+        following = PERSON_STEPS[0]
+    data = await state.get_data()
+    if following is None:
+        person = data["person"]
+        birthday = datetime.fromisoformat(person["birthday"]).date() if person.get("birthday") else None
+        try:
+            saved = await ClientRepository(session, user).add_contact_person(
+                data["person_client"],
+                name=person["name"],
+                position=person.get("position"),
+                phone=person.get("phone"),
+                email=person.get("email"),
+                birthday=birthday,
+            )
+        except NotFound:
+            await state.clear()
+            await message.answer(_("Not found, or not yours to change."))
+            return
+        await state.clear()
+        await message.answer(_("👤 {name} added.").format(name=html.escape(saved.name)))
+        return
+    step_state, step = following
+    await state.set_state(step_state)
+    kb = Rows()
+    kb.row(button(_("Skip"), SkipCb(f=data["flow"], s=step)))
+    await message.answer(_prompt(step), reply_markup=kb.as_markup())
+
+
+@router.message(StateFilter(AddPerson.name), FreeText())
+@router.message(StateFilter(AddPerson.position), FreeText())
+@router.message(StateFilter(AddPerson.phone), FreeText())
+@router.message(StateFilter(AddPerson.email), FreeText())
+@router.message(StateFilter(AddPerson.birthday), FreeText())
+async def person_field(message: Message, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
+    field = (await state.get_state()).split(":")[-1]
+    try:
+        value = parse_field(field, message.text, clock().date())
+    except ParseError:
+        await message.answer(field_error(field, _("tap Skip")))
+        return
+    data = await state.get_data()
+    stored = value.isoformat() if isinstance(value, date) else value
+    await state.update_data(person={**data.get("person", {}), field: stored})
+    await _advance(message, state, session, user)
+
+
+@router.callback_query(SkipCb.filter())
+async def skip_field(query: CallbackQuery, callback_data: SkipCb, state: FSMContext, session: AsyncSession, user: User) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    if current != f"{AddPerson.__name__}:{callback_data.s}" or data.get("flow") != callback_data.f:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _advance(query.message, state, session, user)
+
+
+# ---- correcting and removing ------------------------------------------------------------------
+
+
+def _person_view(person: ContactPerson) -> tuple[str, InlineKeyboardMarkup]:
+    names = _field_names()
+    kb = Rows()
+    kb.row(*(button(names[f], PersonCb(a="field", id=person.id, f=f)) for f in FIELDS[:3]))
+    kb.row(*(button(names[f], PersonCb(a="field", id=person.id, f=f)) for f in FIELDS[3:]),
+           button(_("🗑 Remove"), PersonCb(a="rm", id=person.id)))
+    kb.row(button(_("‹ Back"), PersonCb(a="list", id=person.client_id)))
+    return "👤 " + describe(person) + "\n" + _("What to change?"), kb.as_markup()
+
+
+@router.callback_query(ClientCb.filter(F.a == "people"))
+@router.callback_query(PersonCb.filter(F.a == "list"))
+async def list_people(query: CallbackQuery, callback_data: ClientCb | PersonCb, session: AsyncSession, user: User) -> None:
+    """From the card, the list comes as a message of its own; from a person, it replaces that view."""
+    client = await found(query, ClientRepository(session, user).card(callback_data.id))
+    if client is None:
+        return
+    await query.answer()
+    kb = Rows()
+    for person in client.contacts[:40]:
+        kb.row(button(person.name[:40] + (f" · {person.position[:20]}" if person.position else ""),
+                      PersonCb(a="open", id=person.id)))
+    kb.row(button(_("➕ Contact person"), ClientCb(a="person", id=client.id)))
+    text = _("Contact persons of <b>{client}</b>: tap one to correct or remove it.").format(client=html.escape(client.name))
+    await (send if isinstance(callback_data, ClientCb) else show)(query, text, kb.as_markup())
+
+
+@router.callback_query(PersonCb.filter(F.a.in_({"open", "field", "rm", "rmok"})))
+async def person_action(query: CallbackQuery, callback_data: PersonCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+    repo = ClientRepository(session, user)
+    try:
+        person, client = await repo.person(callback_data.id)
+        if callback_data.a == "field" and callback_data.f not in FIELDS:
+            raise NotFound
+        if callback_data.a == "rmok":
+            await repo.remove_person(person.id)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.answer()
+    if callback_data.a == "open":
+        await show(query, *_person_view(person))
+    elif callback_data.a == "field":
+        await state.set_state(EditPerson.value)
+        await state.set_data({"edit_person": person.id, "edit_field": callback_data.f})
+        hint = _("Type the new value, or a single dash (-) to clear it:") if callback_data.f != "name" else _("Type the new name:")
+        await show(query, f"👤 {html.escape(person.name)} · {_field_names()[callback_data.f]}\n{hint}")
+    elif callback_data.a == "rm":
+        kb = Rows().row(button(_("🗑 Remove"), PersonCb(a="rmok", id=person.id)),
+                        button(_("‹ Back"), PersonCb(a="open", id=person.id)))
+        text = _("Remove {name} from {client}? Contacts already logged with them stay in the history.")
+        await show(query, text.format(name=html.escape(person.name), client=html.escape(client.name)), kb.as_markup())
+    else:
+        await show(query, _("🗑 {name} removed.").format(name=html.escape(person.name)),
+                   Rows().row(button(_("‹ Back"), PersonCb(a="list", id=client.id))).as_markup())
+
+
+@router.message(StateFilter(EditPerson.value), FreeText())
+async def save_person_field(message: Message, state: FSMContext, session: AsyncSession, user: User,
+                            clock: Callable[[], datetime]) -> None:
+    data = await state.get_data()
+    field = data["edit_field"]
+    value = None
+    try:
+        if message.text.strip() != "-" or field == "name":
+            value = parse_field(field, message.text, clock().date())
+        person = await ClientRepository(session, user).set_person_field(data["edit_person"], field, value)
+    except ParseError:
+        await message.answer(field_error(field, _("- to clear")))
+        return
+    except NotFound:
+        await state.clear()
+        await message.answer(_("Not found, or not yours to change."))
+        return
+    await state.clear()
+    text, markup = _person_view(person)
+    await message.answer(text, reply_markup=markup)
