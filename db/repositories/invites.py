@@ -55,16 +55,7 @@ class InviteRepository:
             raise InviteError("revoked")
         if invite.expires_at <= now:
             raise InviteError("expired")
-        result = await self.session.execute(
-            update(Invite)
-            .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # claimed or revoked a moment ago
-            await self.session.refresh(invite)
-            raise InviteError("used" if invite.used_at is not None else "revoked")
-        await self.session.refresh(invite)
+        await self._close(invite, used_at=now)
         return invite
 
     async def revoke(self, invite_id: int, now: datetime) -> Invite:
@@ -79,16 +70,21 @@ class InviteRepository:
             raise NotFound
         if invite.used_at is None and invite.revoked_at is None and invite.expires_at <= now:
             raise InviteError("expired")
+        await self._close(invite, revoked_at=now)
+        return invite
+
+    async def _close(self, invite: Invite, **change) -> None:
+        """Mark an open invite used or revoked; atomic, so a claim and a revoke at the same moment
+        cannot both win. InviteError when the other one did."""
         result = await self.session.execute(
             update(Invite)
             .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .values(**change)
             .execution_options(synchronize_session=False)
         )
         await self.session.refresh(invite)
         if result.rowcount != 1:
             raise InviteError("used" if invite.used_at is not None else "revoked")
-        return invite
 
     async def set_user(self, invite: Invite, user: User) -> None:
         invite.used_by_id = user.id
