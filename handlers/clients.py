@@ -22,6 +22,7 @@ from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.log_contact import start_for_client
 from handlers.parsing import ParseError, parse_inn
+from handlers.people import describe as describe_person
 from handlers.states import EditClient, FindClient
 from handlers.ui import fit, found, not_found, send, show
 from reports.formatting import when
@@ -69,12 +70,7 @@ async def render_card(session: AsyncSession, user: User, client: Client, locale:
         lines.append(_("Notes: {notes}").format(notes=html.escape(client.notes[:500])))
     lines.append("")
     lines.append(_("<b>Contact persons</b>") if client.contacts else _("No contact persons yet."))
-    for person in client.contacts:
-        bits = [html.escape(person.name)]
-        bits += [html.escape(v) for v in (person.position, person.phone, person.email) if v]
-        if person.birthday:
-            bits.append("🎂 " + person.birthday.strftime("%d.%m" if person.birthday.year == 1904 else "%d.%m.%Y"))
-        lines.append("• " + ", ".join(bits))
+    lines += ["• " + describe_person(person) for person in client.contacts]
     history, total = await InteractionRepository(session, user).history(client.id, HISTORY_PAGE)
     upcoming = [i for i in history if i.status == Status.PLANNED]
     if upcoming:

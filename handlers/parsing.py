@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import phonenumbers
+
 MAX_AMOUNT_MINOR = 10**12  # ten billion roubles: anything above is a typo
 
 _MULTIPLIERS = {
@@ -52,16 +54,35 @@ def parse_amount(text: str) -> int:
     return minor
 
 
-_PHONE = re.compile(r"^\+?[\d\s\-()]{6,20}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE_REGION = "RU"  # how a number without a country code is read: 8 912 ... is Russian
 
 
 def parse_phone(text: str) -> str:
+    """A phone number in E.164 ("+79123456789"); "8 (912) 345-67-89" and "+7 912 345 67 89" alike.
+
+    libphonenumber knows each country's trunk prefixes and number ranges: a number that cannot be
+    dialled (too short or too long for its country, letters) is refused rather than stored as typed.
+    """
     value = text.strip()
-    digits = re.sub(r"\D", "", value)
-    if not _PHONE.match(value) or not 6 <= len(digits) <= 15:
+    if len(value) > 32 or re.search(r"[^\d\s\-()+.]", value):
         raise ParseError(text)
-    return ("+" if value.startswith("+") else "") + digits
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ParseError(text) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ParseError(text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_for_display(stored: str) -> str:
+    """"+7 912 345-67-89" for a stored E.164 number; anything else as it is."""
+    try:
+        number = phonenumbers.parse(stored, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return stored
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def parse_email(text: str) -> str:

@@ -18,7 +18,7 @@ from db.repositories import ClientRepository, NotFound
 from handlers.callbacks import ClientCb, PersonCb, SkipCb
 from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
-from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone
+from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone, phone_for_display
 from handlers.states import AddPerson, EditPerson
 from handlers.ui import found, not_found, send, show
 
@@ -39,7 +39,8 @@ def birthday_text(born: date) -> str:
 
 def describe(person: ContactPerson) -> str:
     bits = [html.escape(person.name)]
-    bits += [html.escape(v) for v in (person.position, person.phone, person.email) if v]
+    phone = phone_for_display(person.phone) if person.phone else None
+    bits += [html.escape(v) for v in (person.position, phone, person.email) if v]
     if person.birthday:
         bits.append("🎂 " + birthday_text(person.birthday))
     return ", ".join(bits)
@@ -66,7 +67,7 @@ def field_error(field: str, skip: str) -> str:
         "name": _("The person's name must be from 1 to {max} characters. Type it again:").format(max=PERSON_NAME_MAX),
         "position": _("The position must be from 1 to {max} characters. Type it again or {skip}:").format(
             max=POSITION_MAX, skip=skip),
-        "phone": _("That does not look like a phone number (6 to 15 digits, e.g. +7 912 345-67-89). Again or {skip}:").format(skip=skip),
+        "phone": _("That does not look like a phone number (e.g. +7 912 345-67-89, or 8 912 345-67-89). Again or {skip}:").format(skip=skip),
         "email": _("That does not look like an e-mail address. Again or {skip}:").format(skip=skip),
         "birthday": _("I could not read the date. Use 25.12 or 25.12.1980. Again or {skip}:").format(skip=skip),
     }[field]

@@ -20,6 +20,7 @@ from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.dates import day_bounds, local_today
 from handlers.keyboards import Rows, button
+from handlers.parsing import phone_for_display
 from handlers.plan_list import render_plan
 from handlers.team import team_summary
 from handlers.ui import not_found
@@ -153,7 +154,9 @@ async def _meeting(session: AsyncSession, user: User, reminder: Reminder, now: d
         if last.note:
             lines.append("📝 " + html.escape(last.note[:300]))
     if client.contacts:
-        people = ", ".join(html.escape(p.name) + (f" ({html.escape(p.phone)})" if p.phone else "") for p in client.contacts[:3])
+        people = ", ".join(
+            html.escape(p.name) + (f" ({html.escape(phone_for_display(p.phone))})" if p.phone else "") for p in client.contacts[:3]
+        )
         lines.append(_("Contacts: {people}").format(people=people))
     if client.notes:
         lines.append(_("Notes: {notes}").format(notes=html.escape(client.notes[:300])))

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from handlers.parsing import ParseError, parse_amount, parse_birthday, parse_email, parse_phone
+from handlers.parsing import ParseError, parse_amount, parse_birthday, parse_email, parse_phone, phone_for_display
 
 
 @pytest.mark.parametrize(
@@ -40,8 +40,14 @@ def test_nonsense_amounts_are_refused(text: str) -> None:
 
 def test_phone_email_birthday() -> None:
     assert parse_phone("+7 (912) 345-67-89") == "+79123456789"
-    with pytest.raises(ParseError):
-        parse_phone("call me")
+    # a Russian number written the Russian way, with its trunk prefix 8 or without a country code
+    assert parse_phone("8 (912) 345-67-89") == parse_phone("912 345 67 89") == "+79123456789"
+    assert parse_phone("8 (495) 123-45-67") == "+74951234567"  # Moscow landline
+    assert parse_phone("+49 30 1234567") == "+49301234567"  # abroad, with its country code
+    for bad in ("call me", "345-67-89", "8 912 345", "+7 912 345 67 89 12 34", "1" * 40, "+7 912 abc 67 89"):
+        with pytest.raises(ParseError):
+            parse_phone(bad)
+    assert phone_for_display("+79123456789") == "+7 912 345-67-89"
     assert parse_email("ivan@example.ru") == "ivan@example.ru"
     with pytest.raises(ParseError):
         parse_email("ivan@")
