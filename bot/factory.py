@@ -19,7 +19,6 @@ from bot.errors import tell_the_person
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.notifier import SAFETY, Notifier
 from bot.reminders import ReminderService
-from reports.workdays import WorkCalendar
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
 from bot.middlewares.isolation import IsolationMiddleware
 from bot.middlewares.session import CheckpointBeforeRequest
@@ -27,6 +26,7 @@ from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from db.base import utcnow
 from handlers import get_routers
+from reports.workdays import WorkCalendar
 
 
 def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:

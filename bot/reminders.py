@@ -15,10 +15,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
-from reports.workdays import WorkCalendar
 from db.models import Reminder, ReminderKind, ReminderStatus, Role, User
 from db.repositories.reminders import ReminderRepository
 from handlers.reminders import Outgoing, evening_inputs, render_reminder
+from reports.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 MEETING_HORIZON = timedelta(hours=36)
