@@ -36,7 +36,7 @@ NOTE_SHOWN = 200  # of a contact's note, the card and history show this much
 @router.message(MenuButton(labels.MENU_CLIENTS))
 async def ask_query(message: Message, state: FSMContext) -> None:
     await state.set_state(FindClient.query)
-    await message.answer(_("Type two or more letters of the client's name:"))
+    await message.answer(_("Type two or more letters of the client's name, or four or more digits of its INN:"))
 
 
 @router.message(StateFilter(FindClient.query), FreeText())

@@ -127,10 +127,19 @@ class ClientRepository:
         return result
 
     async def search(self, query: str, limit: int = 8) -> list[Match]:
-        rows = await self.session.execute(
-            select(Client.id, Client.name, Client.name_key).where(owned_by_scope(self.actor, Client.owner_id))
-        )
-        return rank(query, [tuple(r) for r in rows], limit)
+        """By name (see `rank`); four or more digits also find the clients whose INN has them."""
+        scope = owned_by_scope(self.actor, Client.owner_id)
+        by_inn: list[Match] = []
+        digits = query.replace(" ", "")
+        if len(digits) >= 4 and digits.isdigit():
+            rows = await self.session.execute(
+                select(Client.id, Client.name).where(scope, Client.inn.contains(digits)).order_by(Client.name).limit(limit)
+            )
+            by_inn = [Match(client_id, name, 300.0) for client_id, name in rows]
+        rows = await self.session.execute(select(Client.id, Client.name, Client.name_key).where(scope))
+        found = {m.client_id for m in by_inn}
+        by_name = [m for m in rank(query, [tuple(r) for r in rows], limit) if m.client_id not in found]
+        return (by_inn + by_name)[:limit]
 
     async def birthdays(self, today: date, days: int) -> list[tuple[ContactPerson, Client, date]]:
         """Contact persons of the actor's own clients whose birthday falls in [today, today + days)."""

@@ -175,3 +175,20 @@ async def test_completing_a_plan_whose_notes_are_full_writes_nothing(sessionmake
         done = await repo.log(now=clock(), client_id=client_id, kind=Kind.CALL, outcome=Outcome.AGREED,
                               planned_id=planned_id)
         assert done.status == Status.DONE and len(done.note) == NOTE_MAX * 2
+
+
+async def test_digits_find_a_client_by_its_inn_within_the_actor_scope(sessionmaker) -> None:
+    async with sessionmaker() as session:
+        anna, boris, *_ = await _people(session)
+        mine = await ClientRepository(session, anna).create("Ромашка")
+        await ClientRepository(session, anna).set_field(mine.id, "inn", "7707083893")
+        shop = await ClientRepository(session, anna).create("Магазин 7707")
+        theirs = await ClientRepository(session, boris).create("Вектор")
+        await ClientRepository(session, boris).set_field(theirs.id, "inn", "500100732259")
+        await session.commit()
+        repo = ClientRepository(session, anna)
+        assert [m.client_id for m in await repo.search("7707 083")] == [mine.id]
+        # the INN first, then names with those digits
+        assert [m.client_id for m in await repo.search("7707")] == [mine.id, shop.id]
+        assert await repo.search("500100") == []  # Boris's client is not hers
+        assert [m.client_id for m in await ClientRepository(session, boris).search("500100")] == [theirs.id]
