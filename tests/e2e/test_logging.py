@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Client, Interaction, Kind, Outcome, Status
-from db.repositories import ClientRepository, InteractionRepository
+from db.repositories import ClientRepository, InteractionRepository, UserRepository
 from tests.e2e.harness import Person, seed_user
 
 ANNA = 2001
@@ -35,6 +35,19 @@ async def _done(sessionmaker, **where) -> list[Interaction]:
         query = select(Interaction).where(Interaction.status == Status.DONE, Interaction.happened_at.is_not(None))
         rows = await session.scalars(query.order_by(Interaction.id))
         return [r for r in rows if all(getattr(r, k) == v for k, v in where.items())]
+
+
+async def _plan_vector(sessionmaker, clock, kind: Kind, note: str | None = None) -> Interaction:
+    """Anna's contact with Vector planned two hours from now (on today's list), with a note if given."""
+    async with sessionmaker() as session:
+        user = await UserRepository(session).by_tg_id(ANNA)
+        client = (await ClientRepository(session, user).search("vector"))[0]
+        repo = InteractionRepository(session, user)
+        planned = await repo.plan(client_id=client.client_id, kind=kind, planned_at=clock() + timedelta(hours=2))
+        if note:
+            await repo.add_note(planned.id, text=note)
+        await session.commit()
+        return planned
 
 
 async def _count(sessionmaker, model) -> int:
@@ -94,16 +107,7 @@ async def test_refused_for_another_reason_asks_what_it_was(anna: Person, session
 async def test_a_comment_at_the_next_step_is_optional_and_kept_with_a_planned_contact(
     anna: Person, sessionmaker, clock
 ) -> None:
-    async with sessionmaker() as session:
-        from db.repositories import UserRepository
-
-        user = await UserRepository(session).by_tg_id(ANNA)
-        client = (await ClientRepository(session, user).search("vector"))[0]
-        planned = await InteractionRepository(session, user).plan(
-            client_id=client.client_id, kind=Kind.CALL, planned_at=clock() + timedelta(hours=2)
-        )
-        await InteractionRepository(session, user).add_note(planned.id, text="Ask about the tender")
-        await session.commit()
+    planned = await _plan_vector(sessionmaker, clock, Kind.CALL, note="Ask about the tender")
     [plan] = await anna.say("/today")
     await anna.tap("✅ 1 Done", plan)
     await anna.tap("📝 Needs a revised offer")
@@ -115,15 +119,7 @@ async def test_a_comment_at_the_next_step_is_optional_and_kept_with_a_planned_co
 
 
 async def test_planned_contact_from_today_in_three_taps(anna: Person, sessionmaker, clock) -> None:
-    async with sessionmaker() as session:
-        from db.repositories import UserRepository
-
-        user = await UserRepository(session).by_tg_id(ANNA)
-        client = (await ClientRepository(session, user).search("vector"))[0]
-        planned = await InteractionRepository(session, user).plan(
-            client_id=client.client_id, kind=Kind.MEETING, planned_at=clock() + timedelta(hours=2)
-        )
-        await session.commit()
+    planned = await _plan_vector(sessionmaker, clock, Kind.MEETING)
     [plan] = await anna.say("/today")
     assert "Vector" in plan.text
     anna.taps = 0
