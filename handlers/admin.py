@@ -67,6 +67,10 @@ async def render_users(session: AsyncSession, user: User, page: int = 0) -> tupl
     return "\n".join(lines), kb.as_markup() if kb else None
 
 
+async def _redraw(query: CallbackQuery, session: AsyncSession, user: User, page: int) -> None:
+    await show(query, *await render_users(session, user, page))
+
+
 @router.message(Command("users"))
 async def list_users(message: Message, session: AsyncSession, user: User) -> None:
     if user.role == Role.MANAGER:
@@ -85,8 +89,7 @@ async def toggle(query: CallbackQuery, callback_data: UserCb, session: AsyncSess
         return
     done = _("Access is on for {name}.") if target.is_active else _("Access is off for {name}.")
     await query.answer(toast(done.format(name=target.full_name)))
-    text, markup = await render_users(session, user, callback_data.p)
-    await show(query, text, markup)
+    await _redraw(query, session, user, callback_data.p)
 
 
 @router.callback_query(UserCb.filter(F.a == "list"))
@@ -95,8 +98,7 @@ async def back_to_list(query: CallbackQuery, callback_data: UserCb, session: Asy
         await not_found(query)
         return
     await query.answer()
-    text, markup = await render_users(session, user, callback_data.p)
-    await show(query, text, markup)
+    await _redraw(query, session, user, callback_data.p)
 
 
 @router.callback_query(UserCb.filter(F.a.in_({"give", "to", "go"})))
@@ -116,14 +118,12 @@ async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncS
             await query.answer(toast(_("Handed over to {name}: {base}.").format(name=target.full_name, base=describe(moved))))
         else:
             await query.answer(_("Nothing is left to hand over."))
-        text, markup = await render_users(session, user, callback_data.p)
-        await show(query, text, markup)
+        await _redraw(query, session, user, callback_data.p)
         return
     base = (await repo.bases([source.id])).get(source.id)
     if not base:
         await query.answer(_("Nothing is left to hand over."))
-        text, markup = await render_users(session, user, callback_data.p)
-        await show(query, text, markup)
+        await _redraw(query, session, user, callback_data.p)
         return
     await query.answer()
     who = html.escape(source.full_name)

@@ -98,9 +98,8 @@ def history_line(item: Interaction, tz: str, locale: str) -> str:
     return line
 
 
-async def render_history(session: AsyncSession, user: User, client: Client, page: int, locale: str):
+def render_history(client: Client, items: list[Interaction], total: int, page: int, user: User, locale: str):
     """One page of a client's whole history, newest first, with buttons to page through it."""
-    items, total, page = await InteractionRepository(session, user).history_page(client.id, page, HISTORY_PAGE)
     pages = max(1, -(-total // HISTORY_PAGE))
     head = f"📜 <b>{html.escape(client.name)}</b>"
     if not total:
@@ -246,11 +245,12 @@ async def open_card(query: CallbackQuery, callback_data: ClientCb, session: Asyn
 @router.callback_query(ClientCb.filter(F.a.in_({"history", "hpage"})))
 async def open_history(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
     """From the card, the history comes as a message of its own; paging then redraws it in place."""
-    client = await found(query, ClientRepository(session, user).get(callback_data.id))
-    if client is None:
+    history = InteractionRepository(session, user).history_page(callback_data.id, callback_data.p, HISTORY_PAGE)
+    found_page = await found(query, history)
+    if found_page is None:
         return
     await query.answer()
-    text, markup = await render_history(session, user, client, callback_data.p, i18n.current_locale)
+    text, markup = render_history(*found_page, user, i18n.current_locale)
     await (send if callback_data.a == "history" else show)(query, text, markup)
 
 

@@ -204,11 +204,12 @@ async def list_people(query: CallbackQuery, callback_data: ClientCb | PersonCb, 
 async def person_action(query: CallbackQuery, callback_data: PersonCb, session: AsyncSession, user: User, state: FSMContext) -> None:
     repo = ClientRepository(session, user)
     try:
-        person, client = await repo.person(callback_data.id)
         if callback_data.a == "field" and callback_data.f not in FIELDS:
             raise NotFound
         if callback_data.a == "rmok":
-            await repo.remove_person(person.id)
+            person, client = await repo.remove_person(callback_data.id)
+        else:
+            person, client = await repo.person(callback_data.id)
     except NotFound:
         await not_found(query)
         return

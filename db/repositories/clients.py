@@ -221,11 +221,12 @@ class ClientRepository:
         await self.session.flush()
         return person
 
-    async def remove_person(self, person_id: int) -> None:
+    async def remove_person(self, person_id: int) -> tuple[ContactPerson, Client]:
         """A contact person who left; contacts logged with them keep their history (the link is cleared)."""
-        person, _client = await self.person(person_id)
+        person, client = await self.person(person_id)
         await self.session.delete(person)
         await self.session.flush()
+        return person, client
 
     async def add_contact_person(
         self,

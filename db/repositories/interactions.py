@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import ClientStatus, ContactPerson, Interaction, Kind, Outcome, RefusalReason, Status, User
+from db.models import Client, ClientStatus, ContactPerson, Interaction, Kind, Outcome, RefusalReason, Status, User
 from db.repositories.access import NotFound, owned_by_scope
 from db.repositories.clients import ClientRepository
 
@@ -266,13 +266,13 @@ class InteractionRepository:
 
     async def history(self, client_id: int, limit: int = 20) -> tuple[list[Interaction], int]:
         """A client's newest contacts, and how many there are in all."""
-        items, total, _page = await self.history_page(client_id, 0, limit)
+        _client, items, total, _page = await self.history_page(client_id, 0, limit)
         return items, total
 
-    async def history_page(self, client_id: int, page: int, size: int) -> tuple[list[Interaction], int, int]:
-        """A page of a client's contacts, newest first: (items, total, page). A page number out of
-        range (a forged or outdated button) gives the nearest real page."""
-        await ClientRepository(self.session, self.actor).get(client_id)
+    async def history_page(self, client_id: int, page: int, size: int) -> tuple[Client, list[Interaction], int, int]:
+        """A page of a client's contacts, newest first: (client, items, total, page). A page number
+        out of range (a forged or outdated button) gives the nearest real page."""
+        client = await ClientRepository(self.session, self.actor).get(client_id)
         total = int(
             await self.session.scalar(
                 select(func.count()).select_from(Interaction).where(Interaction.client_id == client_id)
@@ -288,4 +288,4 @@ class InteractionRepository:
             .offset(page * size)
             .limit(size)
         )
-        return list(rows), total, page
+        return client, list(rows), total, page
