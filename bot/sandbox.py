@@ -17,22 +17,21 @@ import tempfile
 import threading
 from pathlib import Path
 
-from aiogram.types import ErrorEvent
-
-from bot.app import on_shutdown, on_startup, prepare
+from bot.app import prepare
 from bot.demo import MANAGERS, seed_demo
+from bot.emulated import BotRunner
 from bot.emulator import BotAPIEmulator, SentMessage
-from bot.factory import create_bot, create_dispatcher
 from bot.logs import setup_logging
 from bot.settings import LANGUAGES, Settings
 from db.base import utcnow
+
+log = logging.getLogger(__name__)
 
 ME = 1001
 FIRST_GUEST = 5001
 TOKEN = "7000000001:SANDBOX-loopback-only"
 BOT_USERNAME = "ladon_sandbox_bot"
 NAMES = {"ru": "Алексей", "en": "Alex"}
-SETTLE_TIMEOUT = 15.0
 INDENT = "   "
 
 HELP = f"""Type as you would in Telegram:
@@ -62,15 +61,12 @@ class Sandbox:
         self.people: dict[int, str] = {ME: name or NAMES[self.language]}
         self.actor = ME
         self.finished = False
-        self.errors: list[BaseException] = []
         self.emu: BotAPIEmulator | None = None
         self.settings: Settings | None = None
         self.sessionmaker = None
         self._engine = None
-        self._dp = None
-        self._task: asyncio.Task | None = None
+        self._runner: BotRunner | None = None
         self._tmp: str | None = None
-        self._sent = 0
         self._shown_errors = 0
         self._seen: dict[int, dict[int, tuple]] = {}  # chat -> message_id -> what was printed
         self._menus: dict[int, list[list[str]] | None] = {}  # chat -> the menu last printed
@@ -84,27 +80,18 @@ class Sandbox:
         try:
             self._tmp = tempfile.mkdtemp(prefix="ladon-sandbox-")
             self.emu = BotAPIEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-            base_url = await self.emu.start()
+            await self.emu.start()
             db_file = Path(self._tmp, "ladon.db").as_posix()
             # explicit values win over the environment; no .env: the sandbox must not touch real data
             self.settings = Settings(
-                _env_file=None, bot_token=TOKEN, telegram_api_url=base_url, redis_url=None,
+                _env_file=None, bot_token=TOKEN, redis_url=None,
                 database_url=f"sqlite+aiosqlite:///{db_file}", admin_ids=frozenset({ME}),
             )
             self._engine, self.sessionmaker = await prepare(self.settings)
             await seed_demo(self.sessionmaker, ME, utcnow(), name=self.people[ME], language=self.language,
                             timezone=self.settings.default_timezone)
-            bot = create_bot(self.settings)
-            self._dp = create_dispatcher(self.settings, self.sessionmaker)
-            self._dp.startup.register(on_startup)
-            self._dp.shutdown.register(on_shutdown)
-            self._dp.errors.register(self._on_error)
-            self._task = asyncio.create_task(
-                self._dp.start_polling(bot, handle_signals=False, close_bot_session=True, polling_timeout=1)
-            )
-            await self.emu.wait_until(lambda: self.emu.waiting_polls > 0 or self._task.done(), SETTLE_TIMEOUT)
-            if self._task.done():
-                await self._task  # polling died at start-up: raise its error
+            self._runner = BotRunner(self.emu, self.settings, self.sessionmaker, lifecycle=True)
+            await self._runner.start()
             self._add_person(ME, self.people[ME])
         except BaseException:
             await self.stop()
@@ -113,16 +100,11 @@ class Sandbox:
 
     async def stop(self) -> None:
         """Idempotent; safe after a partial start."""
-        if self._task is not None:
-            task, self._task = self._task, None
-            if not task.done():
-                with contextlib.suppress(RuntimeError):  # "Polling is not started" if it never got going
-                    await self._dp.stop_polling()
-            with contextlib.suppress(Exception):
-                await task
-        if self._dp is not None:
-            await self._dp.storage.close()
-            self._dp = None
+        if self._runner is not None:
+            try:
+                await self._runner.stop()
+            except Exception:
+                log.exception("The bot's polling failed")
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
@@ -135,9 +117,10 @@ class Sandbox:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    async def _on_error(self, event: ErrorEvent) -> bool:
-        self.errors.append(event.exception)
-        return True
+    @property
+    def errors(self) -> list[BaseException]:
+        """What handlers raised (the bot went on)."""
+        return self._runner.errors if self._runner else []
 
     # acting ------------------------------------------------------------
 
@@ -223,8 +206,12 @@ class Sandbox:
         return await self._deliver(self.emu.send_text(self.actor, text), echo=f"👆 {text}")
 
     async def _deliver(self, update_id: int, echo: str | None = None, callback: bool = False) -> str:
-        self._sent += 1
-        trouble = await self._settle()
+        self._runner.sent(update_id)
+        try:
+            await self._runner.settle()
+            trouble = None
+        except (RuntimeError, TimeoutError) as error:
+            trouble = str(error)
         lines = [echo] if echo else []
         if callback:
             answer = self.emu.callback_answer(update_id)
@@ -237,19 +224,6 @@ class Sandbox:
             changes.append(f"⚠️ {trouble}")
         lines += changes or ["(no reply)"]
         return "\n".join(lines)
-
-    async def _settle(self) -> str | None:
-        """Until the dispatcher handled every update sent so far (its tracker counts them); else what is wrong."""
-        tracker = self._dp["tracker"]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SETTLE_TIMEOUT
-        while tracker.handled < self._sent or tracker.busy:
-            if self._task is None or self._task.done():
-                return "the bot has stopped polling"
-            if loop.time() > deadline:
-                return f"the bot is still busy after {SETTLE_TIMEOUT:.0f} s"
-            await asyncio.sleep(0.01)
-        return None
 
     # rendering ---------------------------------------------------------
 
@@ -408,7 +382,7 @@ async def run_sandbox() -> int:
             if output:
                 print(output, flush=True)
     except Exception:
-        logging.getLogger(__name__).exception("The sandbox failed")
+        log.exception("The sandbox failed")
         return 1
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):

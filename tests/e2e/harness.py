@@ -1,76 +1,16 @@
-"""Drives the real bot (dispatcher, middlewares, aiogram's HTTP session) against the emulator."""
+"""People who talk to the real bot through the emulator; the bot itself runs in bot.emulated.BotRunner."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
-from aiogram.types import ErrorEvent
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from bot.emulated import SETTLE_TIMEOUT, BotRunner
 from bot.emulator import BotAPIEmulator, SentMessage
-from bot.factory import create_bot, create_dispatcher, create_reminders
-from bot.settings import Settings
 from db.models import Role
 from db.repositories import UserRepository
 
-SETTLE_TIMEOUT = 15.0
-
-
-class BotRunner:
-    """The bot polling the emulator in this event loop; `settle()` waits until it has handled everything sent."""
-
-    def __init__(self, emu: BotAPIEmulator, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock):
-        self.emu = emu
-        self.settings = settings.model_copy(update={"telegram_api_url": emu.base_url})
-        self.sessionmaker = sessionmaker
-        self.clock = clock
-        self.errors: list[BaseException] = []
-        self.bot: Bot | None = None
-        self.dp: Dispatcher | None = None
-        self._task: asyncio.Task | None = None
-        self._sent = 0
-
-    async def start(self) -> None:
-        self.bot = create_bot(self.settings)
-        self.dp = create_dispatcher(self.settings, self.sessionmaker, clock=self.clock)
-        self.dp.errors.register(self._record_error)
-        # reminders run when a test says `await runner.reminders.tick()`, on the test's clock
-        self.reminders = create_reminders(self.settings, self.bot, self.sessionmaker, self.dp["i18n"], self.clock)
-        self._sent = 0
-        self._task = asyncio.create_task(self.dp.start_polling(self.bot, handle_signals=False, polling_timeout=1))
-        await self.emu.wait_until(lambda: self.emu.waiting_polls > 0, timeout=SETTLE_TIMEOUT)
-
-    async def _record_error(self, event: ErrorEvent) -> bool:
-        self.errors.append(event.exception)
-        return True
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        await self.dp.stop_polling()
-        await self._task
-        await self.dp.storage.close()
-        self._task = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
-    def sent(self, update_id: int) -> int:
-        self._sent += 1
-        return update_id
-
-    async def settle(self) -> None:
-        """Until every update sent so far went through the dispatcher (the tracker counts them)."""
-        tracker = self.dp["tracker"]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SETTLE_TIMEOUT
-        while not (tracker.handled >= self._sent and tracker.busy == 0):
-            if loop.time() > deadline:
-                raise TimeoutError(f"bot handled {tracker.handled} of {self._sent} updates")
-            await asyncio.sleep(0.005)
+__all__ = ["BotRunner", "Person", "eventually", "seed_user"]
 
 
 async def eventually(predicate, what: str, timeout: float = SETTLE_TIMEOUT) -> None:
