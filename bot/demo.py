@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import ClientStatus, Kind, Outcome, Role
 from db.repositories import ClientRepository, InteractionRepository, UserRepository
 from db.repositories.interactions import NextStep
-from handlers.dates import at_local, local_today
+from reports.dates import at_local, local_today
 
 TEAM = "Продажи"
 # tg id -> name: colleagues one can act as in the sandbox (`:as 9001`)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,13 +20,13 @@ from bot.errors import tell_the_person
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.notifier import SAFETY, Notifier
 from bot.reminders import ReminderService
-from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InflightTracker, UserMiddleware
+from bot.middlewares import AccessMiddleware, InflightTracker, UserMiddleware
 from bot.middlewares.isolation import IsolationMiddleware
-from bot.middlewares.session import CheckpointBeforeRequest
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
+from bot.transaction import CommitBeforeRequest, UpdateTransaction
 from db.base import utcnow
-from handlers import get_routers
+from handlers import setup as setup_handlers
 from reports.workdays import WorkCalendar
 
 
@@ -36,8 +37,8 @@ def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot
             if settings.telegram_api_url
             else AiohttpSession()
         )
-    # inside an update, what it wrote is committed before each request (bot/middlewares/session.py)
-    session.middleware(CheckpointBeforeRequest())
+    # inside an update, what it wrote is committed before each request (bot/transaction.py)
+    session.middleware(CommitBeforeRequest())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -55,6 +56,19 @@ def create_storage(
         storage = RedisStorage.from_url(settings.redis_url.get_secret_value(), key_builder=keys)
         return storage, RedisEventIsolation(storage.redis, key_builder=keys)
     return DatabaseStorage(sessionmaker, key_builder=keys), SimpleEventIsolation()
+
+
+def _state_key(dp: Dispatcher) -> Callable[[dict[str, Any]], str | None] | None:
+    """How the update's transaction finds the sender's conversation state, when it is in the database."""
+    storage = dp.fsm.storage
+    if not isinstance(storage, DatabaseStorage):
+        return None  # Redis keeps the state: nothing to read with the update's context
+
+    def key(data: dict[str, Any]) -> str | None:
+        context = dp.fsm.resolve_event_context(data["bot"], data)
+        return storage.key_of(context.key) if context is not None else None
+
+    return key
 
 
 def create_dispatcher(
@@ -84,13 +98,13 @@ def create_dispatcher(
     # state in it, know the user, speak their language, then gate
     dp.update.outer_middleware(tracker)
     dp.update.outer_middleware(IsolationMiddleware(dp.fsm, isolation))
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker, dp.fsm))
+    dp.update.outer_middleware(UpdateTransaction(sessionmaker, _state_key(dp)))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(settings))
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.update.outer_middleware(AccessMiddleware())
     dp.errors.register(tell_the_person)
-    dp.include_routers(*get_routers())
+    dp.include_router(setup_handlers())
     return dp
 
 

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from db.models import Reminder, ReminderKind, ReminderStatus, Role, User
+from db.repositories import Repos
 from db.repositories.reminders import ReminderRepository
-from handlers.reminders import Outgoing, evening_inputs, render_reminder
+from handlers.notices import Outgoing, render_reminder
+from reports.briefs import evening_inputs
 from reports.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -172,13 +174,13 @@ class ReminderService:
                 if u is not None and u.is_active and u.unreachable_at is None and self._still_wanted(u, r)
             ]
             evening_users = [u for r, u in wanted if r.kind == ReminderKind.EVENING]
-            evenings = await evening_inputs(session, evening_users, now) if evening_users else {}
+            evenings = await evening_inputs(ReminderRepository(session), evening_users, now) if evening_users else {}
             rendered: dict[int, _Prepared] = {}
             for reminder, user in wanted:
                 try:
                     with self.i18n.context(), self.i18n.use_locale(user.language):
                         outgoing = await render_reminder(
-                            session, user, reminder, now, user.language, evenings.get(user.id)
+                            Repos(session, user), reminder, now, user.language, evenings.get(user.id)
                         )
                 except Exception:
                     log.exception("Could not render reminder %s", reminder.key)

@@ -1,20 +1,35 @@
-"""aiogram routers, one per area; the order is the order of precedence."""
+"""aiogram routers, one per area, in a tree by audience; the order is the order of precedence.
+
+    handlers
+    ├── everyone who is in (the access middleware lets only them through): start, logging, plans,
+    │   clients, contact persons, settings...
+    ├── heads and admins (gate: RoleIn on the router): /team, /invite, /users
+    ├── admins (gate: RoleIn): access and hand-over in /users, /reasons
+    ├── refusals: what the others hear when they reach for those
+    └── fallback: whatever nobody took
+
+Every router is built by its module's `setup()`, fresh for each dispatcher (tests build many).
+"""
 
 from aiogram import Router
 
+from db.models import Role
 
-def _fresh(template: Router) -> Router:
-    """A new router with the template's handlers: a router can join only one dispatcher, and
-    tests (and a restart in-process) build several."""
-    router = Router(name=template.name)
-    for event, observer in template.observers.items():
-        router.observers[event].handlers.extend(observer.handlers)
+
+def _gated(name: str, *roles: Role) -> Router:
+    from handlers.filters import RoleIn
+
+    router = Router(name=name)
+    gate = RoleIn(*roles)
+    for observer in (router.message, router.callback_query):
+        observer.filter(gate)
     return router
 
 
-def get_routers() -> list[Router]:
+def setup() -> Router:
     from handlers import (
         admin,
+        birthdays,
         clients,
         fallback,
         invite,
@@ -23,13 +38,30 @@ def get_routers() -> list[Router]:
         people,
         plan,
         reasons,
-        reminders,
+        refusals,
+        saved_card,
         settings,
         start,
         team,
     )
 
-    modules = (
-        start, membership, log_contact, plan, team, clients, people, invite, admin, reasons, reminders, settings, fallback
+    everyone = Router(name="everyone")
+    everyone.include_routers(
+        start.setup(),
+        membership.setup(),
+        log_contact.setup(),
+        saved_card.setup(),
+        plan.setup(),
+        clients.setup(),
+        people.setup(),
+        invite.setup_revoking(),
+        birthdays.setup(),
+        settings.setup(),
     )
-    return [_fresh(module.router) for module in modules]
+    staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
+    staff.include_routers(team.setup(), invite.setup(), admin.setup())
+    admins = _gated("admins", Role.ADMIN)
+    admins.include_routers(admin.setup_for_admins(), reasons.setup())
+    root = Router(name="handlers")
+    root.include_routers(everyone, staff, admins, refusals.setup(), fallback.setup())
+    return root

@@ -1,4 +1,4 @@
-"""/users: who is in; admins can turn access off (effective with the person's next tap) and back
+"""/users (heads and admins): who is in; admins can turn access off (effective with the person's next tap) and back
 on, and hand the clients and planned contacts of someone whose access is off to a colleague."""
 
 from __future__ import annotations
@@ -10,17 +10,15 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
-from db.repositories import AccessDenied, NotFound, UserRepository
+from db.repositories import AccessDenied, NotFound, Repos
 from db.repositories.users import Base
 from handlers import labels
 from handlers.callbacks import UserCb
 from handlers.keyboards import Rows, button
 from handlers.ui import not_found, show, toast
 
-router = Router(name=__name__)
 PAGE = 20  # people per page of /users (each may carry two buttons)
 HEIRS_LIMIT = 50  # colleagues offered to take over a base, the same team first
 
@@ -33,9 +31,9 @@ def describe(base: Base) -> str:
     return clients if base.clients else planned
 
 
-async def render_users(session: AsyncSession, user: User, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
-    repo = UserRepository(session)
-    people = await repo.visible(user)
+async def render_users(repos: Repos, user: User, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
+    repo = repos.users
+    people = await repo.visible()
     pages = max(1, -(-len(people) // PAGE))
     page = min(max(page, 0), pages - 1)  # a forged or outdated page: the nearest real one
     shown = people[page * PAGE : (page + 1) * PAGE]
@@ -67,69 +65,59 @@ async def render_users(session: AsyncSession, user: User, page: int = 0) -> tupl
     return "\n".join(lines), kb.as_markup() if kb else None
 
 
-async def _redraw(query: CallbackQuery, session: AsyncSession, user: User, page: int) -> None:
-    await show(query, *await render_users(session, user, page))
+async def _redraw(query: CallbackQuery, repos: Repos, user: User, page: int) -> None:
+    await show(query, *await render_users(repos, user, page))
 
 
-@router.message(Command("users"))
-async def list_users(message: Message, session: AsyncSession, user: User) -> None:
-    if user.role == Role.MANAGER:
-        await message.answer(_("Only heads and admins can see the team."))
-        return
-    text, markup = await render_users(session, user)
+async def list_users(message: Message, repos: Repos, user: User) -> None:
+    text, markup = await render_users(repos, user)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(UserCb.filter(F.a.in_({"on", "off"})))
-async def toggle(query: CallbackQuery, callback_data: UserCb, session: AsyncSession, user: User) -> None:
+async def toggle(query: CallbackQuery, callback_data: UserCb, repos: Repos, user: User) -> None:
     try:
-        target = await UserRepository(session).set_active(user, callback_data.id, callback_data.a == "on")
+        target = await repos.users.set_active(callback_data.id, callback_data.a == "on")
     except (NotFound, AccessDenied):
         await not_found(query)
         return
     done = _("Access is on for {name}.") if target.is_active else _("Access is off for {name}.")
     await query.answer(toast(done.format(name=target.full_name)))
-    await _redraw(query, session, user, callback_data.p)
+    await _redraw(query, repos, user, callback_data.p)
 
 
-@router.callback_query(UserCb.filter(F.a == "list"))
-async def back_to_list(query: CallbackQuery, callback_data: UserCb, session: AsyncSession, user: User) -> None:
-    if user.role == Role.MANAGER:
-        await not_found(query)
-        return
+async def back_to_list(query: CallbackQuery, callback_data: UserCb, repos: Repos, user: User) -> None:
     await query.answer()
-    await _redraw(query, session, user, callback_data.p)
+    await _redraw(query, repos, user, callback_data.p)
 
 
-@router.callback_query(UserCb.filter(F.a.in_({"give", "to", "go"})))
-async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncSession, user: User) -> None:
+async def hand_over(query: CallbackQuery, callback_data: UserCb, repos: Repos, user: User) -> None:
     """give: whom to? → to: sure? → go: done. Every step re-checks both people."""
-    repo = UserRepository(session)
+    repo = repos.users
     to_id = callback_data.to if callback_data.a in ("to", "go") else None
     try:
-        source, target = await repo.handover_parties(user, callback_data.id, to_id)
+        source, target = await repo.handover_parties(callback_data.id, to_id)
     except (NotFound, AccessDenied):
         await not_found(query)
         return
     back = button(_("‹ Back"), UserCb(a="list", id=0, p=callback_data.p))
     if callback_data.a == "go":
-        moved = await repo.hand_over(user, source.id, target.id)
+        moved = await repo.hand_over(source.id, target.id)
         if moved:
             await query.answer(toast(_("Handed over to {name}: {base}.").format(name=target.full_name, base=describe(moved))))
         else:
             await query.answer(_("Nothing is left to hand over."))
-        await _redraw(query, session, user, callback_data.p)
+        await _redraw(query, repos, user, callback_data.p)
         return
     base = (await repo.bases([source.id])).get(source.id)
     if not base:
         await query.answer(_("Nothing is left to hand over."))
-        await _redraw(query, session, user, callback_data.p)
+        await _redraw(query, repos, user, callback_data.p)
         return
     await query.answer()
     who = html.escape(source.full_name)
     if target is None:
         # colleagues of the same team first: the likeliest heirs of a territory
-        people = [p for p in await repo.visible(user) if p.is_active and p.id != source.id]
+        people = [p for p in await repo.visible() if p.is_active and p.id != source.id]
         people.sort(key=lambda p: (p.team_id != source.team_id, p.full_name))
         kb = Rows()
         for person in people[:HEIRS_LIMIT]:
@@ -147,3 +135,20 @@ async def hand_over(query: CallbackQuery, callback_data: UserCb, session: AsyncS
         base=describe(base), name=who, heir=html.escape(target.full_name)
     )
     await show(query, text, kb.as_markup())
+
+
+
+def setup() -> Router:
+    """For heads and admins: who is in."""
+    router = Router(name=__name__)
+    router.message.register(list_users, Command("users"))
+    router.callback_query.register(back_to_list, UserCb.filter(F.a == "list"))
+    return router
+
+
+def setup_for_admins() -> Router:
+    """For admins: access off and on, and handing over what someone left."""
+    router = Router(name=f"{__name__}.admins")
+    router.callback_query.register(toggle, UserCb.filter(F.a.in_({"on", "off"})))
+    router.callback_query.register(hand_over, UserCb.filter(F.a.in_({"give", "to", "go"})))
+    return router

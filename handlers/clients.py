@@ -11,41 +11,35 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Client, ClientStatus, Interaction, Status, User
-from db.repositories import ClientRepository, InteractionRepository, NotFound
-from db.repositories.clients import NAME_MAX, TakenInn, clean_name
+from db.repositories import NotFound, Repos
+from db.repositories.clients import NAME_MAX, ClientRepository, TakenInn, clean_name
 from handlers import labels
 from handlers.callbacks import ClientCb, EditCb
 from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
-from handlers.log_contact import start_for_client
+from handlers.logging_steps import start_for_client
 from handlers.parsing import ParseError, parse_inn
-from handlers.people import describe as describe_person
 from handlers.states import EditClient, FindClient
 from handlers.ui import fit, found, not_found, send, show
 from reports.formatting import when
 
-router = Router(name=__name__)
 HISTORY_PAGE = 10  # contacts per page of history, and on the card (notes make lines long)
 NOTE_SHOWN = 200  # of a contact's note, the card and history show this much
 
 
-@router.message(Command("clients"))
-@router.message(MenuButton(labels.MENU_CLIENTS))
 async def ask_query(message: Message, state: FSMContext) -> None:
     await state.set_state(FindClient.query)
     await message.answer(_("Type two or more letters of the client's name, or four or more digits of its INN:"))
 
 
-@router.message(StateFilter(FindClient.query), FreeText())
-async def find(message: Message, session: AsyncSession, user: User) -> None:
+async def find(message: Message, repos: Repos, user: User) -> None:
     typed = clean_name(message.text)
     if len(typed) < 2 or len(typed) > NAME_MAX:
         await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
         return
-    matches = await ClientRepository(session, user).search(typed)
+    matches = await repos.clients.search(typed)
     if not matches:
         await message.answer(_("Nobody found for «{query}». Try another spelling:").format(query=html.escape(typed)))
         return
@@ -55,7 +49,7 @@ async def find(message: Message, session: AsyncSession, user: User) -> None:
     await message.answer(_("Found for «{query}»:").format(query=html.escape(typed)), reply_markup=kb.as_markup())
 
 
-async def render_card(session: AsyncSession, user: User, client: Client, locale: str) -> str:
+async def render_card(repos: Repos, user: User, client: Client, locale: str) -> str:
     tz = user.timezone
     lines = [f"📇 <b>{html.escape(client.name)}</b> · {labels.client_status(client.status)}"]
     details = [
@@ -70,8 +64,8 @@ async def render_card(session: AsyncSession, user: User, client: Client, locale:
         lines.append(_("Notes: {notes}").format(notes=html.escape(client.notes[:500])))
     lines.append("")
     lines.append(_("<b>Contact persons</b>") if client.contacts else _("No contact persons yet."))
-    lines += ["• " + describe_person(person) for person in client.contacts]
-    history, total = await InteractionRepository(session, user).history(client.id, HISTORY_PAGE)
+    lines += ["• " + labels.person(person) for person in client.contacts]
+    history, total = await repos.interactions.history(client.id, HISTORY_PAGE)
     upcoming = [i for i in history if i.status == Status.PLANNED]
     if upcoming:
         step = min(upcoming, key=lambda i: i.planned_at)
@@ -153,9 +147,8 @@ def _field_names() -> dict[str, str]:
     }
 
 
-@router.callback_query(ClientCb.filter(F.a == "edit"))
-async def pick_field(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User) -> None:
-    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+async def pick_field(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User) -> None:
+    client = await found(query, repos.clients.get(callback_data.id))
     if client is None:
         return
     await query.answer()
@@ -166,12 +159,11 @@ async def pick_field(query: CallbackQuery, callback_data: ClientCb, session: Asy
     await send(query, _("What to change for <b>{client}</b>?").format(client=html.escape(client.name)), kb.as_markup())
 
 
-@router.callback_query(EditCb.filter())
-async def ask_value(query: CallbackQuery, callback_data: EditCb, session: AsyncSession, user: User, state: FSMContext) -> None:
+async def ask_value(query: CallbackQuery, callback_data: EditCb, repos: Repos, user: User, state: FSMContext) -> None:
     if callback_data.f not in ClientRepository.EDITABLE:
         await not_found(query)
         return
-    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+    client = await found(query, repos.clients.get(callback_data.id))
     if client is None:
         return
     await query.answer()
@@ -181,8 +173,7 @@ async def ask_value(query: CallbackQuery, callback_data: EditCb, session: AsyncS
     await show(query, f"<b>{html.escape(client.name)}</b> · {_field_names()[callback_data.f]}\n{hint}")
 
 
-@router.message(StateFilter(EditClient.value), FreeText())
-async def save_value(message: Message, session: AsyncSession, user: User, state: FSMContext, i18n: I18n) -> None:
+async def save_value(message: Message, repos: Repos, user: User, state: FSMContext, i18n: I18n) -> None:
     data = await state.get_data()
     field = data["edit_field"]
     # notes keep their line breaks; other details are one line
@@ -194,7 +185,7 @@ async def save_value(message: Message, session: AsyncSession, user: User, state:
             value = parse_inn(value)
         if value is not None and not 1 <= len(value) <= limit:
             raise ParseError(text)
-        client = await ClientRepository(session, user).set_field(data["edit_client"], field, value)
+        client = await repos.clients.set_field(data["edit_client"], field, value)
     except TakenInn as taken:
         await message.answer(
             _("This INN is already on «{name}» (manager: {owner}): one company should have one card, so check "
@@ -213,13 +204,12 @@ async def save_value(message: Message, session: AsyncSession, user: User, state:
         await message.answer(_("Not found, or not yours to change."))
         return
     await state.clear()
-    client = await ClientRepository(session, user).card(client.id)
-    await message.answer(await render_card(session, user, client, i18n.current_locale), reply_markup=card_markup(client))
+    client = await repos.clients.card(client.id)
+    await message.answer(await render_card(repos, user, client, i18n.current_locale), reply_markup=card_markup(client))
 
 
-@router.callback_query(ClientCb.filter(F.a.in_(set(STATUS_ACTIONS))))
-async def set_status(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
-    repo = ClientRepository(session, user)
+async def set_status(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, i18n: I18n) -> None:
+    repo = repos.clients
     try:
         client = await repo.set_status(callback_data.id, STATUS_ACTIONS[callback_data.a])
         client = await repo.card(client.id)
@@ -227,25 +217,23 @@ async def set_status(query: CallbackQuery, callback_data: ClientCb, session: Asy
         await not_found(query)
         return
     await query.answer(labels.client_status(client.status))
-    await show(query, await render_card(session, user, client, i18n.current_locale), card_markup(client))
+    await show(query, await render_card(repos, user, client, i18n.current_locale), card_markup(client))
 
 
-@router.callback_query(ClientCb.filter(F.a == "open"))
-async def open_card(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n,
+async def open_card(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, i18n: I18n,
                     state: FSMContext) -> None:
-    client = await found(query, ClientRepository(session, user).card(callback_data.id))
+    client = await found(query, repos.clients.card(callback_data.id))
     if client is None:
         return
     await query.answer()
     if await state.get_state() == FindClient.query.state:
         await state.clear()  # found: later text is not another search
-    await send(query, await render_card(session, user, client, i18n.current_locale), card_markup(client))
+    await send(query, await render_card(repos, user, client, i18n.current_locale), card_markup(client))
 
 
-@router.callback_query(ClientCb.filter(F.a.in_({"history", "hpage"})))
-async def open_history(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, i18n: I18n) -> None:
+async def open_history(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, i18n: I18n) -> None:
     """From the card, the history comes as a message of its own; paging then redraws it in place."""
-    history = InteractionRepository(session, user).history_page(callback_data.id, callback_data.p, HISTORY_PAGE)
+    history = repos.interactions.history_page(callback_data.id, callback_data.p, HISTORY_PAGE)
     found_page = await found(query, history)
     if found_page is None:
         return
@@ -254,10 +242,24 @@ async def open_history(query: CallbackQuery, callback_data: ClientCb, session: A
     await (send if callback_data.a == "history" else show)(query, text, markup)
 
 
-@router.callback_query(ClientCb.filter(F.a == "log"))
-async def log_for_client(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+async def log_for_client(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, state: FSMContext) -> None:
+    client = await found(query, repos.clients.get(callback_data.id))
     if client is None:
         return
     await query.answer()
     await start_for_client(query, state, client.id, client.name)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(ask_query, Command("clients"))
+    router.message.register(ask_query, MenuButton(labels.MENU_CLIENTS))
+    router.message.register(find, StateFilter(FindClient.query), FreeText())
+    router.callback_query.register(pick_field, ClientCb.filter(F.a == "edit"))
+    router.callback_query.register(ask_value, EditCb.filter())
+    router.message.register(save_value, StateFilter(EditClient.value), FreeText())
+    router.callback_query.register(set_status, ClientCb.filter(F.a.in_(set(STATUS_ACTIONS))))
+    router.callback_query.register(open_card, ClientCb.filter(F.a == "open"))
+    router.callback_query.register(open_history, ClientCb.filter(F.a.in_({"history", "hpage"})))
+    router.callback_query.register(log_for_client, ClientCb.filter(F.a == "log"))
+    return router

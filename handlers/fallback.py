@@ -12,15 +12,11 @@ from handlers.keyboards import main_menu
 from handlers.states import TEXT_STEPS, Note
 from handlers.ui import stale
 
-router = Router(name=__name__)
 
-
-@router.callback_query()
 async def unknown_button(query: CallbackQuery) -> None:
     await stale(query)
 
 
-@router.message()
 async def unknown_message(message: Message, state: FSMContext, user: User) -> None:
     current = await state.get_state()
     if current is not None:
@@ -33,3 +29,10 @@ async def unknown_message(message: Message, state: FSMContext, user: User) -> No
         await message.answer(hint)
         return
     await message.answer(_("Use the menu below, or /help."), reply_markup=main_menu(user))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(unknown_button)
+    router.message.register(unknown_message)
+    return router

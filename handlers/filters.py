@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
 from magic_filter import MagicFilter
 
+from db.models import Role, User
 from handlers import labels
 
 MENU = (
@@ -51,3 +53,25 @@ class Magic(Filter):
 
     async def __call__(self, event) -> bool:
         return bool(self.magic.resolve(event))
+
+
+class CurrentFlow(Filter):
+    """A tap on a step of the run of a flow that is still going on (the button's `f` is the
+    run's): the handler gets the run's data as `flow_data`. A button of an earlier or finished run
+    does not pass, and falls through to the fallback, which says it is no longer active."""
+
+    async def __call__(self, query: CallbackQuery, callback_data, state: FSMContext) -> bool | dict:
+        data = await state.get_data()
+        if not data.get("flow") or data["flow"] != callback_data.f or await state.get_state() is None:
+            return False
+        return {"flow_data": data}
+
+
+class RoleIn(Filter):
+    """The acting user has one of these roles: the gate of an audience's router."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, event, user: User | None = None) -> bool:
+        return user is not None and user.role in self.roles

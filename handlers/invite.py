@@ -1,4 +1,4 @@
-"""/invite: a head or admin makes a one-time deep link for a new colleague."""
+"""/invite (heads and admins): makes a one-time deep link for a new colleague."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from db.models import Role, User
-from db.repositories import AccessDenied, InviteError, InviteRepository, NotFound, UserRepository
-from db.repositories.access import can_invite, invitable_roles
+from db.repositories import AccessDenied, InviteError, NotFound, Repos
+from db.repositories.access import invitable_roles
 from handlers import labels
 from handlers.callbacks import InviteCb, RevokeCb
 from handlers.filters import FreeText, MenuButton
@@ -27,13 +26,12 @@ from handlers.states import InviteFlow
 from handlers.ui import not_found, show, stale
 from reports.formatting import when
 
-router = Router(name=__name__)
 TEAM_NAME_MAX = 100
 
 
-async def _issue(bot: Bot, session: AsyncSession, user: User, role: Role, team_id: int | None,
+async def _issue(bot: Bot, repos: Repos, user: User, role: Role, team_id: int | None,
                  settings: Settings, now: datetime, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    invite = await InviteRepository(session, user).create(role, team_id, now, timedelta(hours=settings.invite_ttl_hours))
+    invite = await repos.invites.create(role, team_id, now, timedelta(hours=settings.invite_ttl_hours))
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.code}"
     text = _(
@@ -43,17 +41,12 @@ async def _issue(bot: Bot, session: AsyncSession, user: User, role: Role, team_i
     return text, Rows().row(button(_("🚫 Revoke this link"), RevokeCb(id=invite.id))).as_markup()
 
 
-@router.message(Command("invite"))
-@router.message(MenuButton(labels.MENU_INVITE))
-async def start_invite(message: Message, user: User, state: FSMContext, session: AsyncSession, bot: Bot,
+async def start_invite(message: Message, user: User, state: FSMContext, repos: Repos, bot: Bot,
                        settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
-    if not can_invite(user):
-        await message.answer(_("Only heads and admins can invite people."))
-        return
     roles = invitable_roles(user)
     if len(roles) == 1:
         await state.clear()
-        text, markup = await _issue(bot, session, user, roles[0], user.team_id, settings, clock(), i18n.current_locale)
+        text, markup = await _issue(bot, repos, user, roles[0], user.team_id, settings, clock(), i18n.current_locale)
         await message.answer(text, reply_markup=markup)
         return
     flow = secrets.token_hex(3)
@@ -64,16 +57,15 @@ async def start_invite(message: Message, user: User, state: FSMContext, session:
     await message.answer(_("Whom are you inviting?"), reply_markup=kb.as_markup())
 
 
-async def _teams_markup(session: AsyncSession, flow: str, role: str):
+async def _teams_markup(repos: Repos, flow: str, role: str):
     kb = Rows()
-    for team in await UserRepository(session).teams():
+    for team in await repos.users.teams():
         kb.row(button(team.name[:60], InviteCb(f=flow, role=role, team=team.id)))
     kb.row(button(_("No team"), InviteCb(f=flow, role=role, team=-1)), button(_("➕ New team"), InviteCb(f=flow, role=role, team=-2)))
     return kb.as_markup()
 
 
-@router.callback_query(InviteCb.filter())
-async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state: FSMContext, session: AsyncSession,
+async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state: FSMContext, repos: Repos,
                bot: Bot, settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
     data = await state.get_data()
     if data.get("flow") != callback_data.f or await state.get_state() not in (InviteFlow.role.state, InviteFlow.team.state):
@@ -85,7 +77,7 @@ async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state:
     await query.answer()
     if callback_data.team == 0:
         await state.set_state(InviteFlow.team)
-        await show(query, _("Which team?"), await _teams_markup(session, callback_data.f, callback_data.role))
+        await show(query, _("Which team?"), await _teams_markup(repos, callback_data.f, callback_data.role))
         return
     if callback_data.team == -2:
         await state.set_state(InviteFlow.new_team)
@@ -94,7 +86,7 @@ async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state:
         return
     team_id = None if callback_data.team == -1 else callback_data.team
     try:
-        text, markup = await _issue(bot, session, user, Role(callback_data.role), team_id, settings, clock(), i18n.current_locale)
+        text, markup = await _issue(bot, repos, user, Role(callback_data.role), team_id, settings, clock(), i18n.current_locale)
     except (NotFound, AccessDenied):
         await stale(query)
         return
@@ -102,25 +94,23 @@ async def pick(query: CallbackQuery, callback_data: InviteCb, user: User, state:
     await show(query, text, markup)
 
 
-@router.message(StateFilter(InviteFlow.new_team), FreeText())
-async def new_team(message: Message, user: User, state: FSMContext, session: AsyncSession, bot: Bot,
+async def new_team(message: Message, user: User, state: FSMContext, repos: Repos, bot: Bot,
                    settings: Settings, clock: Callable[[], datetime], i18n: I18n) -> None:
     name = " ".join(message.text.split())
     if not name or len(name) > TEAM_NAME_MAX or name.startswith("/"):
         await message.answer(_("The team name must be from 1 to {max} characters. Type it again:").format(max=TEAM_NAME_MAX))
         return
     data = await state.get_data()
-    team = await UserRepository(session).team_by_name(name)
-    text, markup = await _issue(bot, session, user, Role(data["role"]), team.id, settings, clock(), i18n.current_locale)
+    team = await repos.users.team_by_name(name)
+    text, markup = await _issue(bot, repos, user, Role(data["role"]), team.id, settings, clock(), i18n.current_locale)
     await state.clear()
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(RevokeCb.filter())
-async def revoke(query: CallbackQuery, callback_data: RevokeCb, user: User, session: AsyncSession,
+async def revoke(query: CallbackQuery, callback_data: RevokeCb, user: User, repos: Repos,
                  clock: Callable[[], datetime]) -> None:
     try:
-        await InviteRepository(session, user).revoke(callback_data.id, clock())
+        await repos.invites.revoke(callback_data.id, clock())
     except NotFound:
         await not_found(query)
         return
@@ -134,3 +124,22 @@ async def revoke(query: CallbackQuery, callback_data: RevokeCb, user: User, sess
         return
     await query.answer(_("Revoked"))
     await show(query, _("🚫 This invite was revoked: the link no longer works."))
+
+
+
+def setup() -> Router:
+    """For heads and admins: making an invite."""
+    router = Router(name=__name__)
+    router.message.register(start_invite, Command("invite"))
+    router.message.register(start_invite, MenuButton(labels.MENU_INVITE))
+    router.callback_query.register(pick, InviteCb.filter())
+    router.message.register(new_team, StateFilter(InviteFlow.new_team), FreeText())
+    return router
+
+
+def setup_revoking() -> Router:
+    """For everyone: the person who made an invite may revoke it whatever their role is now (and
+    admins any); the repository checks who."""
+    router = Router(name=f"{__name__}.revoke")
+    router.callback_query.register(revoke, RevokeCb.filter())
+    return router

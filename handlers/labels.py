@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 from aiogram.utils.i18n import lazy_gettext as __
 
-from db.models import ClientStatus, Interaction, Kind, Outcome, RefusalReason, Role
-from handlers.dates import QUICK_STEPS, quick_day
+from db.models import ClientStatus, ContactPerson, Interaction, Kind, Outcome, RefusalReason, Role
+from reports.dates import QUICK_STEPS, quick_day
+from handlers.parsing import phone_for_display
 from reports.formatting import money, short_day
 from reports.workdays import WorkCalendar
 
@@ -96,3 +97,17 @@ MENU_CLIENTS = __("🔎 Clients")
 MENU_INVITE = __("➕ Invite")
 MENU_HELP = __("❓ Help")
 MENU_TEAM = __("👥 Team")
+
+
+def birthday_text(born: date) -> str:
+    return born.strftime("%d.%m" if born.year == 1904 else "%d.%m.%Y")  # 1904: the year is unknown
+
+
+def person(person: ContactPerson) -> str:
+    """A contact person in one line: name, position, phone, e-mail, birthday (as HTML)."""
+    bits = [html.escape(person.name)]
+    phone = phone_for_display(person.phone) if person.phone else None
+    bits += [html.escape(v) for v in (person.position, phone, person.email) if v]
+    if person.birthday:
+        bits.append("🎂 " + birthday_text(person.birthday))
+    return ", ".join(bits)

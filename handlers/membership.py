@@ -8,19 +8,21 @@ from datetime import datetime
 from aiogram import Router
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from db.repositories import UserRepository
-
-router = Router(name=__name__)
+from db.repositories import Repos
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
-async def blocked(event: ChatMemberUpdated, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
-    await UserRepository(session).set_reachable(user, False, clock())
+async def blocked(event: ChatMemberUpdated, repos: Repos, user: User, clock: Callable[[], datetime]) -> None:
+    await repos.users.set_reachable(user, False, clock())
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
-async def restarted(event: ChatMemberUpdated, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
-    await UserRepository(session).set_reachable(user, True, clock())
+async def restarted(event: ChatMemberUpdated, repos: Repos, user: User, clock: Callable[[], datetime]) -> None:
+    await repos.users.set_reachable(user, True, clock())
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
+    router.my_chat_member.register(restarted, ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+    return router

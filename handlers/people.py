@@ -11,18 +11,17 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ContactPerson, User
-from db.repositories import ClientRepository, NotFound
+from db.repositories import NotFound, Repos
+from handlers import labels
 from handlers.callbacks import ClientCb, PersonCb, SkipCb
 from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
-from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone, phone_for_display
+from handlers.parsing import ParseError, parse_birthday, parse_email, parse_phone
 from handlers.states import AddPerson, EditPerson
 from handlers.ui import found, not_found, send, show
 
-router = Router(name=__name__)
 PERSON_NAME_MAX, POSITION_MAX = 200, 100
 FIELDS = ("name", "position", "phone", "email", "birthday")
 PERSON_STEPS = (
@@ -31,19 +30,6 @@ PERSON_STEPS = (
     (AddPerson.email, "email"),
     (AddPerson.birthday, "birthday"),
 )
-
-
-def birthday_text(born: date) -> str:
-    return born.strftime("%d.%m" if born.year == 1904 else "%d.%m.%Y")  # 1904: the year is unknown
-
-
-def describe(person: ContactPerson) -> str:
-    bits = [html.escape(person.name)]
-    phone = phone_for_display(person.phone) if person.phone else None
-    bits += [html.escape(v) for v in (person.position, phone, person.email) if v]
-    if person.birthday:
-        bits.append("🎂 " + birthday_text(person.birthday))
-    return ", ".join(bits)
 
 
 def parse_field(field: str, text: str, today: date) -> str | date:
@@ -96,9 +82,8 @@ def _prompt(step: str) -> str:
     }[step]
 
 
-@router.callback_query(ClientCb.filter(F.a == "person"))
-async def add_person(query: CallbackQuery, callback_data: ClientCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    client = await found(query, ClientRepository(session, user).get(callback_data.id))
+async def add_person(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, state: FSMContext) -> None:
+    client = await found(query, repos.clients.get(callback_data.id))
     if client is None:
         return
     await query.answer()
@@ -107,7 +92,7 @@ async def add_person(query: CallbackQuery, callback_data: ClientCb, session: Asy
     await send(query, _("New contact person for <b>{client}</b>.").format(client=html.escape(client.name)) + "\n" + _prompt("name"))
 
 
-async def _advance(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
+async def _advance(message: Message, state: FSMContext, repos: Repos, user: User) -> None:
     current = await state.get_state()
     names = [s.state for s, _n in PERSON_STEPS]
     following = PERSON_STEPS[names.index(current) + 1] if current in names[:-1] else None
@@ -118,7 +103,7 @@ async def _advance(message: Message, state: FSMContext, session: AsyncSession, u
         person = data["person"]
         birthday = datetime.fromisoformat(person["birthday"]).date() if person.get("birthday") else None
         try:
-            saved = await ClientRepository(session, user).add_contact_person(
+            saved = await repos.clients.add_contact_person(
                 data["person_client"],
                 name=person["name"],
                 position=person.get("position"),
@@ -140,12 +125,7 @@ async def _advance(message: Message, state: FSMContext, session: AsyncSession, u
     await message.answer(_prompt(step), reply_markup=kb.as_markup())
 
 
-@router.message(StateFilter(AddPerson.name), FreeText())
-@router.message(StateFilter(AddPerson.position), FreeText())
-@router.message(StateFilter(AddPerson.phone), FreeText())
-@router.message(StateFilter(AddPerson.email), FreeText())
-@router.message(StateFilter(AddPerson.birthday), FreeText())
-async def person_field(message: Message, state: FSMContext, session: AsyncSession, user: User, clock: Callable[[], datetime]) -> None:
+async def person_field(message: Message, state: FSMContext, repos: Repos, user: User, clock: Callable[[], datetime]) -> None:
     field = (await state.get_state()).split(":")[-1]
     try:
         value = parse_field(field, message.text, clock().date())
@@ -155,11 +135,10 @@ async def person_field(message: Message, state: FSMContext, session: AsyncSessio
     data = await state.get_data()
     stored = value.isoformat() if isinstance(value, date) else value
     await state.update_data(person={**data.get("person", {}), field: stored})
-    await _advance(message, state, session, user)
+    await _advance(message, state, repos, user)
 
 
-@router.callback_query(SkipCb.filter())
-async def skip_field(query: CallbackQuery, callback_data: SkipCb, state: FSMContext, session: AsyncSession, user: User) -> None:
+async def skip_field(query: CallbackQuery, callback_data: SkipCb, state: FSMContext, repos: Repos, user: User) -> None:
     current = await state.get_state()
     data = await state.get_data()
     if current != f"{AddPerson.__name__}:{callback_data.s}" or data.get("flow") != callback_data.f:
@@ -167,7 +146,7 @@ async def skip_field(query: CallbackQuery, callback_data: SkipCb, state: FSMCont
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await _advance(query.message, state, session, user)
+    await _advance(query.message, state, repos, user)
 
 
 # ---- correcting and removing ------------------------------------------------------------------
@@ -180,14 +159,12 @@ def _person_view(person: ContactPerson) -> tuple[str, InlineKeyboardMarkup]:
     kb.row(*(button(names[f], PersonCb(a="field", id=person.id, f=f)) for f in FIELDS[3:]),
            button(_("🗑 Remove"), PersonCb(a="rm", id=person.id)))
     kb.row(button(_("‹ Back"), PersonCb(a="list", id=person.client_id)))
-    return "👤 " + describe(person) + "\n" + _("What to change?"), kb.as_markup()
+    return "👤 " + labels.person(person) + "\n" + _("What to change?"), kb.as_markup()
 
 
-@router.callback_query(ClientCb.filter(F.a == "people"))
-@router.callback_query(PersonCb.filter(F.a == "list"))
-async def list_people(query: CallbackQuery, callback_data: ClientCb | PersonCb, session: AsyncSession, user: User) -> None:
+async def list_people(query: CallbackQuery, callback_data: ClientCb | PersonCb, repos: Repos, user: User) -> None:
     """From the card, the list comes as a message of its own; from a person, it replaces that view."""
-    client = await found(query, ClientRepository(session, user).card(callback_data.id))
+    client = await found(query, repos.clients.card(callback_data.id))
     if client is None:
         return
     await query.answer()
@@ -200,9 +177,8 @@ async def list_people(query: CallbackQuery, callback_data: ClientCb | PersonCb, 
     await (send if isinstance(callback_data, ClientCb) else show)(query, text, kb.as_markup())
 
 
-@router.callback_query(PersonCb.filter(F.a.in_({"open", "field", "rm", "rmok"})))
-async def person_action(query: CallbackQuery, callback_data: PersonCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    repo = ClientRepository(session, user)
+async def person_action(query: CallbackQuery, callback_data: PersonCb, repos: Repos, user: User, state: FSMContext) -> None:
+    repo = repos.clients
     try:
         if callback_data.a == "field" and callback_data.f not in FIELDS:
             raise NotFound
@@ -231,8 +207,7 @@ async def person_action(query: CallbackQuery, callback_data: PersonCb, session: 
                    Rows().row(button(_("‹ Back"), PersonCb(a="list", id=client.id))).as_markup())
 
 
-@router.message(StateFilter(EditPerson.value), FreeText())
-async def save_person_field(message: Message, state: FSMContext, session: AsyncSession, user: User,
+async def save_person_field(message: Message, state: FSMContext, repos: Repos, user: User,
                             clock: Callable[[], datetime]) -> None:
     data = await state.get_data()
     field = data["edit_field"]
@@ -240,7 +215,7 @@ async def save_person_field(message: Message, state: FSMContext, session: AsyncS
     try:
         if message.text.strip() != "-" or field == "name":
             value = parse_field(field, message.text, clock().date())
-        person = await ClientRepository(session, user).set_person_field(data["edit_person"], field, value)
+        person = await repos.clients.set_person_field(data["edit_person"], field, value)
     except ParseError:
         await message.answer(field_error(field, _("- to clear")))
         return
@@ -251,3 +226,19 @@ async def save_person_field(message: Message, state: FSMContext, session: AsyncS
     await state.clear()
     text, markup = _person_view(person)
     await message.answer(text, reply_markup=markup)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(add_person, ClientCb.filter(F.a == "person"))
+    router.message.register(person_field, StateFilter(AddPerson.name), FreeText())
+    router.message.register(person_field, StateFilter(AddPerson.position), FreeText())
+    router.message.register(person_field, StateFilter(AddPerson.phone), FreeText())
+    router.message.register(person_field, StateFilter(AddPerson.email), FreeText())
+    router.message.register(person_field, StateFilter(AddPerson.birthday), FreeText())
+    router.callback_query.register(skip_field, SkipCb.filter())
+    router.callback_query.register(list_people, ClientCb.filter(F.a == "people"))
+    router.callback_query.register(list_people, PersonCb.filter(F.a == "list"))
+    router.callback_query.register(person_action, PersonCb.filter(F.a.in_({"open", "field", "rm", "rmok"})))
+    router.message.register(save_person_field, StateFilter(EditPerson.value), FreeText())
+    return router

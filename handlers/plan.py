@@ -12,17 +12,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Status, User
-from db.repositories import InteractionRepository, NotFound
+from db.repositories import NotFound, Repos
 from db.repositories.interactions import Conflict
 from handlers import labels
 from handlers.callbacks import CalCb, PlanCb
-from handlers.dates import day_bounds, local_today, moved_to, quick_day
+from reports.dates import day_bounds, local_today, moved_to, quick_day
 from handlers.filters import MenuButton
-from handlers.keyboards import button, calendar_kb
-from handlers.log_contact import start_for_planned
+from handlers.calendar import calendar_kb, read_tap
+from handlers.keyboards import button
+from handlers.logging_steps import start_for_planned
 from handlers.plan_list import LISTS, render_plan
 from handlers.ui import fit, found, not_found, send, show, stale, toast
 from reports.formatting import clock as clock_fmt
@@ -30,29 +30,22 @@ from reports.formatting import day as day_fmt
 from reports.formatting import when
 from reports.workdays import WorkCalendar
 
-router = Router(name=__name__)
 
-
-@router.message(Command("today"))
-@router.message(MenuButton(labels.MENU_TODAY))
-async def today(message: Message, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
-    text, markup = await render_plan(session, user, "today", clock(), i18n.current_locale)
+async def today(message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
+    text, markup = await render_plan(repos, user, "today", clock(), i18n.current_locale)
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(Command("tomorrow"))
-@router.message(MenuButton(labels.MENU_TOMORROW))
-async def tomorrow(message: Message, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
-    text, markup = await render_plan(session, user, "tomorrow", clock(), i18n.current_locale)
+async def tomorrow(message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
+    text, markup = await render_plan(repos, user, "tomorrow", clock(), i18n.current_locale)
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(Command("yesterday"))
-async def yesterday(message: Message, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
+async def yesterday(message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
     locale = i18n.current_locale
     day = local_today(clock(), user.timezone) - timedelta(days=1)
     start, end = day_bounds(day, user.timezone)
-    items = await InteractionRepository(session, user).logged_between(start, end)
+    items = await repos.interactions.logged_between(start, end)
     lines = [_("Logged yesterday, {day}:").format(day=day_fmt(day, locale)), ""]
     if not items:
         lines.append(_("Nothing was logged."))
@@ -62,9 +55,8 @@ async def yesterday(message: Message, session: AsyncSession, user: User, clock: 
     await message.answer(fit(lines))
 
 
-@router.callback_query(PlanCb.filter(F.a == "done"))
-async def mark_done(query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    item = await found(query, InteractionRepository(session, user).own(callback_data.id))
+async def mark_done(query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, state: FSMContext) -> None:
+    item = await found(query, repos.interactions.own(callback_data.id))
     if item is None:
         return
     if item.status != Status.PLANNED:
@@ -74,12 +66,11 @@ async def mark_done(query: CallbackQuery, callback_data: PlanCb, session: AsyncS
     await start_for_planned(query, state, item, from_list=callback_data.day if callback_data.day in LISTS else None)
 
 
-@router.callback_query(PlanCb.filter(F.a == "cancel"))
 async def cancel_planned(
-    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n
 ) -> None:
     try:
-        await InteractionRepository(session, user).cancel(callback_data.id)
+        await repos.interactions.cancel(callback_data.id)
     except NotFound:
         await not_found(query)
         return
@@ -88,16 +79,15 @@ async def cancel_planned(
         return
     await query.answer(_("Cancelled"))
     if callback_data.day in LISTS:
-        text, markup = await render_plan(session, user, callback_data.day, clock(), i18n.current_locale)
+        text, markup = await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale)
         await show(query, text, markup)
 
 
-@router.callback_query(PlanCb.filter(F.a == "move"))
 async def ask_new_day(
-    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n,
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n,
     workdays: WorkCalendar,
 ) -> None:
-    item = await found(query, InteractionRepository(session, user).own(callback_data.id))
+    item = await found(query, repos.interactions.own(callback_data.id))
     if item is None:
         return
     if item.status != Status.PLANNED:
@@ -128,22 +118,21 @@ def _quick_rows(item_id: int, which: str, today: date, workdays: WorkCalendar, l
     ]
 
 
-@router.callback_query(PlanCb.filter(F.a == "keep"))
 async def keep_date(
-    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n
 ) -> None:
     await query.answer()
     if callback_data.day in LISTS:
-        await show(query, *await render_plan(session, user, callback_data.day, clock(), i18n.current_locale))
+        await show(query, *await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale))
     else:
         await show(query, _("The date stays as it was."))
 
 
 async def _move(
-    query: CallbackQuery, session: AsyncSession, user: User, item_id: int, day: date, which: str, now: datetime, i18n: I18n
+    query: CallbackQuery, repos: Repos, user: User, item_id: int, day: date, which: str, now: datetime, i18n: I18n
 ) -> None:
     try:
-        item = await InteractionRepository(session, user).reschedule(
+        item = await repos.interactions.reschedule(
             item_id, lambda planned_at: moved_to(day, planned_at, user.timezone)
         )
     except NotFound:
@@ -157,25 +146,23 @@ async def _move(
     )
     if which in LISTS:
         await query.answer(toast(moved))
-        await show(query, *await render_plan(session, user, which, now, i18n.current_locale))
+        await show(query, *await render_plan(repos, user, which, now, i18n.current_locale))
     else:
         await query.answer(_("Moved"))
         await show(query, moved)
 
 
-@router.callback_query(PlanCb.filter(F.a.in_({"q1d", "q3d", "q7d"})))
 async def quick_move(
-    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n,
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n,
     workdays: WorkCalendar,
 ) -> None:
     now = clock()
     day = quick_day(callback_data.a[1:], local_today(now, user.timezone), workdays)
-    await _move(query, session, user, callback_data.id, day, callback_data.day, now, i18n)
+    await _move(query, repos, user, callback_data.id, day, callback_data.day, now, i18n)
 
 
-@router.callback_query(CalCb.filter(F.to == "mv"))
 async def calendar_move(
-    query: CallbackQuery, callback_data: CalCb, session: AsyncSession, user: User, clock: Callable[[], datetime], i18n: I18n,
+    query: CallbackQuery, callback_data: CalCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n,
     workdays: WorkCalendar,
 ) -> None:
     now = clock()
@@ -184,25 +171,35 @@ async def calendar_move(
     try:
         item_id = int(ref)
         if which and which not in LISTS:
-            raise ValueError
-        if callback_data.a == "noop":
-            await query.answer()
-            return
-        if callback_data.a == "nav":
-            month = date.fromisoformat(callback_data.v + "-01")
-            if month < today.replace(day=1) or month > today + timedelta(days=3 * 366):
-                raise ValueError
-            await query.answer()
-            await query.message.edit_reply_markup(
-                reply_markup=calendar_kb(
-                    "mv", callback_data.f, month, today, i18n.current_locale, _quick_rows(item_id, which, today, workdays, i18n.current_locale)
-                )
-            )
-            return
-        day = date.fromisoformat(callback_data.v)
-        if day < today or day > today + timedelta(days=3 * 366):
-            raise ValueError
+            raise ValueError(which)
+        tap = read_tap(callback_data, today)
     except ValueError:
         await stale(query)
         return
-    await _move(query, session, user, item_id, day, which, now, i18n)
+    if tap.day is None:
+        await query.answer()
+        if tap.month is not None:
+            await query.message.edit_reply_markup(
+                reply_markup=calendar_kb(
+                    "mv", callback_data.f, tap.month, today, i18n.current_locale,
+                    _quick_rows(item_id, which, today, workdays, i18n.current_locale),
+                )
+            )
+        return
+    await _move(query, repos, user, item_id, tap.day, which, now, i18n)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(today, Command("today"))
+    router.message.register(today, MenuButton(labels.MENU_TODAY))
+    router.message.register(tomorrow, Command("tomorrow"))
+    router.message.register(tomorrow, MenuButton(labels.MENU_TOMORROW))
+    router.message.register(yesterday, Command("yesterday"))
+    router.callback_query.register(mark_done, PlanCb.filter(F.a == "done"))
+    router.callback_query.register(cancel_planned, PlanCb.filter(F.a == "cancel"))
+    router.callback_query.register(ask_new_day, PlanCb.filter(F.a == "move"))
+    router.callback_query.register(keep_date, PlanCb.filter(F.a == "keep"))
+    router.callback_query.register(quick_move, PlanCb.filter(F.a.in_({"q1d", "q3d", "q7d"})))
+    router.callback_query.register(calendar_move, CalCb.filter(F.to == "mv"))
+    return router

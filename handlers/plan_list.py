@@ -13,13 +13,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Interaction, User
-from db.repositories import InteractionRepository
+from db.repositories import Repos
 from handlers import labels
 from handlers.callbacks import PlanCb
-from handlers.dates import day_bounds, local_today
+from reports.dates import day_bounds, local_today
 from handlers.keyboards import Rows, button
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
@@ -35,13 +34,13 @@ def _line(n: int, item: Interaction, user: User, locale: str, overdue: bool) -> 
 
 
 async def render_plan(
-    session: AsyncSession, user: User, which: str, now: datetime, locale: str
+    repos: Repos, user: User, which: str, now: datetime, locale: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     today = local_today(now, user.timezone)
     day = today if which == "today" else today + timedelta(days=1)
     start, end = day_bounds(day, user.timezone)
     overdue_from = start - timedelta(days=30) if which == "today" else None
-    items = await InteractionRepository(session, user).planned_between(start, end, overdue_from=overdue_from)
+    items = await repos.interactions.planned_between(start, end, overdue_from=overdue_from)
     title = _("📅 Today, {day}") if which == "today" else _("🗓 Tomorrow, {day}")
     lines = [title.format(day=day_fmt(day, locale)), ""]
     if not items:
@@ -74,10 +73,10 @@ async def render_plan(
 
 
 async def refresh_plan(
-    bot: Bot, session: AsyncSession, user: User, which: str, chat_id: int, message_id: int, now: datetime, locale: str
+    bot: Bot, repos: Repos, user: User, which: str, chat_id: int, message_id: int, now: datetime, locale: str
 ) -> None:
     """Redraw a plan list message after one of its contacts changed elsewhere; an old or deleted
     message is left as it is (its buttons re-check every id anyway)."""
-    text, markup = await render_plan(session, user, which, now, locale)
+    text, markup = await render_plan(repos, user, which, now, locale)
     with suppress(TelegramBadRequest):
         await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup)

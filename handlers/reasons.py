@@ -1,4 +1,4 @@
-"""/reasons: admins keep the list of refusal reasons (add, hide, show again)."""
+"""/reasons (admins): the list of refusal reasons (add, hide, show again)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Role, User
-from db.repositories import AccessDenied, NotFound, RefusalReasonRepository
+from db.models import User
+from db.repositories import AccessDenied, NotFound, Repos
 from db.repositories.reasons import TITLE_MAX
 from handlers import labels
 from handlers.callbacks import ReasonCb
@@ -21,11 +20,9 @@ from handlers.keyboards import Rows, button
 from handlers.states import AddReason
 from handlers.ui import not_found, show
 
-router = Router(name=__name__)
 
-
-async def render(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup]:
-    reasons = await RefusalReasonRepository(session, user).all()
+async def render(repos: Repos, user: User) -> tuple[str, InlineKeyboardMarkup]:
+    reasons = await repos.reasons.all()
     lines = [_("<b>Refusal reasons</b>. Hidden ones are not offered but stay on past contacts.")]
     kb = Rows()
     for reason in reasons:
@@ -39,18 +36,13 @@ async def render(session: AsyncSession, user: User) -> tuple[str, InlineKeyboard
     return "\n".join(lines), kb.as_markup()
 
 
-@router.message(Command("reasons"))
-async def list_reasons(message: Message, session: AsyncSession, user: User) -> None:
-    if user.role != Role.ADMIN:
-        await message.answer(_("Only admins can edit the refusal reasons."))
-        return
-    text, markup = await render(session, user)
+async def list_reasons(message: Message, repos: Repos, user: User) -> None:
+    text, markup = await render(repos, user)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(ReasonCb.filter(F.a.in_({"on", "off"})))
-async def toggle(query: CallbackQuery, callback_data: ReasonCb, session: AsyncSession, user: User) -> None:
-    repo = RefusalReasonRepository(session, user)
+async def toggle(query: CallbackQuery, callback_data: ReasonCb, repos: Repos, user: User) -> None:
+    repo = repos.reasons
     active = [r.id for r in await repo.active()]
     if callback_data.a == "off" and active == [callback_data.id]:
         # at least one reason must stay, or a refusal could not be logged
@@ -62,31 +54,31 @@ async def toggle(query: CallbackQuery, callback_data: ReasonCb, session: AsyncSe
         await not_found(query)
         return
     await query.answer()
-    text, markup = await render(session, user)
+    text, markup = await render(repos, user)
     await show(query, text, markup)
 
 
-@router.callback_query(ReasonCb.filter(F.a == "add"))
 async def ask_title(query: CallbackQuery, user: User, state: FSMContext) -> None:
-    if user.role != Role.ADMIN:
-        await not_found(query)
-        return
     await query.answer()
     await state.set_state(AddReason.title)
     await query.message.answer(_("Type the new refusal reason (up to {max} characters):").format(max=TITLE_MAX))
 
 
-@router.message(StateFilter(AddReason.title), FreeText())
-async def add_reason(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+async def add_reason(message: Message, repos: Repos, user: User, state: FSMContext) -> None:
     try:
-        await RefusalReasonRepository(session, user).add(message.text)
+        await repos.reasons.add(message.text)
     except ValueError:
         await message.answer(_("The reason must be from 1 to {max} characters. Type it again:").format(max=TITLE_MAX))
         return
-    except AccessDenied:
-        await state.clear()
-        await message.answer(_("Only admins can edit the refusal reasons."))
-        return
     await state.clear()
-    text, markup = await render(session, user)
+    text, markup = await render(repos, user)
     await message.answer(_("Added.") + "\n\n" + text, reply_markup=markup)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(list_reasons, Command("reasons"))
+    router.callback_query.register(toggle, ReasonCb.filter(F.a.in_({"on", "off"})))
+    router.callback_query.register(ask_title, ReasonCb.filter(F.a == "add"))
+    router.message.register(add_reason, StateFilter(AddReason.title), FreeText())
+    return router

@@ -12,17 +12,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
-from db.repositories.preferences import PreferencesRepository
+from db.repositories import Repos
 from handlers.callbacks import SetCb
 from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
 from handlers.states import SettingsFlow
 from handlers.ui import show, stale
 
-router = Router(name=__name__)
 
 # Russia's zones west to east; anything else can be typed as an IANA name
 ZONES = (
@@ -67,14 +65,12 @@ def render(user: User) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), kb.as_markup()
 
 
-@router.message(Command("settings"))
 async def show_settings(message: Message, user: User, state: FSMContext) -> None:
     await state.clear()
     text, markup = render(user)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(SetCb.filter(F.a == "tz"))
 async def ask_zone(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     kb = InlineKeyboardBuilder()
@@ -85,20 +81,19 @@ async def ask_zone(query: CallbackQuery, state: FSMContext) -> None:
     await query.message.answer(_("Pick your timezone, or type its name (e.g. Asia/Almaty):"), reply_markup=kb.as_markup())
 
 
-async def _apply_zone(zone: str, session: AsyncSession, user: User) -> bool:
+async def _apply_zone(zone: str, repos: Repos, user: User) -> bool:
     if zone not in available_timezones():
         return False
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         return False
-    await PreferencesRepository(session, user).set_timezone(zone)
+    await repos.preferences.set_timezone(zone)
     return True
 
 
-@router.callback_query(SetCb.filter(F.a == "zone"))
-async def pick_zone(query: CallbackQuery, callback_data: SetCb, session: AsyncSession, user: User, state: FSMContext) -> None:
-    if not await _apply_zone(callback_data.v, session, user):
+async def pick_zone(query: CallbackQuery, callback_data: SetCb, repos: Repos, user: User, state: FSMContext) -> None:
+    if not await _apply_zone(callback_data.v, repos, user):
         await stale(query)
         return
     await state.clear()
@@ -107,9 +102,8 @@ async def pick_zone(query: CallbackQuery, callback_data: SetCb, session: AsyncSe
     await show(query, text, markup)
 
 
-@router.message(StateFilter(SettingsFlow.timezone), FreeText())
-async def typed_zone(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
-    if len(message.text) > 64 or not await _apply_zone(message.text.strip(), session, user):
+async def typed_zone(message: Message, repos: Repos, user: User, state: FSMContext) -> None:
+    if len(message.text) > 64 or not await _apply_zone(message.text.strip(), repos, user):
         await message.answer(_("I don't know this timezone. Use a name like Europe/Moscow or Asia/Almaty:"))
         return
     await state.clear()
@@ -117,30 +111,26 @@ async def typed_zone(message: Message, session: AsyncSession, user: User, state:
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(SetCb.filter(F.a.in_({"morning", "evening"})))
 async def ask_time(query: CallbackQuery, callback_data: SetCb, state: FSMContext) -> None:
     await query.answer()
     await state.set_state(SettingsFlow.morning if callback_data.a == "morning" else SettingsFlow.evening)
     await query.message.answer(_("Type the time as HH:MM, e.g. 08:30:"))
 
 
-@router.message(StateFilter(SettingsFlow.morning), FreeText())
-@router.message(StateFilter(SettingsFlow.evening), FreeText())
-async def typed_time(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+async def typed_time(message: Message, repos: Repos, user: User, state: FSMContext) -> None:
     value = parse_time(message.text)
     if value is None:
         await message.answer(_("I could not read the time. Type it as HH:MM, e.g. 08:30:"))
         return
     which = "morning_at" if await state.get_state() == SettingsFlow.morning.state else "evening_at"
-    await PreferencesRepository(session, user).set_time(which, value)
+    await repos.preferences.set_time(which, value)
     await state.clear()
     text, markup = render(user)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(SetCb.filter(F.a.in_({"lead", "mute"})))
-async def change(query: CallbackQuery, callback_data: SetCb, session: AsyncSession, user: User) -> None:
-    prefs = PreferencesRepository(session, user)
+async def change(query: CallbackQuery, callback_data: SetCb, repos: Repos, user: User) -> None:
+    prefs = repos.preferences
     try:
         if callback_data.a == "lead":
             await prefs.set_lead(int(callback_data.v))
@@ -154,3 +144,16 @@ async def change(query: CallbackQuery, callback_data: SetCb, session: AsyncSessi
     await query.answer(_("Saved"))
     text, markup = render(user)
     await show(query, text, markup)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(show_settings, Command("settings"))
+    router.callback_query.register(ask_zone, SetCb.filter(F.a == "tz"))
+    router.callback_query.register(pick_zone, SetCb.filter(F.a == "zone"))
+    router.message.register(typed_zone, StateFilter(SettingsFlow.timezone), FreeText())
+    router.callback_query.register(ask_time, SetCb.filter(F.a.in_({"morning", "evening"})))
+    router.message.register(typed_time, StateFilter(SettingsFlow.morning), FreeText())
+    router.message.register(typed_time, StateFilter(SettingsFlow.evening), FreeText())
+    router.callback_query.register(change, SetCb.filter(F.a.in_({"lead", "mute"})))
+    return router

@@ -11,17 +11,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import LANGUAGES, Settings
 from db.models import Role, User
-from db.repositories import InviteError, InviteRepository, UserRepository
+from db.repositories import InviteError, Repos
 from handlers import labels
 from handlers.callbacks import LangCb
 from handlers.keyboards import button, main_menu
 from handlers.filters import MenuButton
 
-router = Router(name=__name__)
 
 LANGUAGE_NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
@@ -46,11 +44,10 @@ def help_text(user: User) -> str:
     return "\n".join(lines)
 
 
-@router.message(CommandStart(deep_link=True))
 async def start_with_code(
     message: Message,
     command: CommandObject,
-    session: AsyncSession,
+    repos: Repos,
     user: User | None,
     settings: Settings,
     clock: Callable[[], datetime],
@@ -65,7 +62,7 @@ async def start_with_code(
     try:
         if len(code) > 64:
             raise InviteError("unknown")
-        invite = await InviteRepository(session).claim(code, clock())
+        invite = await repos.invites.claim(code, clock())
     except InviteError as error:
         texts = {
             "unknown": _("This invite link is not valid. Ask for a new one."),
@@ -76,7 +73,7 @@ async def start_with_code(
         await message.answer(texts[error.reason])
         return
     language = i18n.current_locale if i18n.current_locale in LANGUAGES else settings.default_language
-    new_user = await UserRepository(session).create(
+    new_user = await repos.users.create(
         tg_id=tg.id,
         full_name=tg.full_name,
         username=tg.username,
@@ -85,7 +82,7 @@ async def start_with_code(
         timezone=settings.default_timezone,
         language=language,
     )
-    await InviteRepository(session).set_user(invite, new_user)
+    await repos.invites.set_user(invite, new_user)
     await state.clear()
     await message.answer(
         _("Welcome to Ladon, {name}! You are in as: {role}.").format(name=new_user.full_name, role=labels.role(new_user.role))
@@ -95,38 +92,44 @@ async def start_with_code(
     )
 
 
-@router.message(CommandStart())
 async def start(message: Message, user: User, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("Hello, {name}! What shall we do?").format(name=user.full_name), reply_markup=main_menu(user))
 
 
-@router.message(Command("help"))
-@router.message(MenuButton(labels.MENU_HELP))
 async def show_help(message: Message, user: User) -> None:
     await message.answer(help_text(user), reply_markup=main_menu(user))
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, user: User, state: FSMContext) -> None:
     had_state = await state.get_state() is not None
     await state.clear()
     await message.answer(_("Cancelled.") if had_state else _("Nothing to cancel."), reply_markup=main_menu(user))
 
 
-@router.message(Command("lang"))
 async def choose_language(message: Message) -> None:
     markup = InlineKeyboardMarkup(inline_keyboard=[[button(name, LangCb(code=code)) for code, name in LANGUAGE_NAMES.items()]])
     await message.answer(_("Choose the language:"), reply_markup=markup)
 
 
-@router.callback_query(LangCb.filter())
-async def set_language(query: CallbackQuery, callback_data: LangCb, user: User, session: AsyncSession, i18n: I18n) -> None:
+async def set_language(query: CallbackQuery, callback_data: LangCb, user: User, repos: Repos, i18n: I18n) -> None:
     if callback_data.code not in LANGUAGES:
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
-    await UserRepository(session).set_language(user, callback_data.code)
+    await repos.users.set_language(user, callback_data.code)
     i18n.current_locale = callback_data.code
     await query.answer()
     await query.message.edit_text(_("Language: {name}").format(name=LANGUAGE_NAMES[callback_data.code]))
     await query.message.answer(_("Done. The menu is below."), reply_markup=main_menu(user))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_help, MenuButton(labels.MENU_HELP))
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(choose_language, Command("lang"))
+    router.callback_query.register(set_language, LangCb.filter())
+    return router

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from db.models import Interaction, Kind, Outcome, Role, Status, User
-from db.repositories.access import owned_by_scope
+from db.models import Kind, Outcome
+from db.repositories.reports import TeamCounts
 
 
 @dataclass
@@ -26,65 +22,20 @@ class ManagerDay:
     unreachable: bool = False
 
 
-async def team_day(
-    session: AsyncSession,
-    head: User,
-    today: tuple[datetime, datetime],
-    yesterday: tuple[datetime, datetime],
-    tomorrow: tuple[datetime, datetime],
-) -> list[ManagerDay]:
-    managers = list(
-        await session.scalars(
-            select(User)
-            .where(owned_by_scope(head, User.id), User.is_active.is_(True), User.role == Role.MANAGER)
-            .order_by(User.full_name)
-        )
-    )
-    days = {m.id: ManagerDay(m.id, m.full_name, unreachable=m.unreachable_at is not None) for m in managers}
-    if not days:
-        return []
-    ids = list(days)
-    is_tomorrow = Interaction.planned_at >= tomorrow[0]
-    planned = await session.execute(
-        select(Interaction.manager_id, is_tomorrow, func.count())
-        .where(
-            Interaction.manager_id.in_(ids),
-            Interaction.status == Status.PLANNED,
-            Interaction.planned_at >= today[0],
-            Interaction.planned_at < tomorrow[1],
-        )
-        .group_by(Interaction.manager_id, is_tomorrow)
-    )
-    for manager_id, on_tomorrow, count in planned:
+def team_day(counts: TeamCounts) -> list[ManagerDay]:
+    """One ManagerDay per manager, in the order the counts list them."""
+    days = {i: ManagerDay(i, name, unreachable=blocked) for i, name, blocked in counts.managers}
+    for manager_id, on_tomorrow, count in counts.planned:
         if on_tomorrow:
             days[manager_id].planned_tomorrow = count
         else:
             days[manager_id].planned_today = count
-    logged = await session.execute(
-        select(Interaction.manager_id, Interaction.kind, Interaction.outcome, func.count())
-        .where(
-            Interaction.manager_id.in_(ids),
-            Interaction.status == Status.DONE,
-            Interaction.logged_at >= yesterday[0],
-            Interaction.logged_at < yesterday[1],
-        )
-        .group_by(Interaction.manager_id, Interaction.kind, Interaction.outcome)
-    )
-    for manager_id, kind, outcome, count in logged:
+    for manager_id, kind, outcome, count in counts.logged:
         day = days[manager_id]
         day.logged_yesterday += count
         day.by_kind[kind] += count
         if outcome is not None:
             day.by_outcome[outcome] += count
-    hanging = await session.execute(
-        select(Interaction.manager_id, func.count())
-        .where(
-            Interaction.manager_id.in_(ids),
-            Interaction.status == Status.PLANNED,
-            Interaction.planned_at < today[0],
-        )
-        .group_by(Interaction.manager_id)
-    )
-    for manager_id, count in hanging:
+    for manager_id, count in counts.hanging:
         days[manager_id].without_result = count
     return list(days.values())

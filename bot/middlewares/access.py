@@ -9,7 +9,6 @@ from aiogram.types import CallbackQuery, Chat, Message, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 
-from db.repositories import SystemRepository
 
 
 def _is_invite_start(message: Message | None) -> bool:
@@ -33,7 +32,7 @@ class AccessMiddleware(BaseMiddleware):
             return await handler(event, data)
         reason = "inactive" if user is not None else "unknown"
         message = event.message
-        await SystemRepository(data["session"]).record_attempt(
+        await data["repos"].system.record_attempt(
             tg_id=tg_user.id,
             full_name=tg_user.full_name,
             username=tg_user.username,

@@ -7,12 +7,11 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import User as TgUser
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import pick_language
 from bot.settings import Settings
 from db.models import Role
-from db.repositories import UserRepository
+from db.repositories import Repos
 
 
 class UserMiddleware(BaseMiddleware):
@@ -21,11 +20,11 @@ class UserMiddleware(BaseMiddleware):
 
     async def __call__(self, handler, event, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
-        session: AsyncSession = data["session"]
+        repos: Repos = data["repos"]
         user = data.get("user")
         if tg_user is not None and not tg_user.is_bot:
             if user is None and tg_user.id in self.settings.admin_ids:
-                user = await UserRepository(session).create(
+                user = await repos.users.create(
                     tg_id=tg_user.id,
                     full_name=tg_user.full_name,
                     username=tg_user.username,
@@ -34,6 +33,7 @@ class UserMiddleware(BaseMiddleware):
                     timezone=self.settings.default_timezone,
                     language=pick_language(tg_user.language_code, self.settings.default_language),
                 )
+                data["repos"] = repos.acting_as(user)
             elif user is not None and user.unreachable_at is not None:
                 user.unreachable_at = None  # they wrote to us: the bot is not blocked any more
         data["user"] = user

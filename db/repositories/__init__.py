@@ -1,7 +1,9 @@
-"""Every query goes through a repository; the ones that touch CRM data take the acting user."""
+"""Every query goes through a repository; the ones that touch CRM data take the acting user.
+Inside an update, handlers reach them through one `Repos` handle bound to that user."""
 
 from db.repositories.access import AccessDenied, NotFound
 from db.repositories.clients import ClientRepository
+from db.repositories.holder import Repos
 from db.repositories.interactions import InteractionRepository
 from db.repositories.invites import InviteError, InviteRepository
 from db.repositories.reasons import RefusalReasonRepository
@@ -16,6 +18,7 @@ __all__ = [
     "InviteRepository",
     "NotFound",
     "RefusalReasonRepository",
+    "Repos",
     "SystemRepository",
     "UserRepository",
 ]

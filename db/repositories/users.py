@@ -22,8 +22,17 @@ class Base:
 
 
 class UserRepository:
-    def __init__(self, session: AsyncSession):
+    """People. Listing and changing others is scoped by the acting user; creating one (an invite
+    claimed, an admin's first contact) needs none."""
+
+    def __init__(self, session: AsyncSession, actor: User | None = None):
         self.session = session
+        self.actor = actor
+
+    def _admin(self) -> User:
+        if self.actor is None or self.actor.role != Role.ADMIN:
+            raise AccessDenied
+        return self.actor
 
     async def by_tg_id(self, tg_id: int) -> User | None:
         return await self.session.scalar(select(User).where(User.tg_id == tg_id))
@@ -61,15 +70,16 @@ class UserRepository:
         user.unreachable_at = None if reachable else at
         await self.session.flush()
 
-    async def visible(self, actor: User) -> list[User]:
+    async def visible(self) -> list[User]:
+        if self.actor is None:
+            return []
         rows = await self.session.scalars(
-            select(User).where(owned_by_scope(actor, User.id)).order_by(User.full_name)
+            select(User).where(owned_by_scope(self.actor, User.id)).order_by(User.full_name)
         )
         return list(rows)
 
-    async def set_active(self, actor: User, user_id: int, active: bool) -> User:
-        if actor.role != Role.ADMIN:
-            raise AccessDenied
+    async def set_active(self, user_id: int, active: bool) -> User:
+        actor = self._admin()
         user = await self.session.get(User, user_id)
         if user is None:
             raise NotFound
@@ -97,10 +107,9 @@ class UserRepository:
         )
         return {i: Base(clients.get(i, 0), planned.get(i, 0)) for i in user_ids if i in clients or i in planned}
 
-    async def handover_parties(self, actor: User, from_id: int, to_id: int | None = None) -> tuple[User, User | None]:
+    async def handover_parties(self, from_id: int, to_id: int | None = None) -> tuple[User, User | None]:
         """The person whose base is handed over (access off) and, if given, who takes it (access on)."""
-        if actor.role != Role.ADMIN:
-            raise AccessDenied
+        self._admin()
         source = await self.session.get(User, from_id)
         if source is None or source.is_active:
             raise NotFound  # only a base left behind is handed over: an active person keeps theirs
@@ -111,13 +120,13 @@ class UserRepository:
                 raise NotFound
         return source, target
 
-    async def hand_over(self, actor: User, from_id: int, to_id: int) -> Base:
+    async def hand_over(self, from_id: int, to_id: int) -> Base:
         """Give a former colleague's clients and planned contacts to someone active, in one go.
 
         Contacts already done stay recorded under who did them: the history stays true. Their
         pending reminders go, so the next planning beat makes them for the new owner.
         """
-        source, target = await self.handover_parties(actor, from_id, to_id)
+        source, target = await self.handover_parties(from_id, to_id)
         clients = await self.session.execute(
             update(Client).where(Client.owner_id == source.id).values(owner_id=target.id)
             .execution_options(synchronize_session=False)

@@ -37,24 +37,20 @@ from datetime import datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 
 import bot.reminders as reminders_module
-import handlers.reminders as handlers_reminders
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_bot, create_reminders
 from bot.i18n import create_i18n
-from bot.notifier import DeliveryFailed, Notifier, Unreachable
-from bot.reminders import BATCH, STUCK_AFTER, DeliveryReport, ReminderService
+from bot.notifier import Notifier
+from bot.reminders import DeliveryReport, ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 from db.models import Client, ClientStatus, Interaction, Kind, Reminder, ReminderKind, ReminderStatus, Role, Status, User
-from db.repositories import InteractionRepository
 from db.repositories.reminders import ReminderRepository
-from handlers.dates import day_bounds, local_today
 
 UTC = timezone.utc
 # Friday 27 November 2026, 15:30 UTC = 18:30 in Moscow: everyone's evening reminder is due
@@ -300,7 +296,6 @@ async def deliver_run(
     engine_kwargs: dict[str, Any] | None = None,
     probe: Probe | None = None,
     profiler: cProfile.Profile | None = None,
-    batched: dict[str, Any] | None = None,
     windowed: bool = False,
 ) -> Run:
     emu = (ProcessEmulator if emulator == "process" else LocalEmulator)(people)
@@ -313,10 +308,6 @@ async def deliver_run(
     )
     bot = create_bot(settings)
     service = create_reminders(settings, bot, sessionmaker, create_i18n("ru"), lambda: NOW)
-    if batched is not None:  # same wiring, the what-if delivery loop
-        service = BatchedReminderService(
-            sessionmaker=sessionmaker, notifier=service.notifier, i18n=service.i18n, calendar=service.calendar,
-            clock=service.clock, grace=service.grace, **batched)
     if windowed:
         service.notifier = WindowedNotifier(bot, settings.notify_per_second, settings.notify_per_chat_per_second)
     if concurrency is not None:
@@ -523,143 +514,6 @@ class WindowedNotifier(Notifier):
         self._window.append(self._now())
 
 
-class _PrefetchedInteractions(InteractionRepository):
-    """The two queries an evening reminder makes, answered from one bulk query per batch."""
-
-    cache: dict[int, tuple[list[Interaction], int]] = {}
-
-    async def planned_between(self, start, end, *, overdue_from=None):
-        items, _ = self.cache[self.actor.id]
-        return [i for i in items if (overdue_from or start) <= i.planned_at < end]
-
-    async def logged_count(self, start, end):
-        return self.cache[self.actor.id][1]
-
-
-class BatchedReminderService(ReminderService):
-    """deliver() with the database work batched, to measure the suggested change:
-
-    - users of a batch of claimed rows loaded by one SELECT (not session.get per row);
-    - bulk_render: the evening's open contacts and logged counts by two SELECTs per batch
-      (render_reminder itself unchanged; its repository answers from the prefetch);
-    - no connection held while a message waits for its send slot: rendering runs ahead in a producer,
-      senders take from a bounded queue;
-    - finish() as one executemany UPDATE + COMMIT per `flush_every` rows. A crash between send and
-      flush leaves rows `sending`, which abandon_stuck() marks failed and never resends: still at most once.
-    """
-
-    def __init__(self, *, bulk_render: bool = False, chunk: int = 200, flush_every: int = 100, **kwargs):
-        super().__init__(**kwargs)
-        self.bulk_render, self.chunk, self.flush_every = bulk_render, chunk, flush_every
-
-    async def deliver(self, now: datetime) -> DeliveryReport:
-        report = DeliveryReport()
-        async with self.sessionmaker() as session:
-            repo = ReminderRepository(session)
-            report.dropped = len(await repo.drop_stale(now - self.grace))
-            await repo.abandon_stuck(now - STUCK_AFTER)
-            due = await repo.claim_due(now, self.worker, BATCH)
-            await session.commit()
-        queue: asyncio.Queue = asyncio.Queue(maxsize=self.concurrency * 4)
-        done: list[dict[str, Any]] = []
-        statuses: list[ReminderStatus] = []
-        flushing = asyncio.Lock()
-
-        async def produce() -> None:
-            try:
-                for start in range(0, len(due), self.chunk):
-                    part = due[start:start + self.chunk]
-                    async with self.sessionmaker() as session:
-                        users = {u.id: u for u in await session.scalars(
-                            select(User).where(User.id.in_({r.user_id for r in part})))}
-                        if self.bulk_render:
-                            _PrefetchedInteractions.cache = await _evening_data(session, list(users.values()), now)
-                        for reminder in part:
-                            user, outgoing = users.get(reminder.user_id), None
-                            if user is not None and user.is_active and self._still_wanted(user, reminder):
-                                with self.i18n.context(), self.i18n.use_locale(user.language):
-                                    outgoing = await reminders_module.render_reminder(
-                                        session, user, reminder, now, user.language)
-                            await queue.put((reminder, user, outgoing))
-                            await asyncio.sleep(0)  # prefetched renders never suspend: let the senders run
-            finally:
-                for _ in range(self.concurrency):
-                    await queue.put(None)
-
-        async def flush(force: bool = False) -> None:
-            async with flushing:
-                if not done or (len(done) < self.flush_every and not force):
-                    return
-                rows, done[:] = list(done), []
-                async with self.sessionmaker() as session:
-                    await session.execute(
-                        update(Reminder.__table__).where(Reminder.__table__.c.id == bindparam("rid"))
-                        .values(status=bindparam("st"), sent_at=bindparam("at"), error=bindparam("err")), rows)
-                    await session.commit()
-
-        async def send() -> None:
-            while (item := await queue.get()) is not None:
-                reminder, user, outgoing = item
-                error = None
-                if outgoing is None:
-                    status = ReminderStatus.SKIPPED
-                else:
-                    try:
-                        await self.notifier.send_message(user.tg_id, outgoing.text, outgoing.markup)
-                        status = ReminderStatus.SENT
-                    except Unreachable as exc:
-                        status, error = ReminderStatus.FAILED, f"unreachable: {exc}"
-                        async with self.sessionmaker() as session:
-                            await ReminderRepository(session).mark_unreachable(user.id, now)
-                            await session.commit()
-                    except DeliveryFailed as exc:
-                        status, error = ReminderStatus.FAILED, str(exc)
-                statuses.append(status)
-                done.append({"rid": reminder.id, "st": status, "err": error,
-                             "at": self.clock() if status == ReminderStatus.SENT else None})
-                await flush()
-
-        saved = handlers_reminders.InteractionRepository
-        if self.bulk_render:
-            handlers_reminders.InteractionRepository = _PrefetchedInteractions
-        try:
-            await asyncio.gather(produce(), *(send() for _ in range(self.concurrency)))
-            await flush(force=True)
-        finally:
-            handlers_reminders.InteractionRepository = saved
-        report.sent = statuses.count(ReminderStatus.SENT)
-        report.skipped = statuses.count(ReminderStatus.SKIPPED)
-        report.failed = statuses.count(ReminderStatus.FAILED)
-        return report
-
-
-async def _evening_data(session: AsyncSession, users: list[User], now: datetime) -> dict[int, tuple[list, int]]:
-    """Per user: today's open planned contacts (client loaded) and how many contacts they logged today."""
-    found: dict[int, tuple[list, int]] = {u.id: ([], 0) for u in users}
-    by_zone: dict[str, list[int]] = {}
-    for user in users:
-        by_zone.setdefault(user.timezone, []).append(user.id)
-    for zone, ids in by_zone.items():
-        start, end = day_bounds(local_today(now, zone), zone)
-        items = await session.scalars(
-            select(Interaction).options(selectinload(Interaction.client))
-            .where(Interaction.manager_id.in_(ids), Interaction.status == Status.PLANNED,
-                   Interaction.planned_at >= start, Interaction.planned_at < end)
-            .order_by(Interaction.planned_at, Interaction.id))
-        for item in items:
-            found[item.manager_id][0].append(item)
-        counts = await session.execute(
-            select(Interaction.manager_id, func.count()).where(
-                Interaction.manager_id.in_(ids), Interaction.logged_at >= start, Interaction.logged_at < end)
-            .group_by(Interaction.manager_id))
-        for manager_id, count in counts:
-            found[manager_id] = (found[manager_id][0], count)
-    return found
-
-
-# ---- reporting --------------------------------------------------------------------------------
-
-
 def _rate_profile(accepted_at: list[float]) -> tuple[float, int]:
     """Steady rate (middle 80% of sends) and the most sends in any 1-second window."""
     if len(accepted_at) < 10:
@@ -837,16 +691,6 @@ async def main_async(args: argparse.Namespace) -> int:
                                               concurrency=concurrency))
             runs.append(await deliver_run("pool_size=64 (default 5+10 overflow)", url, people,
                                           engine_kwargs=dict(pool_size=64, max_overflow=8)))
-            runs.append(await deliver_run("what-if: users prefetched, finish batched", url, people,
-                                          batched=dict(bulk_render=False)))
-            bulk = dict(bulk_render=True)
-            for senders in (64, 16):
-                for emulator in ("local", "process"):
-                    runs.append(await deliver_run(
-                        f"what-if: + evening by bulk SELECTs, {senders} senders, {emulator} emu", url, people,
-                        emulator=emulator, concurrency=senders, batched=bulk))
-            runs.append(await deliver_run("what-if: + bulk SELECTs, 64 senders, windowed pacer", url, people,
-                                          batched=bulk, windowed=True))
         if args.diagnose or args.profile:
             profiler = cProfile.Profile()
             profiled = await deliver_run("product, emulator in another process, cProfile", url, people,

@@ -22,7 +22,8 @@ import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.middlewares import AccessMiddleware, DbSessionMiddleware, UserMiddleware
+from bot.middlewares import AccessMiddleware, UserMiddleware
+from bot.transaction import UpdateTransaction
 from bot.middlewares import session as session_middleware
 from bot.storage import DatabaseStorage
 from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository, SystemRepository
@@ -46,7 +47,7 @@ LAYERS = (
     (RefusalReasonRepository, "get_active", "RefusalReasonRepository.get_active"),
     (RecordingSession, "make_request", "Bot API call (recording session)"),
 )
-MIDDLEWARES = (DbSessionMiddleware, UserMiddleware, AccessMiddleware)
+MIDDLEWARES = (UpdateTransaction, UserMiddleware, AccessMiddleware)
 _SPACES = re.compile(r"\s+")
 PACKAGES = (
     ("waiting in epoll (aiosqlite thread)", "select.epoll"),

@@ -7,7 +7,7 @@ from datetime import date
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import LOCALES
-from handlers.dates import quick_day
+from reports.dates import quick_day
 from handlers.labels import quick_steps
 from reports.workdays import WorkCalendar
 

@@ -3,12 +3,20 @@ worker thread, once per check, and a text message is checked against many handle
 
 from __future__ import annotations
 
-from handlers import get_routers
+from aiogram import Router
+
+from handlers import setup
+
+
+def _walk(router: Router):
+    yield router
+    for child in router.sub_routers:
+        yield from _walk(child)
 
 
 def test_every_filter_and_handler_is_a_coroutine() -> None:
     sync = []
-    for router in get_routers():
+    for router in _walk(setup()):
         for event, observer in router.observers.items():
             for handler in observer.handlers:
                 name = f"{router.name}.{event}:{getattr(handler.callback, '__name__', handler.callback)}"

@@ -1,34 +1,32 @@
-"""What the bot says on its own (morning plan, evening reminder, before a meeting, the team summary),
-and the buttons that only those messages carry."""
+"""What the bot says on its own: the morning plan, the evening reminder, the brief before a meeting
+and the team summary (also `/team`). Renderers only: the outbox service (`bot.reminders`) calls
+them, and the buttons they carry are handled by the routers of each area."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from aiogram import Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.utils.i18n import ngettext
 
-from db.models import Interaction, Outcome, Reminder, ReminderKind, Role, Status, User
-from db.repositories import ClientRepository, InteractionRepository, NotFound
-from db.repositories.reminders import ReminderRepository
+from db.models import Outcome, Reminder, ReminderKind, Role, User
+from db.repositories import Repos
 from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
-from handlers.dates import day_bounds, local_today
 from handlers.keyboards import Rows, button
 from handlers.parsing import phone_for_display
 from handlers.plan_list import render_plan
-from handlers.team import team_summary
-from handlers.ui import not_found
+from handlers.ui import fit
+from reports.briefs import EveningInputs, evening_inputs, meeting_brief
+from reports.dates import day_bounds, local_today
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
+from reports.team import team_day
 
-router = Router(name=__name__)
 BIRTHDAY_DAYS = 3  # today and the next two days
 
 
@@ -38,42 +36,23 @@ class Outgoing:
     markup: InlineKeyboardMarkup | None = None
 
 
-@dataclass(frozen=True)
-class EveningInputs:
-    open_items: list[Interaction]
-    logged: int
-
-
-async def evening_inputs(session: AsyncSession, users: list[User], now: datetime) -> dict[int, EveningInputs]:
-    """What evening reminders need, for many people in a few queries (one pair per timezone)."""
-    zones: dict[str, list[int]] = {}
-    for user in users:
-        zones.setdefault(user.timezone, []).append(user.id)
-    inputs: dict[int, EveningInputs] = {}
-    for tz, ids in zones.items():
-        start, end = day_bounds(local_today(now, tz), tz)
-        open_items, logged = await ReminderRepository(session).open_and_logged(ids, start, end)
-        for user_id in ids:
-            inputs[user_id] = EveningInputs(open_items.get(user_id, []), logged.get(user_id, 0))
-    return inputs
-
-
 async def render_reminder(
-    session: AsyncSession, user: User, reminder: Reminder, now: datetime, locale: str,
-    evening: EveningInputs | None = None,
+    repos: Repos, reminder: Reminder, now: datetime, locale: str, evening: EveningInputs | None = None,
 ) -> Outgoing | None:
-    """The message for a due reminder, from what the database says now; None when there is nothing to say."""
+    """The message for a due reminder of `repos.actor`, from what the database says now; None when
+    there is nothing to say."""
+    user = repos.actor
     match reminder.kind:
         case ReminderKind.MORNING:
-            return await _morning(session, user, now, locale)
+            return await _morning(repos, user, now, locale)
         case ReminderKind.EVENING:
             if evening is None:
-                evening = (await evening_inputs(session, [user], now))[user.id]
+                evening = (await evening_inputs(repos.reminders, [user], now))[user.id]
             return render_evening(user, evening, locale)
         case ReminderKind.MEETING:
-            return await _meeting(session, user, reminder, now, locale)
+            return await _meeting(repos, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            text = await team_summary(session, user, now, locale)
+            text = await team_summary(repos, user, now, locale)
             return Outgoing(text) if text else None
     return None
 
@@ -82,10 +61,10 @@ def _rows(markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton
     return list(markup.inline_keyboard) if markup else []
 
 
-async def _morning(session: AsyncSession, user: User, now: datetime, locale: str) -> Outgoing | None:
-    text, markup = await render_plan(session, user, "today", now, locale)
+async def _morning(repos: Repos, user: User, now: datetime, locale: str) -> Outgoing | None:
+    text, markup = await render_plan(repos, user, "today", now, locale)
     today = local_today(now, user.timezone)
-    birthdays = await ClientRepository(session, user).birthdays(today, BIRTHDAY_DAYS)
+    birthdays = await repos.clients.birthdays(today, BIRTHDAY_DAYS)
     if markup is None and not birthdays:
         return None
     parts = [_("☀️ Good morning, {name}!").format(name=html.escape(user.full_name)), text]
@@ -122,25 +101,18 @@ def render_evening(user: User, inputs: EveningInputs, locale: str) -> Outgoing |
     return Outgoing("\n".join(parts), kb.as_markup() if open_items else None)
 
 
-async def _meeting(session: AsyncSession, user: User, reminder: Reminder, now: datetime, locale: str) -> Outgoing | None:
-    repo = InteractionRepository(session, user)
-    try:
-        item = await repo.get(reminder.interaction_id)
-    except NotFound:
+async def _meeting(repos: Repos, user: User, reminder: Reminder, now: datetime, locale: str) -> Outgoing | None:
+    brief = await meeting_brief(repos, reminder.interaction_id, reminder.key)
+    if brief is None:
         return None
-    # a reminder made for another time (rescheduled since) or for a contact already done says nothing
-    if item.status != Status.PLANNED or f":{int(item.planned_at.timestamp())}" not in reminder.key:
-        return None
+    item, client, last = brief.item, brief.client, brief.last
     minutes = max(0, round((item.planned_at - now).total_seconds() / 60))
-    client = await ClientRepository(session, user).card(item.client_id)
     lines = [
         _("⏰ In {minutes} min, at {time}: {kind} with <b>{client}</b>").format(
             minutes=minutes, time=clock_fmt(item.planned_at, user.timezone, locale),
             kind=labels.kind(item.kind), client=html.escape(client.name),
         )
     ]
-    history, _total = await repo.history(item.client_id, 5)
-    last = next((i for i in history if i.status == Status.DONE), None)
     if last is not None:
         result = labels.outcome(last.outcome) if last.outcome else ""
         if last.outcome == Outcome.REFUSED and last.refusal_reason:
@@ -167,17 +139,34 @@ async def _meeting(session: AsyncSession, user: User, reminder: Reminder, now: d
     return Outgoing("\n".join(lines), markup)
 
 
-@router.callback_query(BdayCb.filter())
-async def congratulated(query: CallbackQuery, callback_data: BdayCb, session: AsyncSession, user: User,
-                        clock: Callable[[], datetime]) -> None:
-    now = clock()
-    since, _end = day_bounds(local_today(now, user.timezone), user.timezone)
-    try:
-        item = await InteractionRepository(session, user).log_greeting(callback_data.id, now, since)
-    except NotFound:
-        await not_found(query)
-        return
-    if item is None:
-        await query.answer(_("Already noted today."))
-        return
-    await query.answer(_("🎉 Greeting logged."), show_alert=False)
+async def team_summary(repos: Repos, user: User, now: datetime, locale: str) -> str | None:
+    """The team view for a head (their team) or an admin (everyone); None when nobody is in it."""
+    today = local_today(now, user.timezone)
+    counts = await repos.reports.team_counts(
+        today=day_bounds(today, user.timezone),
+        yesterday=day_bounds(today - timedelta(days=1), user.timezone),
+        tomorrow=day_bounds(today + timedelta(days=1), user.timezone),
+    )
+    days = team_day(counts)
+    if not days:
+        return None
+    lines = [_("📊 <b>Team</b>, {day}").format(day=day_fmt(today, locale)), ""]
+    for day in days:
+        line = _("<b>{name}</b>: today {planned} planned, tomorrow {tomorrow} · yesterday {logged} logged").format(
+            name=html.escape(day.name), planned=day.planned_today, tomorrow=day.planned_tomorrow,
+            logged=day.logged_yesterday,
+        )
+        if day.by_kind:
+            line += "\n   " + ", ".join(f"{labels.kind(k)} {n}" for k, n in day.by_kind.most_common())
+        if day.by_outcome:
+            line += "\n   " + ", ".join(f"{labels.outcome(o)} {n}" for o, n in day.by_outcome.most_common())
+        if day.without_result:
+            line += "\n   " + ngettext(
+                "⚠️ {count} planned contact left without a result",
+                "⚠️ {count} planned contacts left without a result",
+                day.without_result,
+            ).format(count=day.without_result)
+        if day.unreachable:
+            line += "\n   " + _("🚫 has blocked the bot: reminders do not reach them")
+        lines.append(line)
+    return fit(lines)

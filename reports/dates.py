@@ -1,4 +1,4 @@
-"""Calendar arithmetic in a person's timezone; everything returned is UTC."""
+"""Calendar arithmetic in a person's timezone (days, their bounds, quick steps); everything returned is UTC."""
 
 from __future__ import annotations
 

@@ -1,0 +1,126 @@
+"""What the steps of logging a contact show, and the ways into the flow that other routers use
+(a client card's "Log a contact", a planned contact's "Done")."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from datetime import datetime
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+
+from db.models import Interaction, Kind, Outcome, User
+from handlers import labels
+from handlers.callbacks import CardCb, ClientCb, LogCb
+from handlers.keyboards import button
+from handlers.states import LogContact
+from handlers.ui import send
+from reports.dates import local_today
+from reports.formatting import money
+from reports.workdays import WorkCalendar
+
+COMMENT_SHOWN = 200  # of a typed comment, the flow's messages show this much (all of it is saved)
+
+KIND_ORDER = (Kind.MEETING, Kind.CALL, Kind.EMAIL, Kind.MESSAGE, Kind.GREETING, Kind.OTHER)
+OUTCOME_ORDER = (
+    Outcome.AGREED,
+    Outcome.REFUSED,
+    Outcome.RESCHEDULED,
+    Outcome.REVISED_OFFER,
+    Outcome.THINKING,
+    Outcome.NO_ANSWER,
+)
+
+
+def grid(buttons, width: int = 2) -> InlineKeyboardMarkup:
+    # built directly: the builder deep-copies every button, a cost paid on each tap
+    buttons = list(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+def cancel_button(flow: str):
+    return button(_("✖ Cancel"), LogCb(f=flow, a="x"))
+
+
+def summary(data: dict) -> str:
+    """The contact as logged so far: client · kind · outcome · reason · amount, and the comment."""
+    parts = [f"<b>{html.escape(data.get('client_name', ''))}</b>"]
+    if data.get("kind"):
+        parts.append(labels.kind(Kind(data["kind"])))
+    if data.get("outcome"):
+        parts.append(labels.outcome(Outcome(data["outcome"])))
+    if data.get("reason_name"):
+        parts.append(html.escape(data["reason_name"]))
+    if data.get("amount"):
+        parts.append(money(data["amount"], get_i18n().current_locale))
+    text = " · ".join(parts)
+    if data.get("comment"):
+        comment = data["comment"]
+        text += "\n💬 " + html.escape(comment if len(comment) <= COMMENT_SHOWN else comment[:COMMENT_SHOWN] + "…")
+    return text
+
+
+def kind_markup(flow: str) -> InlineKeyboardMarkup:
+    buttons = [button(labels.kind(k), LogCb(f=flow, a="kd", v=k.value)) for k in KIND_ORDER]
+    return grid([*buttons, cancel_button(flow)])
+
+
+def outcome_markup(flow: str) -> InlineKeyboardMarkup:
+    buttons = [button(labels.outcome(o), LogCb(f=flow, a="oc", v=o.value)) for o in OUTCOME_ORDER]
+    return grid([*buttons, cancel_button(flow)])
+
+
+def next_step_markup(flow: str, user: User, now: datetime, workdays: WorkCalendar) -> InlineKeyboardMarkup:
+    today = local_today(now, user.timezone)
+    quick = labels.quick_steps(today, workdays, get_i18n().current_locale)
+    return grid([
+        *(button(label, LogCb(f=flow, a="ns", v=code)) for code, label in quick),
+        button(_("📅 Pick a date"), LogCb(f=flow, a="ns", v="cal")),
+        button(_("No next step"), LogCb(f=flow, a="ns", v="none")),
+        cancel_button(flow),
+    ])
+
+
+def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:
+    """The saved card's buttons: note, undo, whom it was with, the client's card."""
+    who = "👤 " + person[:40] if person else _("👤 Who was it with?")
+    return grid(
+        [
+            button(_("📝 Add a note"), CardCb(a="note", id=item.id)),
+            button(_("↩️ Undo"), CardCb(a="undo", id=item.id)),
+            button(who, CardCb(a="who", id=item.id)),
+            button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
+        ]
+    )
+
+
+# ---- ways in -----------------------------------------------------------------------------------
+
+
+async def begin(state: FSMContext, **data) -> str:
+    """Start a fresh run of the flow; buttons of any earlier run become stale."""
+    flow = secrets.token_hex(3)
+    await state.set_data({"flow": flow, **data})
+    return flow
+
+
+async def start_for_client(query: CallbackQuery, state: FSMContext, client_id: int, client_name: str) -> None:
+    flow = await begin(state, client_id=client_id, client_name=client_name)
+    sent = await send(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(flow))
+    await state.update_data(mid=sent.message_id)
+    await state.set_state(LogContact.kind)
+
+
+async def start_for_planned(query: CallbackQuery, state: FSMContext, item: Interaction, from_list: str | None = None) -> None:
+    """Complete a planned contact; `from_list` names the plan list it was tapped on, redrawn once saved."""
+    listed = {"list": from_list, "list_mid": query.message.message_id} if from_list and query.message else {}
+    flow = await begin(
+        state, planned_id=item.id, client_id=item.client_id, client_name=item.client.name, kind=item.kind.value, **listed
+    )
+    data = await state.get_data()
+    sent = await send(query, summary(data) + "\n" + _("How did it go?"), outcome_markup(flow))
+    await state.update_data(mid=sent.message_id)
+    await state.set_state(LogContact.outcome)

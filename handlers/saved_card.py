@@ -1,0 +1,127 @@
+"""The card of a just-saved contact: undo, whom it was with, a note (text or voice)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.settings import Settings
+from db.repositories import NotFound, Repos
+from db.repositories.interactions import NOTE_MAX, Conflict, NotesFull
+from handlers.callbacks import CardCb, ClientCb
+from handlers.filters import FreeText, Magic
+from handlers.keyboards import Rows, button
+from handlers.logging_steps import saved_markup
+from handlers.states import Note
+from handlers.ui import found, not_found, show, toast
+
+
+async def undo(
+    query: CallbackQuery, callback_data: CardCb, repos: Repos, clock: Callable[[], datetime], settings: Settings
+) -> None:
+    try:
+        replanned = await repos.interactions.undo(callback_data.id, clock(), timedelta(minutes=settings.undo_minutes))
+    except NotFound:
+        await not_found(query)
+        return
+    except Conflict:
+        text = ngettext(
+            "It can no longer be undone: more than {minutes} minute has passed.",
+            "It can no longer be undone: more than {minutes} minutes have passed.",
+            settings.undo_minutes,
+        )
+        await query.answer(text.format(minutes=settings.undo_minutes), show_alert=True)
+        return
+    await query.answer(_("Undone"))
+    if replanned:
+        await show(query, _("↩️ Undone: the contact is back in your plan, without a result."))
+    else:
+        await show(query, _("↩️ Undone: nothing of this contact is kept."))
+
+
+async def ask_person(query: CallbackQuery, callback_data: CardCb, repos: Repos) -> None:
+    """Which of the client's contact persons it was with (a tap each, optional)."""
+    found_ = await found(query, repos.interactions.people_of(callback_data.id))
+    if found_ is None:
+        return
+    item, people = found_
+    if people:
+        await query.answer()
+    else:
+        await query.answer(_("This client has no contact persons yet: add one, then choose."), show_alert=True)
+    kb = Rows()
+    for person in people[:30]:
+        label = person.name[:40] + (f" · {person.position[:20]}" if person.position else "")
+        kb.row(button(label, CardCb(a="pp", id=item.id, p=person.id)))
+    kb.row(button(_("➕ Contact person"), ClientCb(a="person", id=item.client_id)),
+           button(_("‹ Back"), CardCb(a="back", id=item.id)))
+    await query.message.edit_reply_markup(reply_markup=kb.as_markup())
+
+
+async def pick_person(query: CallbackQuery, callback_data: CardCb, repos: Repos) -> None:
+    try:
+        if callback_data.a == "pp":
+            item, person = await repos.interactions.set_person(callback_data.id, callback_data.p)
+            await query.answer(toast(_("👤 With {name}").format(name=person.name)))
+            name = person.name
+        else:
+            item, people = await repos.interactions.people_of(callback_data.id)
+            await query.answer()
+            name = next((p.name for p in people if p.id == item.contact_person_id), None)
+    except NotFound:
+        await not_found(query)
+        return
+    await query.message.edit_reply_markup(reply_markup=saved_markup(item, name))
+
+
+async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContext, repos: Repos) -> None:
+    item = await found(query, repos.interactions.own(callback_data.id))
+    if item is None:
+        return
+    await query.answer()
+    await state.set_state(Note.text)
+    await state.set_data({"note_for": item.id})
+    await query.message.answer(_("Send the note as text or as a voice message. /cancel to skip."))
+
+
+async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
+    data = await state.get_data()
+    try:
+        await repos.interactions.add_note(
+            data["note_for"],
+            text=message.text,
+            voice_file_id=message.voice.file_id if message.voice else None,
+        )
+    except NotFound:
+        await state.clear()
+        await message.answer(_("Not found, or not yours to change."))
+        return
+    except NotesFull:
+        await state.clear()
+        await message.answer(
+            _("This contact's notes are full ({max} characters): this note was not added.").format(max=NOTE_MAX * 2)
+        )
+        return
+    except ValueError:
+        await message.answer(_("The note must be from 1 to {max} characters. Send it again:").format(max=NOTE_MAX))
+        return
+    await state.clear()
+    await message.answer(_("📝 Note saved."))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(undo, CardCb.filter(F.a == "undo"))
+    router.callback_query.register(ask_person, CardCb.filter(F.a == "who"))
+    router.callback_query.register(pick_person, CardCb.filter(F.a.in_({"pp", "back"})))
+    router.callback_query.register(ask_note, CardCb.filter(F.a == "note"))
+    router.message.register(save_note, StateFilter(Note.text), FreeText())
+    router.message.register(save_note, StateFilter(Note.text), Magic(F.voice))
+    return router
