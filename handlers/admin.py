@@ -81,7 +81,7 @@ async def toggle(query: CallbackQuery, callback_data: UserCb, repos: Repos, user
         await not_found(query)
         return
     done = _("Access is on for {name}.") if target.is_active else _("Access is off for {name}.")
-    await query.answer(toast(done.format(name=target.full_name)))
+    await query.answer(toast(done.format(name=html.escape(target.full_name))))
     await _redraw(query, repos, user, callback_data.p)
 
 
@@ -103,7 +103,7 @@ async def hand_over(query: CallbackQuery, callback_data: UserCb, repos: Repos, u
     if callback_data.a == "go":
         moved = await repo.hand_over(source.id, target.id)
         if moved:
-            await query.answer(toast(_("Handed over to {name}: {base}.").format(name=target.full_name, base=describe(moved))))
+            await query.answer(toast(_("Handed over to {name}: {base}.").format(name=html.escape(target.full_name), base=describe(moved))))
         else:
             await query.answer(_("Nothing is left to hand over."))
         await _redraw(query, repos, user, callback_data.p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -69,7 +70,7 @@ async def pick_person(query: CallbackQuery, callback_data: CardCb, repos: Repos)
     try:
         if callback_data.a == "pp":
             item, person = await repos.interactions.set_person(callback_data.id, callback_data.p)
-            await query.answer(toast(_("👤 With {name}").format(name=person.name)))
+            await query.answer(toast(_("👤 With {name}").format(name=html.escape(person.name))))
             name = person.name
         else:
             item, people = await repos.interactions.people_of(callback_data.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 
@@ -55,7 +56,7 @@ async def start_with_code(
     i18n: I18n,
 ) -> None:
     if user is not None:
-        await message.answer(_("You are already in, {name}.").format(name=user.full_name), reply_markup=main_menu(user))
+        await message.answer(_("You are already in, {name}.").format(name=html.escape(user.full_name)), reply_markup=main_menu(user))
         return
     code = (command.args or "").strip()
     tg = message.from_user
@@ -85,7 +86,7 @@ async def start_with_code(
     await repos.invites.set_user(invite, new_user)
     await state.clear()
     await message.answer(
-        _("Welcome to Ladon, {name}! You are in as: {role}.").format(name=new_user.full_name, role=labels.role(new_user.role))
+        _("Welcome to Ladon, {name}! You are in as: {role}.").format(name=html.escape(new_user.full_name), role=labels.role(new_user.role))
         + "\n\n"
         + help_text(new_user),
         reply_markup=main_menu(new_user),
@@ -94,7 +95,7 @@ async def start_with_code(
 
 async def start(message: Message, user: User, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(_("Hello, {name}! What shall we do?").format(name=user.full_name), reply_markup=main_menu(user))
+    await message.answer(_("Hello, {name}! What shall we do?").format(name=html.escape(user.full_name)), reply_markup=main_menu(user))
 
 
 async def show_help(message: Message, user: User) -> None:
