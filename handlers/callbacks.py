@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every id and page fits a signed 64-bit column: a forged button with a bigger number does not
+# unpack, so it falls through to the fallback's calm "no longer active" instead of reaching SQL.
+Int = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+
+
+def id_of(text: str) -> int:
+    """An id carried as text (in `v` fields); ValueError unless it is one a column can hold."""
+    if not text.isascii() or not text.isdigit() or int(text) >= 2**63:
+        raise ValueError(text)
+    return int(text)
 
 
 class LogCb(CallbackData, prefix="lg"):
@@ -24,25 +38,25 @@ class CalCb(CallbackData, prefix="cal"):
 
 class PlanCb(CallbackData, prefix="pl"):
     a: str  # done | move | cancel | q1d | q3d | q7d
-    id: int
+    id: Int
     day: str = ""  # the plan list the button sits on: today | tomorrow
 
 
 class CardCb(CallbackData, prefix="cc"):
     a: str  # note | undo | who (whom was it with?) | pp (this person) | back
-    id: int  # the contact
-    p: int = 0  # a contact person
+    id: Int  # the contact
+    p: Int = 0  # a contact person
 
 
 class ClientCb(CallbackData, prefix="cl"):
     a: str  # open | log | person | history (a new message) | hpage (page through it in place)
-    id: int
-    p: int = 0  # page of the history
+    id: Int
+    p: Int = 0  # page of the history
 
 
 class PersonCb(CallbackData, prefix="pe"):
     a: str  # open | field | rm | rmok (a contact person) | list (id: the client)
-    id: int
+    id: Int
     f: str = ""  # the detail to change
 
 
@@ -54,11 +68,11 @@ class SkipCb(CallbackData, prefix="sk"):
 class InviteCb(CallbackData, prefix="iv"):
     f: str
     role: str = ""
-    team: int = 0
+    team: Int = 0
 
 
 class RevokeCb(CallbackData, prefix="ir"):
-    id: int  # the invite
+    id: Int  # the invite
 
 
 class LangCb(CallbackData, prefix="lang"):
@@ -67,18 +81,18 @@ class LangCb(CallbackData, prefix="lang"):
 
 class UserCb(CallbackData, prefix="us"):
     a: str  # off | on | list | give (whom to?) | to (sure?) | go
-    id: int
-    to: int = 0  # who takes the base over
-    p: int = 0  # the page of /users to come back to
+    id: Int
+    to: Int = 0  # who takes the base over
+    p: Int = 0  # the page of /users to come back to
 
 
 class ReasonCb(CallbackData, prefix="rs"):
     a: str  # on | off | add
-    id: int = 0
+    id: Int = 0
 
 
 class BdayCb(CallbackData, prefix="bd"):
-    id: int  # contact person
+    id: Int  # contact person
 
 
 class SetCb(CallbackData, prefix="st"):
@@ -88,4 +102,4 @@ class SetCb(CallbackData, prefix="st"):
 
 class EditCb(CallbackData, prefix="ed"):
     f: str  # name | inn | industry | city | address | notes
-    id: int
+    id: Int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 
 from aiogram import Bot, F, Router
@@ -24,7 +25,7 @@ from db.repositories.clients import NAME_MAX, clean_name
 from db.repositories.interactions import NOTE_MAX, Conflict, NextStep, NotesFull
 from handlers import labels
 from handlers.calendar import calendar_kb, read_tap
-from handlers.callbacks import CalCb, LogCb
+from handlers.callbacks import CalCb, LogCb, id_of
 from handlers.filters import CurrentFlow, FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.logging_steps import (
@@ -100,7 +101,7 @@ async def cancel_flow(query: CallbackQuery, state: FSMContext) -> None:
 
 async def pick_client(query: CallbackQuery, callback_data: LogCb, state: FSMContext, repos: Repos) -> None:
     try:
-        client = await repos.clients.get(int(callback_data.v))
+        client = await repos.clients.get(id_of(callback_data.v))
     except (NotFound, ValueError):
         await not_found(query)
         return
@@ -167,8 +168,9 @@ async def pick_reason(
     clock: Callable[[], datetime], workdays: WorkCalendar,
 ) -> None:
     reason = None
-    if callback_data.v.isdigit() and flow_data.get("outcome") == Outcome.REFUSED.value:
-        reason = await repos.reasons.get_active(int(callback_data.v))
+    with suppress(ValueError):
+        if flow_data.get("outcome") == Outcome.REFUSED.value:
+            reason = await repos.reasons.get_active(id_of(callback_data.v))
     if reason is None:
         await stale(query)
         return

@@ -17,7 +17,7 @@ from db.models import Status, User
 from db.repositories import NotFound, Repos
 from db.repositories.interactions import Conflict
 from handlers import labels
-from handlers.callbacks import CalCb, PlanCb
+from handlers.callbacks import CalCb, PlanCb, id_of
 from reports.dates import day_bounds, local_today, moved_to, quick_day
 from handlers.filters import MenuButton
 from handlers.calendar import calendar_kb, read_tap
@@ -169,7 +169,7 @@ async def calendar_move(
     today = local_today(now, user.timezone)
     ref, _dot, which = callback_data.f.partition(".")
     try:
-        item_id = int(ref)
+        item_id = id_of(ref)
         if which and which not in LISTS:
             raise ValueError(which)
         tap = read_tap(callback_data, today)

@@ -105,6 +105,28 @@ async def test_forged_callbacks_against_another_managers_records_change_nothing(
         assert "Vector" not in (message.text or "")
 
 
+async def test_ids_beyond_64_bits_are_calmly_stale(ladon, sessionmaker, clock) -> None:
+    """A tampered button with an id no column can hold answers like any stale button, not with an error."""
+    await _setup(ladon, sessionmaker, clock)
+    boris = Person(ladon, BORIS, "Boris")
+    await boris.say("/start")
+    [picker] = await boris.say("📝 Log a contact")
+    flow = LogCb.unpack(picker.inline_keyboard[-1][-1].callback_data).f
+    huge, wider = "9223372036854775808", "1" * 30
+    attempts = [
+        f"pl:done:{huge}:today", f"pl:cancel:{wider}:", f"pl:move:-{wider}:", f"cc:undo:{huge}:0",
+        f"cl:open:{wider}:0", f"pe:open:{huge}:", f"bd:{huge}", f"us:off:{huge}:0:0",
+        f"lg:{flow}:cl:{huge}", f"lg:{flow}:cl:{wider}", f"cal:mv:{huge}.today:day:2026-12-01",
+    ]
+    before = await _interactions(sessionmaker)
+    for data in attempts:
+        update_id = await boris.press_raw(picker, data)
+        answer = boris.answer_to(update_id)
+        assert answer is not None and answer.show_alert, data
+        assert answer.text in ("Not found, or not yours to change.", "This button is no longer active."), data
+    assert len(await _interactions(sessionmaker)) == len(before)
+
+
 async def test_old_plan_button_after_the_contact_was_logged(ladon, sessionmaker, clock) -> None:
     await _setup(ladon, sessionmaker, clock)
     anna = Person(ladon, ANNA, "Anna")
