@@ -1,8 +1,8 @@
 """aiogram routers, one per area, in a tree by audience; the order is the order of precedence.
 
     handlers
-    ├── everyone who is in (the access middleware lets only them through): start, logging, plans,
-    │   clients, contact persons, settings...
+    ├── everyone's routers (the access middleware lets in only people who are in): start, logging,
+    │   plans, clients, contact persons, settings...
     ├── heads and admins (gate: RoleIn on the router): /team, /invite, /users
     ├── admins (gate: RoleIn): access and hand-over in /users, /reasons
     ├── refusals: what the others hear when they reach for those
@@ -45,8 +45,9 @@ def setup() -> Router:
         team,
     )
 
-    everyone = Router(name="everyone")
-    everyone.include_routers(
+    root = Router(name="handlers")
+    # everyone who is in: the access middleware lets nobody else this far
+    root.include_routers(
         start.setup(),
         membership.setup(),
         log_contact.setup(),
@@ -62,6 +63,5 @@ def setup() -> Router:
     staff.include_routers(team.setup(), invite.setup(), admin.setup())
     admins = _gated("admins", Role.ADMIN)
     admins.include_routers(admin.setup_for_admins(), reasons.setup())
-    root = Router(name="handlers")
-    root.include_routers(everyone, staff, admins, refusals.setup(), fallback.setup())
+    root.include_routers(staff, admins, refusals.setup(), fallback.setup())
     return root

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares import AccessMiddleware, UserMiddleware
 from bot.transaction import UpdateTransaction
-from bot.middlewares import session as session_middleware
+from bot import transaction as transaction_module
 from bot.storage import DatabaseStorage
 from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository, SystemRepository
 from tests.benchmarks.stats import percentile
@@ -34,7 +34,7 @@ from tests.benchmarks.telegram import RecordingSession
 LAYERS = (
     (SystemRepository, "seen", "dedup SELECT (seen)"),
     (SystemRepository, "claim_update", "dedup INSERT (claim_update)"),
-    (session_middleware, "load_context", "context SELECT (dedup, user, state)"),
+    (transaction_module, "load_context", "context SELECT (dedup, user, state)"),
     (DatabaseStorage, "get_state", "FSM get_state"),
     (DatabaseStorage, "get_data", "FSM get_data"),
     (DatabaseStorage, "set_state", "FSM set_state"),
