@@ -119,6 +119,10 @@ class BotAPIEmulator(UserActions):
         if hold is not None:
             hold.release()
 
+    def has_left(self, chat_id: int) -> bool:
+        """Whether the bot has left this group (leaveChat)."""
+        return chat_id in self.world.left
+
     def block(self, user_id: int, *, notify: bool = True) -> int | None:
         """The user blocks the bot: sends to their private chat answer 403, and, as Telegram does,
         the bot gets a my_chat_member update (kicked). Returns its update_id (None if already

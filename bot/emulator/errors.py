@@ -39,3 +39,4 @@ NOT_MODIFIED = (
 )
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 BLOCKED = "Forbidden: bot was blocked by the user"
+NOT_A_MEMBER = "Forbidden: bot is not a member of the group chat"

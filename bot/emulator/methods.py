@@ -240,6 +240,16 @@ async def get_chat(world: World, p: Params) -> Any:
     return world.chat_full_info(world.resolve_chat(p.chat_id()))
 
 
+@api_method("leaveChat")
+async def leave_chat(world: World, p: Params) -> Any:
+    chat = world.resolve_chat(p.chat_id())
+    if chat["type"] == "private":
+        raise bad_request("chat member status can't be changed in private chats")
+    world.ensure_reachable(chat)  # a group already left answers 403, as Telegram does
+    world.left.add(chat["id"])
+    return True
+
+
 @api_method("getFile")
 async def get_file(world: World, p: Params) -> Any:
     file_id = p.string("file_id")

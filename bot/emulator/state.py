@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import BLOCKED, ApiError, bad_request, too_many_requests
+from .errors import BLOCKED, NOT_A_MEMBER, ApiError, bad_request, too_many_requests
 from .files import FileStore
 from .limits import RateLimiter
 from .markup import Markup
@@ -35,6 +35,7 @@ class World:
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
+        self.left: set[int] = set()  # groups the bot has left
         self.sent: dict[int, dict[int, SentMessage]] = {}
         self.incoming: dict[int, dict[int, dict[str, Any]]] = {}
         self.reply_markups: dict[int, Markup] = {}  # latest non-inline markup per chat
@@ -69,6 +70,8 @@ class World:
     def ensure_reachable(self, chat: dict[str, Any]) -> None:
         if chat["type"] == "private" and chat["id"] in self.blocked:
             raise ApiError(403, BLOCKED)
+        if chat["id"] in self.left:
+            raise ApiError(403, NOT_A_MEMBER)
 
     def admit_send(self, chat: dict[str, Any]) -> None:
         """Apply flood limits to one outgoing message."""

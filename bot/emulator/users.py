@@ -60,6 +60,8 @@ class UserActions:
         chat = self.world.chats.get(chat_id)
         if chat is None or chat["type"] == "private":
             raise LookupError(f"unknown group {chat_id}; call add_group() first")
+        if chat_id in self.world.left:
+            raise LookupError(f"the bot has left group {chat_id}: nothing written there reaches it")
         return chat
 
     def _post(self, user_id: int, chat_id: int | None, content: dict[str, Any]) -> int:

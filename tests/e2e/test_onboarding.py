@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import func, select
 
 from db.models import AccessAttempt, Role, User
@@ -122,6 +124,11 @@ async def test_group_chat_gets_one_line_and_no_data(ladon, sessionmaker) -> None
     [reply] = ladon.emu.messages(-100500)
     assert reply.text == "I work only in a private chat. Please message me directly."
     assert anna.emu.messages(2001) == []
+    # it said so once and left: nothing more written there reaches it, nothing more is answered
+    assert ladon.emu.has_left(-100500)
+    with pytest.raises(LookupError):
+        ladon.emu.send_text(2001, "/today", chat_id=-100500)
+    assert len(ladon.emu.messages(-100500)) == 1
 
 
 async def test_deactivated_user_loses_access_at_once(ladon, sessionmaker) -> None:

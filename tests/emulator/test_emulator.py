@@ -252,6 +252,21 @@ async def test_blocked_user_gets_403_until_they_write_again(emu: BotAPIEmulator,
     await bot.send_message(USER, "welcome back")
 
 
+async def test_a_bot_that_left_a_group_is_out_of_it(emu: BotAPIEmulator, bot: Bot) -> None:
+    emu.add_user(USER)
+    emu.add_group(-100700, "Sales chat")
+    with pytest.raises(TelegramBadRequest, match="private chats"):
+        await bot.leave_chat(USER)
+    assert await bot.leave_chat(-100700) is True
+    assert emu.has_left(-100700)
+    with pytest.raises(TelegramForbiddenError, match="not a member"):
+        await bot.send_message(-100700, "still here?")
+    with pytest.raises(TelegramForbiddenError):
+        await bot.leave_chat(-100700)
+    with pytest.raises(LookupError):  # nobody's message there reaches the bot any more
+        emu.send_text(USER, "hello", chat_id=-100700)
+
+
 async def test_fail_next_injects_errors(emu: BotAPIEmulator, bot: Bot) -> None:
     emu.add_user(USER)
     emu.add_user(1002)
