@@ -20,7 +20,7 @@ from handlers.callbacks import ClientCb, EditCb
 from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.logging_steps import start_for_client
-from handlers.parsing import ParseError, parse_inn
+from handlers.parsing import ParseError, parse_inn, plain_digits
 from handlers.states import EditClient, FindClient
 from handlers.ui import fit, found, not_found, send, show
 from reports.formatting import when
@@ -39,7 +39,7 @@ async def find(message: Message, repos: Repos, user: User) -> None:
     if len(typed) < 2 or len(typed) > NAME_MAX:
         await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
         return
-    matches = await repos.clients.search(typed)
+    matches = await repos.clients.search(plain_digits(typed))
     if not matches:
         await message.answer(_("Nobody found for «{query}». Try another spelling:").format(query=html.escape(typed)))
         return

@@ -38,7 +38,7 @@ from handlers.logging_steps import (
     saved_markup,
     summary,
 )
-from handlers.parsing import ParseError, parse_amount
+from handlers.parsing import ParseError, parse_amount, plain_digits
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact
 from handlers.ui import drop_keyboard, not_found, show, stale
@@ -61,7 +61,7 @@ async def _client_picker(repos: Repos, flow: str, query: str | None = None):
             text = _("Who was the contact with? Type two or more letters of the client's name, or add a new client.")
         kb.row(button(_("➕ New client"), LogCb(f=flow, a="new")), cancel_button(flow))
         return text, kb.as_markup()
-    matches = await repos.clients.search(query)
+    matches = await repos.clients.search(plain_digits(query))
     for match in matches:
         kb.row(button(match.name[:60], LogCb(f=flow, a="cl", v=str(match.client_id))))
     if matches:

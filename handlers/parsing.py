@@ -1,8 +1,13 @@
-"""Parsing what people type: amounts of money, phone numbers, e-mails, birthdays."""
+"""Parsing what people type: amounts of money, phone numbers, e-mails, birthdays, INNs.
+
+Every parser first folds what only looks like ASCII (fullwidth ７, Arabic-Indic ٧, compatibility
+forms) with `plain_digits`, so a number typed on another keyboard is checked, and stored, as one.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import phonenumbers
@@ -24,11 +29,21 @@ class ParseError(ValueError):
     pass
 
 
+def plain_digits(text: str) -> str:
+    """NFKC-folded text with every decimal digit, of any script, as an ASCII one."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None else c for c in text
+    )
+
+
 def parse_amount(text: str) -> int:
     """'50000', '50 000', '50k', '50 тыс', '1,5 млн', '12 500,50 руб' -> minor units (kopecks)."""
     if len(text) > 40:
         raise ParseError(text)
-    value = text.strip().casefold().replace("\u00a0", " ").replace("\u202f", " ")
+    value = plain_digits(text).strip().casefold().replace("\u00a0", " ").replace("\u202f", " ")
     value = _CURRENCY.sub("", value).strip()
     # thousands separators: spaces, or an apostrophe, between digit groups
     value = re.sub(r"(?<=\d)[ ']+(?=\d{3}\b)", "", value)
@@ -64,7 +79,7 @@ def parse_phone(text: str) -> str:
     libphonenumber knows each country's trunk prefixes and number ranges: a number that cannot be
     dialled (too short or too long for its country, letters) is refused rather than stored as typed.
     """
-    value = text.strip()
+    value = plain_digits(text).strip()
     if len(value) > 32 or re.search(r"[^\d\s\-()+.]", value):
         raise ParseError(text)
     try:
@@ -94,7 +109,7 @@ def parse_email(text: str) -> str:
 
 def parse_birthday(text: str, today: date) -> date:
     """'25.12.1980', '25.12' (year unknown: stored as year 1904, a leap year), '1980-12-25'."""
-    value = text.strip()
+    value = plain_digits(text).strip()
     try:
         if m := re.fullmatch(r"(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?", value):
             day_, month, year = int(m[1]), int(m[2]), int(m[3] or 1904)
@@ -121,8 +136,8 @@ def _check(digits: list[int], weights: tuple[int, ...]) -> int:
 
 def parse_inn(text: str) -> str:
     """A Russian taxpayer number: 10 digits (company) or 12 (person), with valid check digits."""
-    value = re.sub(r"[\s-]", "", text)
-    if not value.isdigit() or len(value) not in (10, 12):
+    value = re.sub(r"[\s-]", "", plain_digits(text))
+    if not value.isascii() or not value.isdigit() or len(value) not in (10, 12):
         raise ParseError(text)
     d = [int(c) for c in value]
     if len(d) == 10:

@@ -18,6 +18,7 @@ from db.repositories import Repos
 from handlers.callbacks import SetCb
 from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
+from handlers.parsing import plain_digits
 from handlers.states import SettingsFlow
 from handlers.ui import show, stale
 
@@ -33,7 +34,7 @@ _TIME = re.compile(r"^([01]?\d|2[0-3])[:.\s]?([0-5]\d)$")
 
 
 def parse_time(text: str) -> time | None:
-    match = _TIME.match(text.strip())
+    match = _TIME.match(plain_digits(text).strip())
     return time(int(match[1]), int(match[2])) if match else None
 
 

@@ -315,6 +315,8 @@ async def test_an_inn_already_on_another_card_is_refused(world, sessionmaker) ->
     await anna.tap("INN", fields)
     [taken] = await anna.say("7707083893")
     assert "already on «Sber <North>» (manager: Boris Ivanov)" in taken.text
+    [taken] = await anna.say("７７０７０８３８９３")  # the same INN in fullwidth digits is the same INN
+    assert "already on «Sber <North>»" in taken.text
     [card] = await anna.say("500100732259")  # a valid 12-digit INN nobody has
     assert "INN: 500100732259" in card.text
     async with sessionmaker() as session:

@@ -77,3 +77,31 @@ def test_long_texts_are_cut_between_lines_never_inside_a_tag() -> None:
     assert len(text) <= TEXT_LIMIT and text.endswith("…")
     assert text.count("<b>") == text.count("</b>")
     assert fit(["short", "text"]) == "short\ntext"
+
+
+@pytest.mark.parametrize(
+    ("parse", "typed", "expected"),
+    [
+        (parse_amount, "５０ ０００", 5_000_000),
+        (parse_amount, "٥٠ ألف".split()[0], 5_000),  # Arabic-Indic digits
+        (parse_phone, "＋７ ９１２ ３４５-６７-８９", "+79123456789"),
+        (lambda text: parse_birthday(text, date(2026, 11, 30)), "２５.１２.１９８０", date(1980, 12, 25)),
+    ],
+)
+def test_digits_of_other_keyboards_are_read_as_digits(parse, typed, expected) -> None:
+    assert parse(typed) == expected
+
+
+def test_an_inn_in_fullwidth_digits_is_stored_in_ascii() -> None:
+    from handlers.parsing import parse_inn, plain_digits
+
+    assert parse_inn("７７０７０８３８９３") == "7707083893"
+    assert plain_digits("ИНН ７７０７") == "ИНН 7707"
+    with pytest.raises(ParseError):
+        parse_inn("７７０７０８３８９４")  # a wrong check digit stays wrong in any script
+
+
+def test_times_in_other_digits() -> None:
+    from handlers.settings import parse_time
+
+    assert parse_time("０８:３０").strftime("%H:%M") == "08:30"
