@@ -187,11 +187,7 @@ async def save_value(message: Message, repos: Repos, user: User, state: FSMConte
             raise ParseError(text)
         client = await repos.clients.set_field(data["edit_client"], field, value)
     except TakenInn as taken:
-        await message.answer(
-            _("This INN is already on «{name}» (manager: {owner}): one company should have one card, so check "
-              "with your head who keeps it. Another INN, or - to clear:").format(
-                name=html.escape(taken.holder.name), owner=html.escape(taken.holder.owner.full_name))
-        )
+        await message.answer(await _inn_taken(repos, user, taken))
         return
     except ParseError:
         if field == "inn":
@@ -206,6 +202,21 @@ async def save_value(message: Message, repos: Repos, user: User, state: FSMConte
     await state.clear()
     client = await repos.clients.card(client.id)
     await message.answer(await render_card(repos, user, client, i18n.current_locale), reply_markup=card_markup(client))
+
+
+async def _inn_taken(repos: Repos, user: User, taken: TakenInn) -> str:
+    """Whoever may see the other card is told which it is; a manager only that the company has it."""
+    if taken.holder is not None:
+        return _("This INN is already on «{name}» (manager: {owner}): one company should have one card, so check "
+                 "with your head who keeps it. Another INN, or - to clear:").format(
+            name=html.escape(taken.holder.name), owner=html.escape(taken.holder.owner.full_name))
+    heads = await repos.users.heads_of(user)
+    if heads:
+        return _("This INN is already in the company's base, on a colleague's card: one company should have one "
+                 "card. Ask {head} who keeps it. Another INN, or - to clear:").format(
+            head=", ".join(html.escape(h.full_name) for h in heads[:3]))
+    return _("This INN is already in the company's base, on a colleague's card: one company should have one "
+             "card. Ask your head who keeps it. Another INN, or - to clear:")
 
 
 async def set_status(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, i18n: I18n) -> None:

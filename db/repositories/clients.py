@@ -28,10 +28,11 @@ def clean_name(name: str) -> str:
 
 
 class TakenInn(Exception):
-    """Another client of the company already has this INN: one company, one record."""
+    """Another client of the company already has this INN: one company, one record. `holder` is
+    that card when the actor may see it, else None (a manager learns no one else's client)."""
 
-    def __init__(self, holder: Client):
-        super().__init__(holder.id)
+    def __init__(self, holder: Client | None):
+        super().__init__(holder.id if holder else None)
         self.holder = holder
 
 
@@ -190,7 +191,8 @@ class ClientRepository:
                 select(Client).where(Client.inn == value, Client.id != client.id).options(selectinload(Client.owner))
             )
             if holder is not None:
-                raise TakenInn(holder)
+                visible = await self.session.scalar(self._scoped().where(Client.id == holder.id).with_only_columns(Client.id))
+                raise TakenInn(holder if visible is not None else None)
         setattr(client, field, value)
         await self.session.flush()
         return client

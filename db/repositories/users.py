@@ -142,6 +142,17 @@ class UserRepository:
         )
         return Base(clients.rowcount or 0, planned.rowcount or 0)
 
+    async def heads_of(self, user: User) -> list[User]:
+        """The active heads of a person's team (none without a team)."""
+        if user.team_id is None:
+            return []
+        rows = await self.session.scalars(
+            select(User)
+            .where(User.team_id == user.team_id, User.role == Role.HEAD, User.is_active.is_(True), User.id != user.id)
+            .order_by(User.full_name)
+        )
+        return list(rows)
+
     async def teams(self) -> list[Team]:
         return list(await self.session.scalars(select(Team).order_by(Team.name)))
 

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import ContactPerson, Interaction, Kind, Outcome, Status, User
+from db.models import ContactPerson, Interaction, Kind, Outcome, Role, Status, User
 from db.repositories import ClientRepository, InteractionRepository
+from tests.conftest import ADMIN_TG
 from tests.e2e.harness import Person, seed_user
 
 ANNA = 2001
@@ -300,10 +301,13 @@ async def test_edit_client_details_with_a_checked_inn(world, sessionmaker) -> No
 
 
 async def test_an_inn_already_on_another_card_is_refused(world, sessionmaker) -> None:
+    """A manager learns only that the company has that INN, and whom to ask; a head or admin who
+    may see the other card is told which it is."""
     from db.models import Client
 
     anna, items = world
     boris = await seed_user(sessionmaker, 2002, "Boris Ivanov", team="North")
+    await seed_user(sessionmaker, 4000, "Helen Head", role=Role.HEAD)  # Anna's head (team Sales)
     async with sessionmaker() as session:
         theirs = await ClientRepository(session, boris).create("Sber <North>")
         theirs.inn = "7707083893"
@@ -314,14 +318,24 @@ async def test_an_inn_already_on_another_card_is_refused(world, sessionmaker) ->
     [fields] = await anna.tap("✏️ Edit details", card)
     await anna.tap("INN", fields)
     [taken] = await anna.say("7707083893")
-    assert "already on «Sber <North>» (manager: Boris Ivanov)" in taken.text
+    assert "already in the company's base" in taken.text and "Ask Helen Head who keeps it" in taken.text
+    assert "Sber" not in taken.text and "Boris" not in taken.text
     [taken] = await anna.say("７７０７０８３８９３")  # the same INN in fullwidth digits is the same INN
-    assert "already on «Sber <North>»" in taken.text
+    assert "already in the company's base" in taken.text
     [card] = await anna.say("500100732259")  # a valid 12-digit INN nobody has
     assert "INN: 500100732259" in card.text
     async with sessionmaker() as session:
         inns = dict((await session.execute(select(Client.name, Client.inn))).all())
     assert inns["Vector"] == "500100732259" and inns["Sber <North>"] == "7707083893"
+
+    admin = Person(anna.runner, ADMIN_TG, "Boss")
+    await admin.say("/clients")
+    [found] = await admin.say("alpha")
+    [card] = await admin.tap("Alpha", found)
+    [fields] = await admin.tap("✏️ Edit details", card)
+    await admin.tap("INN", fields)
+    [taken] = await admin.say("7707083893")
+    assert "already on «Sber <North>» (manager: Boris Ivanov)" in taken.text
 
 
 async def test_moving_a_contact_of_a_client_with_a_very_long_name(world, sessionmaker, clock) -> None:
