@@ -37,9 +37,10 @@ class CalCb(CallbackData, prefix="cal"):
 
 
 class PlanCb(CallbackData, prefix="pl"):
-    a: str  # done | move | cancel | q1d | q3d | q7d
+    a: str  # done | move | cancel | q1d | q3d | q7d | keep | page
     id: Int
     day: str = ""  # the plan list the button sits on: today | tomorrow
+    p: Int = 0  # the list's page
 
 
 class CardCb(CallbackData, prefix="cc"):

@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.models import Client, ClientStatus, Interaction, Status, User
@@ -22,11 +23,12 @@ from handlers.keyboards import Rows, button
 from handlers.logging_steps import start_for_client
 from handlers.parsing import ParseError, parse_inn, plain_digits
 from handlers.states import EditClient, FindClient
-from handlers.ui import fit, found, not_found, send, show
+from handlers.ui import TEXT_LIMIT, fits, found, not_found, send, show
 from reports.formatting import when
 
 HISTORY_PAGE = 10  # contacts per page of history, and on the card (notes make lines long)
 NOTE_SHOWN = 200  # of a contact's note, the card and history show this much
+CARD_PEOPLE_BUDGET = 2600  # of the card's 4,096 characters, contact persons take at most this much
 
 
 async def ask_query(message: Message, state: FSMContext) -> None:
@@ -64,15 +66,34 @@ async def render_card(repos: Repos, user: User, client: Client, locale: str) -> 
         lines.append(_("Notes: {notes}").format(notes=html.escape(client.notes[:500])))
     lines.append("")
     lines.append(_("<b>Contact persons</b>") if client.contacts else _("No contact persons yet."))
-    lines += ["• " + labels.person(person) for person in client.contacts]
+    # The card is one message: what does not fit stays a tap away (👥, 📜), said so, never cut.
+    people = ["• " + labels.person(person) for person in client.contacts]
+    shown = _fitting(lines, people, CARD_PEOPLE_BUDGET)
+    lines += shown
+    if len(shown) < len(people):
+        more = len(people) - len(shown)
+        lines.append(ngettext("…and {count} more in 👥 Contact persons.", "…and {count} more in 👥 Contact persons.",
+                              more).format(count=more))
     history, total = await repos.interactions.history(client.id, HISTORY_PAGE)
     upcoming = [i for i in history if i.status == Status.PLANNED]
     if upcoming:
         step = min(upcoming, key=lambda i: i.planned_at)
         lines += ["", _("➡️ Next step: {kind}, {when}").format(kind=labels.kind(step.kind), when=when(step.planned_at, tz, locale))]
-    lines += ["", _("<b>History</b> ({shown} of {total})").format(shown=len(history), total=total) if total else _("No contacts yet.")]
-    lines += [history_line(item, tz, locale) for item in history]
-    return fit(lines)
+    if not total:
+        return "\n".join([*lines, "", _("No contacts yet.")])
+    heading = _("<b>History</b> ({shown} of {total})")
+    past = _fitting([*lines, "", heading.format(shown=total, total=total)], [history_line(i, tz, locale) for i in history])
+    return "\n".join([*lines, "", heading.format(shown=len(past), total=total), *past])
+
+
+def _fitting(above: list[str], lines: list[str], limit: int = TEXT_LIMIT) -> list[str]:
+    """As many of `lines`, from the first, as fit under `above` within `limit`."""
+    kept: list[str] = []
+    for line in lines:
+        if not fits([*above, *kept, line], limit):
+            break
+        kept.append(line)
+    return kept
 
 
 def history_line(item: Interaction, tz: str, locale: str) -> str:
@@ -84,7 +105,7 @@ def history_line(item: Interaction, tz: str, locale: str) -> str:
         line += " · " + _("cancelled")
     line += labels.result(item, locale)
     if item.contact_person:
-        line += f" · 👤 {html.escape(item.contact_person.name)}"
+        line += f" · 👤 {html.escape(item.contact_person.name[:60])}"
     if item.note:
         line += f"\n   📝 {html.escape(item.note[:NOTE_SHOWN])}" + ("…" if len(item.note) > NOTE_SHOWN else "")
     if item.voice_file_id:
@@ -112,7 +133,7 @@ def render_history(client: Client, items: list[Interaction], total: int, page: i
     if nav:
         kb.row(*nav)
     kb.row(button(_("📇 Client card"), ClientCb(a="open", id=client.id)))
-    return fit(lines), kb.as_markup()
+    return "\n".join(lines), kb.as_markup()  # ten lines of bounded length: always fits
 
 
 STATUS_ACTIONS = {"s_lead": ClientStatus.LEAD, "s_active": ClientStatus.ACTIVE, "s_lost": ClientStatus.LOST}

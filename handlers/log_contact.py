@@ -294,7 +294,9 @@ async def _save(
         lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(kind), when=when(planned_at, user.timezone, locale)))
     await show(query, "\n".join(lines), saved_markup(item))
     if data.get("list_mid") and data.get("list") in LISTS:
-        await refresh_plan(query.bot, repos, user, data["list"], query.from_user.id, data["list_mid"], now, locale)
+        await refresh_plan(
+            query.bot, repos, user, data["list"], query.from_user.id, data["list_mid"], now, locale, data.get("list_page", 0)
+        )
 
 
 # ---- typed input -------------------------------------------------------------------------------

@@ -114,9 +114,12 @@ async def start_for_client(query: CallbackQuery, state: FSMContext, client_id: i
     await state.set_state(LogContact.kind)
 
 
-async def start_for_planned(query: CallbackQuery, state: FSMContext, item: Interaction, from_list: str | None = None) -> None:
-    """Complete a planned contact; `from_list` names the plan list it was tapped on, redrawn once saved."""
-    listed = {"list": from_list, "list_mid": query.message.message_id} if from_list and query.message else {}
+async def start_for_planned(
+    query: CallbackQuery, state: FSMContext, item: Interaction, from_list: str | None = None, page: int = 0
+) -> None:
+    """Complete a planned contact; `from_list` names the plan list it was tapped on (and `page` its
+    page), redrawn once saved."""
+    listed = {"list": from_list, "list_mid": query.message.message_id, "list_page": page} if from_list and query.message else {}
     flow = await begin(
         state, planned_id=item.id, client_id=item.client_id, client_name=item.client.name, kind=item.kind.value, **listed
     )

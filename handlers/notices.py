@@ -19,7 +19,7 @@ from handlers.callbacks import BdayCb, ClientCb, PlanCb
 from handlers.keyboards import Rows, button
 from handlers.parsing import phone_for_display
 from handlers.plan_list import render_plan
-from handlers.ui import fit
+from handlers.ui import fits, pack
 from reports.briefs import EveningInputs, evening_inputs, meeting_brief
 from reports.dates import day_bounds, local_today
 from reports.formatting import clock as clock_fmt
@@ -28,12 +28,23 @@ from reports.formatting import money, when
 from reports.team import team_day
 
 BIRTHDAY_DAYS = 3  # today and the next two days
+ROWS_PER_MESSAGE = 30  # three buttons each: under Telegram's 100 buttons a message
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    text: str
-    markup: InlineKeyboardMarkup | None = None
+    """What a reminder sends: one message, or several when the text would not fit one, each
+    with its own buttons."""
+
+    parts: tuple[tuple[str, InlineKeyboardMarkup | None], ...]
+
+    @classmethod
+    def one(cls, text: str, markup: InlineKeyboardMarkup | None = None) -> Outgoing:
+        return cls(((text, markup),))
+
+    @classmethod
+    def texts(cls, parts: list[str]) -> Outgoing:
+        return cls(tuple((text, None) for text in parts))
 
 
 async def render_reminder(
@@ -52,8 +63,8 @@ async def render_reminder(
         case ReminderKind.MEETING:
             return await _meeting(repos, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            text = await team_summary(repos, user, now, locale)
-            return Outgoing(text) if text else None
+            parts = await team_summary(repos, user, now, locale)
+            return Outgoing.texts(parts) if parts else None
     return None
 
 
@@ -77,28 +88,37 @@ async def _morning(repos: Repos, user: User, now: datetime, locale: str) -> Outg
             parts.append(f"• {html.escape(person.name)} ({html.escape(client.name)}): {moment}")
             if day == today:
                 rows.append([button(_("🎉 Congratulated {name}").format(name=person.name[:30]), BdayCb(id=person.id))])
-    return Outgoing("\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
+    return Outgoing.one("\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
 def render_evening(user: User, inputs: EveningInputs, locale: str) -> Outgoing | None:
+    """Today's contacts still without a result, each with its buttons, in as many messages as
+    they need (Telegram's limits: 4,096 characters and 100 buttons a message)."""
     open_items = inputs.open_items
     nudge = inputs.logged == 0 and user.role == Role.MANAGER
     if not open_items and not nudge:
         return None
-    parts: list[str] = []
-    kb = Rows()
-    if open_items:
-        parts.append(_("🌙 Planned for today and still without a result:"))
-        for n, item in enumerate(open_items[:30], 1):
-            parts.append(f"{n}. {clock_fmt(item.planned_at, user.timezone, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}")
-            kb.row(
-                button(_("✅ {n} Done").format(n=n), PlanCb(a="done", id=item.id)),
-                button(_("📅 {n}").format(n=n), PlanCb(a="move", id=item.id)),
-                button(_("✖ {n}").format(n=n), PlanCb(a="cancel", id=item.id)),
-            )
+    messages: list[tuple[list[str], Rows]] = []
+    lines, kb = [_("🌙 Planned for today and still without a result:")], Rows()
+    for n, item in enumerate(open_items, 1):
+        line = f"{n}. {clock_fmt(item.planned_at, user.timezone, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}"
+        if len(kb) == ROWS_PER_MESSAGE or not fits([*lines, line]):
+            messages.append((lines, kb))
+            lines, kb = [], Rows()
+        lines.append(line)
+        kb.row(
+            button(_("✅ {n} Done").format(n=n), PlanCb(a="done", id=item.id)),
+            button(_("📅 {n}").format(n=n), PlanCb(a="move", id=item.id)),
+            button(_("✖ {n}").format(n=n), PlanCb(a="cancel", id=item.id)),
+        )
     if nudge:
-        parts.append(_("You have not logged a single contact today. Had a meeting or a call? Tap 📝 Log a contact."))
-    return Outgoing("\n".join(parts), kb.as_markup() if open_items else None)
+        line = _("You have not logged a single contact today. Had a meeting or a call? Tap 📝 Log a contact.")
+        if open_items and not fits([*lines, line]):
+            messages.append((lines, kb))
+            lines, kb = [], Rows()
+        lines.append(line)
+    messages.append((lines, kb))
+    return Outgoing(tuple(("\n".join(text), rows.as_markup() if rows else None) for text, rows in messages))
 
 
 async def _meeting(repos: Repos, user: User, reminder: Reminder, now: datetime, locale: str) -> Outgoing | None:
@@ -136,11 +156,12 @@ async def _meeting(repos: Repos, user: User, reminder: Reminder, now: datetime, 
         button(_("✅ Done"), PlanCb(a="done", id=item.id)),
         button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
     ]])
-    return Outgoing("\n".join(lines), markup)
+    return Outgoing.one("\n".join(lines), markup)
 
 
-async def team_summary(repos: Repos, user: User, now: datetime, locale: str) -> str | None:
-    """The team view for a head (their team) or an admin (everyone); None when nobody is in it."""
+async def team_summary(repos: Repos, user: User, now: datetime, locale: str) -> list[str] | None:
+    """The team view for a head (their team) or an admin (everyone), as messages split between
+    managers (a large team takes several); None when nobody is in it."""
     today = local_today(now, user.timezone)
     counts = await repos.reports.team_counts(
         today=day_bounds(today, user.timezone),
@@ -150,7 +171,7 @@ async def team_summary(repos: Repos, user: User, now: datetime, locale: str) -> 
     days = team_day(counts)
     if not days:
         return None
-    lines = [_("📊 <b>Team</b>, {day}").format(day=day_fmt(today, locale)), ""]
+    blocks = [_("📊 <b>Team</b>, {day}").format(day=day_fmt(today, locale)) + "\n"]
     for day in days:
         line = _("<b>{name}</b>: today {planned} planned, tomorrow {tomorrow} · yesterday {logged} logged").format(
             name=html.escape(day.name), planned=day.planned_today, tomorrow=day.planned_tomorrow,
@@ -168,5 +189,5 @@ async def team_summary(repos: Repos, user: User, now: datetime, locale: str) -> 
             ).format(count=day.without_result)
         if day.unreachable:
             line += "\n   " + _("🚫 has blocked the bot: reminders do not reach them")
-        lines.append(line)
-    return fit(lines)
+        blocks.append(line)
+    return pack(blocks)

@@ -24,7 +24,7 @@ from handlers.calendar import calendar_kb, read_tap
 from handlers.keyboards import button
 from handlers.logging_steps import start_for_planned
 from handlers.plan_list import LISTS, render_plan
-from handlers.ui import fit, found, not_found, send, show, stale, toast
+from handlers.ui import answer_parts, found, pack, not_found, send, show, stale, toast
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import when
@@ -52,7 +52,7 @@ async def yesterday(message: Message, repos: Repos, user: User, clock: Callable[
     for n, item in enumerate(items, 1):
         line = f"{n}. {clock_fmt(item.logged_at, user.timezone, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}"
         lines.append(line + labels.result(item, locale))
-    await message.answer(fit(lines))
+    await answer_parts(message, pack(lines))
 
 
 async def mark_done(query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, state: FSMContext) -> None:
@@ -63,7 +63,8 @@ async def mark_done(query: CallbackQuery, callback_data: PlanCb, repos: Repos, u
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer()
-    await start_for_planned(query, state, item, from_list=callback_data.day if callback_data.day in LISTS else None)
+    from_list = callback_data.day if callback_data.day in LISTS else None
+    await start_for_planned(query, state, item, from_list=from_list, page=callback_data.p)
 
 
 async def cancel_planned(
@@ -79,7 +80,7 @@ async def cancel_planned(
         return
     await query.answer(_("Cancelled"))
     if callback_data.day in LISTS:
-        text, markup = await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale)
+        text, markup = await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale, callback_data.p)
         await show(query, text, markup)
 
 
@@ -96,7 +97,9 @@ async def ask_new_day(
     await query.answer()
     today = local_today(clock(), user.timezone)
     which = callback_data.day if callback_data.day in LISTS else ""
-    markup = calendar_kb("mv", _move_ref(item.id, which), today, today, i18n.current_locale, _quick_rows(item.id, which, today, workdays, i18n.current_locale))
+    page = callback_data.p
+    markup = calendar_kb("mv", _move_ref(item.id, which, page), today, today, i18n.current_locale,
+                         _quick_rows(item.id, which, page, today, workdays, i18n.current_locale))
     text = _("Move <b>{client}</b> ({kind}) to which day?").format(
         client=html.escape(item.client.name), kind=labels.kind(item.kind)
     )
@@ -106,15 +109,25 @@ async def ask_new_day(
         await send(query, text, markup)  # a reminder keeps its list: the calendar comes as a new message
 
 
-def _move_ref(item_id: int, which: str) -> str:
-    """The calendar's reference: the contact, and the plan list to redraw afterwards if any."""
-    return f"{item_id}.{which}" if which else str(item_id)
+def _move_ref(item_id: int, which: str, page: int) -> str:
+    """The calendar's reference: the contact, and the plan list (and its page) to redraw afterwards if any."""
+    return f"{item_id}.{which}.{page}" if which else str(item_id)
 
 
-def _quick_rows(item_id: int, which: str, today: date, workdays: WorkCalendar, locale: str) -> list[list]:
+def _read_ref(ref: str) -> tuple[int, str, int]:
+    """The contact, list and page of a calendar's reference; ValueError for a forged one."""
+    item, _dot, rest = ref.partition(".")
+    which, _dot, page = rest.partition(".")
+    if which and which not in LISTS:
+        raise ValueError(which)
+    return id_of(item), which, id_of(page) if page else 0
+
+
+def _quick_rows(item_id: int, which: str, page: int, today: date, workdays: WorkCalendar, locale: str) -> list[list]:
     return [
-        [button(label, PlanCb(a=f"q{code}", id=item_id, day=which)) for code, label in labels.quick_steps(today, workdays, locale)],
-        [button(_("✖ Keep the date"), PlanCb(a="keep", id=item_id, day=which))],
+        [button(label, PlanCb(a=f"q{code}", id=item_id, day=which, p=page))
+         for code, label in labels.quick_steps(today, workdays, locale)],
+        [button(_("✖ Keep the date"), PlanCb(a="keep", id=item_id, day=which, p=page))],
     ]
 
 
@@ -123,13 +136,24 @@ async def keep_date(
 ) -> None:
     await query.answer()
     if callback_data.day in LISTS:
-        await show(query, *await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale))
+        await show(query, *await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale, callback_data.p))
     else:
         await show(query, _("The date stays as it was."))
 
 
+async def turn_page(
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n
+) -> None:
+    if callback_data.day not in LISTS:
+        await stale(query)
+        return
+    await query.answer()
+    await show(query, *await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale, callback_data.p))
+
+
 async def _move(
-    query: CallbackQuery, repos: Repos, user: User, item_id: int, day: date, which: str, now: datetime, i18n: I18n
+    query: CallbackQuery, repos: Repos, user: User, item_id: int, day: date, which: str, page: int, now: datetime,
+    i18n: I18n,
 ) -> None:
     try:
         item = await repos.interactions.reschedule(
@@ -146,7 +170,7 @@ async def _move(
     )
     if which in LISTS:
         await query.answer(toast(moved))
-        await show(query, *await render_plan(repos, user, which, now, i18n.current_locale))
+        await show(query, *await render_plan(repos, user, which, now, i18n.current_locale, page))
     else:
         await query.answer(_("Moved"))
         await show(query, moved)
@@ -158,7 +182,7 @@ async def quick_move(
 ) -> None:
     now = clock()
     day = quick_day(callback_data.a[1:], local_today(now, user.timezone), workdays)
-    await _move(query, repos, user, callback_data.id, day, callback_data.day, now, i18n)
+    await _move(query, repos, user, callback_data.id, day, callback_data.day, callback_data.p, now, i18n)
 
 
 async def calendar_move(
@@ -167,11 +191,8 @@ async def calendar_move(
 ) -> None:
     now = clock()
     today = local_today(now, user.timezone)
-    ref, _dot, which = callback_data.f.partition(".")
     try:
-        item_id = id_of(ref)
-        if which and which not in LISTS:
-            raise ValueError(which)
+        item_id, which, page = _read_ref(callback_data.f)
         tap = read_tap(callback_data, today)
     except ValueError:
         await stale(query)
@@ -182,11 +203,11 @@ async def calendar_move(
             await query.message.edit_reply_markup(
                 reply_markup=calendar_kb(
                     "mv", callback_data.f, tap.month, today, i18n.current_locale,
-                    _quick_rows(item_id, which, today, workdays, i18n.current_locale),
+                    _quick_rows(item_id, which, page, today, workdays, i18n.current_locale),
                 )
             )
         return
-    await _move(query, repos, user, item_id, tap.day, which, now, i18n)
+    await _move(query, repos, user, item_id, tap.day, which, page, now, i18n)
 
 
 def setup() -> Router:
@@ -200,6 +221,7 @@ def setup() -> Router:
     router.callback_query.register(cancel_planned, PlanCb.filter(F.a == "cancel"))
     router.callback_query.register(ask_new_day, PlanCb.filter(F.a == "move"))
     router.callback_query.register(keep_date, PlanCb.filter(F.a == "keep"))
+    router.callback_query.register(turn_page, PlanCb.filter(F.a == "page"))
     router.callback_query.register(quick_move, PlanCb.filter(F.a.in_({"q1d", "q3d", "q7d"})))
     router.callback_query.register(calendar_move, CalCb.filter(F.to == "mv"))
     return router

@@ -18,11 +18,15 @@ from db.repositories import Repos
 from handlers import labels
 from handlers.filters import MenuButton
 from handlers.notices import team_summary
+from handlers.ui import answer_parts
 
 
 async def show_team(message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
-    text = await team_summary(repos, user, clock(), i18n.current_locale)
-    await message.answer(text or _("There are no active managers in your team yet. /invite brings one in."))
+    parts = await team_summary(repos, user, clock(), i18n.current_locale)
+    if not parts:
+        await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
+        return
+    await answer_parts(message, parts)
 
 
 def setup() -> Router:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from db.repositories import NotFound
@@ -70,16 +70,52 @@ async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     return await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
-TEXT_LIMIT = 4000  # under Telegram's 4096, with room for a closing line
+TEXT_LIMIT = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 
 
-def fit(lines: list[str], limit: int = TEXT_LIMIT) -> str:
-    """Join whole lines up to the limit: cutting inside a line could split an HTML tag."""
-    kept, size = [], 0
-    for line in lines:
-        if size + len(line) + 1 > limit - 2:
-            kept.append("…")
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)
+def u16(text: str) -> int:
+    """Length as Telegram counts it. Measured on the HTML, which is never shorter than the text
+    Telegram keeps after parsing it, so what fits here fits there."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fits(lines: list[str], limit: int = TEXT_LIMIT) -> bool:
+    return u16("\n".join(lines)) <= limit
+
+
+def pack(blocks: list[str], limit: int = TEXT_LIMIT) -> list[str]:
+    """Blocks (a line, a manager's lines, ...) joined by newlines into as few messages as fit
+    Telegram's limit, split only between blocks: nothing is ever cut. A block too long for a
+    message of its own is split between its lines (and a single such line, which none of ours
+    is, between characters of its plain text)."""
+    parts: list[str] = []
+    current: list[str] = []
+    for block in _pieces(blocks, limit):
+        if current and not fits([*current, block], limit):
+            parts.append("\n".join(current).strip("\n"))
+            current = []
+        current.append(block)
+    if current:
+        parts.append("\n".join(current).strip("\n"))
+    return [part for part in parts if part.strip()] or [""]
+
+
+def _pieces(blocks: list[str], limit: int):
+    for block in blocks:
+        if u16(block) <= limit:
+            yield block
+            continue
+        for line in block.split("\n"):
+            if u16(line) <= limit:
+                yield line
+                continue
+            plain = html.unescape(_TAG.sub("", line))
+            step = limit // 6  # an escaped character takes at most 6
+            for start in range(0, len(plain), step):
+                yield html.escape(plain[start : start + step])
+
+
+async def answer_parts(message: Message, parts: list[str], markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None) -> None:
+    """A text that can grow, as several messages; the buttons go under the last one."""
+    for n, part in enumerate(parts, 1):
+        await message.answer(part, reply_markup=markup if n == len(parts) else None)

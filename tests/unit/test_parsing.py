@@ -69,14 +69,20 @@ def test_inn_check_digits() -> None:
             parse_inn(bad)
 
 
-def test_long_texts_are_cut_between_lines_never_inside_a_tag() -> None:
-    from handlers.ui import TEXT_LIMIT, fit
+def test_long_texts_are_split_between_blocks_never_cut() -> None:
+    from handlers.ui import TEXT_LIMIT, pack, u16
 
-    lines = [f"{n}. <b>Client number {n}</b> · 🤝 Meeting" for n in range(500)]
-    text = fit(lines)
-    assert len(text) <= TEXT_LIMIT and text.endswith("…")
-    assert text.count("<b>") == text.count("</b>")
-    assert fit(["short", "text"]) == "short\ntext"
+    blocks = [f"{n}. <b>Client number {n}</b> · 🤝 Meeting\n   ✅ Agreed" for n in range(500)]
+    parts = pack(blocks)
+    assert len(parts) > 1 and all(u16(part) <= TEXT_LIMIT for part in parts)
+    assert "\n".join(parts) == "\n".join(blocks)  # everything, in order, each block whole
+    assert all(part.count("<b>") == part.count("</b>") for part in parts)
+    assert pack(["short", "text"]) == ["short\ntext"]
+    # a block too long for one message goes between its lines; a monster line between characters
+    huge = "\n".join(f"line {n} " + "я" * 90 for n in range(100))
+    assert all(u16(part) <= TEXT_LIMIT for part in pack([huge]))
+    monster = pack(["<b>" + "&" * 9000 + "</b>"])
+    assert all(u16(part) <= TEXT_LIMIT for part in monster) and "".join(monster).count("&amp;") == 9000
 
 
 @pytest.mark.parametrize(
