@@ -42,7 +42,7 @@ class DeliveryReport:
             self.sent += 1
         elif status == ReminderStatus.SKIPPED:
             self.skipped += 1
-        else:
+        else:  # failed for good, or failed this time and waiting to be tried again
             self.failed += 1
 
 
@@ -138,7 +138,10 @@ class ReminderService:
         async with self.sessionmaker() as session:
             repo = ReminderRepository(session)
             for row in await repo.drop_stale(now - self.grace):
-                log.warning("Dropped reminder %s: due %s, more than %s ago", row.key, row.due_at.isoformat(), self.grace)
+                if row.error:
+                    log.error("Gave up on reminder %s after %s of failures: %s", row.key, self.grace, row.error)
+                else:
+                    log.warning("Dropped reminder %s: due %s, more than %s ago", row.key, row.due_at.isoformat(), self.grace)
                 report.dropped += 1
             for row in await repo.abandon_stuck(now - STUCK_AFTER):
                 log.error("Reminder %s was left mid-send by a stopped process; not resending", row.key)
@@ -152,7 +155,16 @@ class ReminderService:
         finisher = asyncio.create_task(self._finisher(results, report))
         try:
             for start in range(0, len(due), PREPARE_BATCH):
-                for prepared in await self._prepare(due[start : start + PREPARE_BATCH], now):
+                batch = due[start : start + PREPARE_BATCH]
+                try:
+                    ready = await self._prepare(batch, now)
+                except Exception as exc:  # e.g. the database, for a moment: these go back to wait
+                    log.exception("Could not prepare %d reminders; they will be tried again", len(batch))
+                    for reminder in batch:
+                        item = _Prepared(reminder.id, reminder.user_id, None, None)
+                        await results.put(_Result(item, ReminderStatus.PENDING, f"prepare: {type(exc).__name__}"))
+                    continue
+                for prepared in ready:
                     await outbox.put(prepared)
         finally:
             for _ in senders:
@@ -182,9 +194,10 @@ class ReminderService:
                         outgoing = await render_reminder(
                             Repos(session, user), reminder, now, user.language, evenings.get(user.id)
                         )
-                except Exception:
-                    log.exception("Could not render reminder %s", reminder.key)
-                    outgoing = None
+                except Exception as exc:
+                    log.exception("Could not render reminder %s; it will be tried again", reminder.key)
+                    rendered[reminder.id] = _Prepared(reminder.id, user.id, user.tg_id, None, f"render: {type(exc).__name__}")
+                    continue
                 rendered[reminder.id] = _Prepared(reminder.id, user.id, user.tg_id, outgoing)
         for reminder in batch:
             prepared.append(rendered.get(reminder.id) or _Prepared(reminder.id, reminder.user_id, None, None))
@@ -192,11 +205,15 @@ class ReminderService:
 
     async def _sender(self, outbox: asyncio.Queue, results: asyncio.Queue) -> None:
         while (item := await outbox.get()) is not None:
+            if item.failure is not None:  # back to wait for the next beat, within the grace window
+                await results.put(_Result(item, ReminderStatus.PENDING, item.failure))
+                continue
             if item.outgoing is None:
                 await results.put(_Result(item, ReminderStatus.SKIPPED))
                 continue
             try:
-                await self.notifier.send_message(item.chat_id, item.outgoing.text, item.outgoing.markup)
+                for text, markup in item.outgoing.parts:
+                    await self.notifier.send_message(item.chat_id, text, markup)
                 result = _Result(item, ReminderStatus.SENT)
             except Unreachable as exc:
                 log.info("User %s has blocked the bot; marked unreachable", item.user_id)
@@ -254,6 +271,7 @@ class _Prepared:
     user_id: int
     chat_id: int | None
     outgoing: Outgoing | None
+    failure: str | None = None  # why it could not be prepared: it is tried again
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -18,18 +18,40 @@ class ReminderRepository:
         self.session = session
 
     async def ensure(self, rows: list[dict[str, Any]], since: datetime) -> int:
-        """Create the reminders among `rows` (all due at or after `since`) that do not exist yet.
+        """Create the reminders among `rows` (all due at or after `since`) that do not exist yet,
+        and move a pending one whose time no longer matches (settings changed while it was being
+        planned: the planned time follows the setting).
 
         What exists is read first, so a beat that finds everything in place writes nothing and
-        takes no write lock (on SQLite, one lock for the whole database); an existing key is
-        left as it is. Returns how many were missing.
+        takes no write lock (on SQLite, one lock for the whole database); a key already sent or
+        failed is left as it is. Returns how many rows were written.
         """
-        existing = set(await self.session.scalars(select(Reminder.key).where(Reminder.due_at >= since)))
+        existing = {
+            key: (due_at, status)
+            for key, due_at, status in await self.session.execute(
+                select(Reminder.key, Reminder.due_at, Reminder.status).where(Reminder.due_at >= since)
+            )
+        }
         missing = [row for row in rows if row["key"] not in existing]
+        moved = [
+            {"k": row["key"], "due": row["due_at"]}
+            for row in rows
+            if row["key"] in existing
+            and existing[row["key"]][1] == ReminderStatus.PENDING
+            and existing[row["key"]][0] != row["due_at"]
+        ]
         if missing:
             stmt = insert_for(self.session, Reminder).on_conflict_do_nothing(index_elements=[Reminder.key])
             await self.session.execute(stmt, missing)
-        return len(missing)
+        if moved:
+            table = Reminder.__table__
+            await self.session.execute(
+                update(table)
+                .where(table.c.key == bindparam("k"), table.c.status == ReminderStatus.PENDING)
+                .values(due_at=bindparam("due")),
+                moved,
+            )
+        return len(missing) + len(moved)
 
     async def active_users(self) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.is_active.is_(True))))
@@ -76,19 +98,24 @@ class ReminderRepository:
         return open_items, {manager_id: count for manager_id, count in counts}
 
     async def drop_stale(self, before: datetime) -> list[Reminder]:
-        """Pending reminders that fell due before `before` (downtime): dropped, never sent late."""
+        """Pending reminders that fell due before `before` (downtime): dropped, never sent late.
+        One that failed while it was tried (its error is kept) ends as failed instead."""
         rows = list(
             await self.session.scalars(
                 select(Reminder).where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at < before)
             )
         )
-        if rows:
-            await self.session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_([r.id for r in rows]), Reminder.status == ReminderStatus.PENDING)
-                .values(status=ReminderStatus.DROPPED)
-                .execution_options(synchronize_session=False)
-            )
+        for status, ids in (
+            (ReminderStatus.DROPPED, [r.id for r in rows if not r.error]),
+            (ReminderStatus.FAILED, [r.id for r in rows if r.error]),
+        ):
+            if ids:
+                await self.session.execute(
+                    update(Reminder)
+                    .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.PENDING)
+                    .values(status=status)
+                    .execution_options(synchronize_session=False)
+                )
         return rows
 
     async def claim_due(self, now: datetime, worker: str, limit: int) -> list[Reminder]:

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -133,7 +133,9 @@ async def test_before_a_meeting_the_short_client_card(ladon, sessionmaker, clock
     [card] = [m for m in ladon.emu.messages(MOSCOW) if "⏰" in (m.text or "")]
     assert "In 60 min, at 14:00" in card.text and "Vector" in card.text
     assert "Needs a revised offer" in card.text and "Wants 10% off" in card.text and "Ivan Petrov" in card.text
-    assert card.button_data("✅ Done").endswith(f":{meeting.id}:")
+    from handlers.callbacks import PlanCb
+
+    assert PlanCb.unpack(card.button_data("✅ Done")).id == meeting.id
 
 
 async def test_a_rescheduled_meeting_is_reminded_at_its_new_time_only(ladon, sessionmaker, clock) -> None:
@@ -277,3 +279,100 @@ async def test_blocking_and_restarting_the_bot_is_noticed_at_once(ladon, session
     await ladon.settle()
     async with sessionmaker() as session:
         assert (await session.scalar(select(User.unreachable_at).where(User.tg_id == MOSCOW))) is None
+
+
+async def _reminders(sessionmaker) -> dict[str, tuple[ReminderStatus, datetime, str | None]]:
+    async with sessionmaker() as session:
+        rows = await session.execute(select(Reminder.key, Reminder.status, Reminder.due_at, Reminder.error))
+        return {key: (status, due, error) for key, status, due, error in rows}
+
+
+async def test_a_reminder_that_fails_to_render_is_tried_again_and_sent_once(ladon, sessionmaker, clock, monkeypatch) -> None:
+    import bot.reminders as service
+
+    moscow = await seed_user(sessionmaker, MOSCOW, "Anna")
+    await _plan(sessionmaker, moscow, "Vector", datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    ladon.emu.add_user(MOSCOW, "Anna", language_code="en")
+    real, calls = service.render_reminder, []
+
+    async def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away for a moment")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "render_reminder", flaky)
+    clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 09:00 Moscow
+    report = await ladon.reminders.tick()
+    assert report.failed == 1 and ladon.emu.messages(MOSCOW) == []
+    status, _due, error = (await _reminders(sessionmaker))["morning:%d:2026-11-27" % moscow.id]
+    assert status == ReminderStatus.PENDING and error == "render: RuntimeError"  # waiting, not "skipped"
+    clock.now = datetime(2026, 11, 27, 6, 1, tzinfo=UTC)
+    await ladon.reminders.tick()
+    [morning] = ladon.emu.messages(MOSCOW)
+    assert "Vector" in morning.text
+    assert (await _reminders(sessionmaker))["morning:%d:2026-11-27" % moscow.id][0] == ReminderStatus.SENT
+    await ladon.reminders.tick()
+    assert len(ladon.emu.messages(MOSCOW)) == 1
+
+
+async def test_a_batch_that_fails_to_prepare_is_not_lost(ladon, sessionmaker, clock, monkeypatch) -> None:
+    from db.repositories.reminders import ReminderRepository
+
+    moscow = await seed_user(sessionmaker, MOSCOW, "Anna")
+    await _plan(sessionmaker, moscow, "Vector", datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    ladon.emu.add_user(MOSCOW, "Anna", language_code="en")
+    real, calls = ReminderRepository.users, []
+
+    async def flaky(self, user_ids):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("locked")
+        return await real(self, user_ids)
+
+    monkeypatch.setattr(ReminderRepository, "users", flaky)
+    clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    await ladon.reminders.tick()
+    rows = await _reminders(sessionmaker)
+    assert all(status == ReminderStatus.PENDING for status, _due, _error in rows.values())  # none left "sending"
+    clock.now = datetime(2026, 11, 27, 6, 1, tzinfo=UTC)
+    await ladon.reminders.tick()
+    assert len(ladon.emu.messages(MOSCOW)) == 1
+
+
+async def test_a_reminder_failing_past_the_grace_window_ends_as_failed(ladon, sessionmaker, clock, monkeypatch) -> None:
+    import bot.reminders as service
+
+    moscow = await seed_user(sessionmaker, MOSCOW, "Anna")
+    await _plan(sessionmaker, moscow, "Vector", datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    ladon.emu.add_user(MOSCOW, "Anna", language_code="en")
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug in a renderer")
+
+    monkeypatch.setattr(service, "render_reminder", broken)
+    clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    await ladon.reminders.tick()
+    clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC) + ladon.reminders.grace + timedelta(minutes=1)
+    await ladon.reminders.tick()
+    status, _due, error = (await _reminders(sessionmaker))["morning:%d:2026-11-27" % moscow.id]
+    assert status == ReminderStatus.FAILED and error == "render: RuntimeError"
+
+
+async def test_the_planned_time_follows_a_setting_changed_while_planning(ladon, sessionmaker, clock) -> None:
+    """The outbox key has no time: a row planned with the old setting after the change is moved, not kept."""
+    moscow = await seed_user(sessionmaker, MOSCOW, "Anna")
+    await _plan(sessionmaker, moscow, "Vector", datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    ladon.emu.add_user(MOSCOW, "Anna", language_code="en")
+    clock.now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)  # 07:00 Moscow
+    await ladon.reminders.tick()  # plans today's morning reminder at 09:00
+    async with sessionmaker() as session:  # the change lands, as a planning beat had read the old one
+        user = await session.get(User, moscow.id)
+        user.morning_at = time(8, 0)
+        await session.commit()
+    await ladon.reminders.tick()
+    key = "morning:%d:2026-11-27" % moscow.id
+    assert (await _reminders(sessionmaker))[key][1] == datetime(2026, 11, 27, 5, 0, tzinfo=UTC)  # 08:00 Moscow
+    clock.now = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
+    await ladon.reminders.tick()
+    assert len([t for t in _texts(ladon.emu, MOSCOW) if "Good morning" in t]) == 1
