@@ -21,6 +21,7 @@ from bot.i18n import LocaleMiddleware, create_i18n
 from bot.notifier import SAFETY, Notifier
 from bot.reminders import ReminderService
 from bot.middlewares import AccessMiddleware, InflightTracker, UserMiddleware
+from bot.middlewares.flood import WaitOutShortFloods
 from bot.middlewares.isolation import IsolationMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -39,6 +40,7 @@ def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot
         )
     # inside an update, what it wrote is committed before each request (bot/transaction.py)
     session.middleware(CommitBeforeRequest())
+    session.middleware(WaitOutShortFloods())  # inside the commit: a retried reply commits nothing twice
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

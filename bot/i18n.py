@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,23 +19,39 @@ LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "messages"
 
 
-def compile_catalogs(path: Path = LOCALES) -> None:
-    """Build .mo files from the committed .po sources when they are missing or older."""
-    for po in path.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
-        mo = po.with_suffix(".mo")
+def cache_dir() -> Path:
+    """Where compiled catalogs go: the user's cache (the package may be installed read-only),
+    else the temporary directory."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ladon" / "locales"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        probe = base / ".writable"
+        probe.touch()
+        return base
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"ladon-locales-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+
+
+def compile_catalogs(source: Path = LOCALES, target: Path | None = None) -> Path:
+    """Build .mo files from the committed .po sources into `target` (the cache by default) when
+    they are missing or older; the source directory is only read. Returns `target`."""
+    target = target or cache_dir()
+    for po in source.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        mo = target / po.relative_to(source).with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as src:
             catalog = read_po(src, locale=po.parent.parent.name)
-        tmp = mo.with_suffix(".mo.tmp")
+        tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")  # two processes starting at once
         with tmp.open("wb") as out:
             write_mo(out, catalog)
         tmp.replace(mo)
+    return target
 
 
 def create_i18n(default_locale: str) -> I18n:
-    compile_catalogs()
-    return I18n(path=LOCALES, default_locale=default_locale, domain=DOMAIN)
+    return I18n(path=compile_catalogs(), default_locale=default_locale, domain=DOMAIN)
 
 
 def N_(text: str) -> str:
@@ -63,4 +81,6 @@ class LocaleMiddleware(I18nMiddleware):
     """The stored user's language wins; strangers get their Telegram language."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        return locale_for(data, self.i18n.default_locale)
+        # kept as a plain string too: a failed step's apology must not depend on its session
+        locale = data["locale"] = locale_for(data, self.i18n.default_locale)
+        return locale

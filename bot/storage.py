@@ -30,8 +30,7 @@ class DatabaseStorage(BaseStorage):
     @staticmethod
     async def _entry(work: UpdateWork, key: str) -> list:
         if key not in work.state:
-            state, data = await FsmRepository(work.session).load(key)
-            work.state[key] = [state, data, False]
+            work.found(key, *await FsmRepository(work.session).load(key))
         return work.state[key]
 
     async def _read(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:

@@ -15,10 +15,15 @@ One update, in order:
 2. The handler writes through repositories; the session notes that it wrote (`UpdateSession`).
    Conversation state changes are kept in `UpdateWork.state` (see `bot.storage`), not written yet.
 3. Before each Bot API request, `CommitBeforeRequest` (on the bot's HTTP session) runs a
-   checkpoint: if the update wrote records, it claims the update id (the dedup mark), writes the
-   state, and commits the three together. A request after no write commits nothing.
-4. After the handler, a final checkpoint commits what is left: records, a change of state alone,
-   or the bare dedup mark.
+   checkpoint: if the update wrote records or changed the conversation state, it claims the
+   update id (the dedup mark), writes the state, and commits them together. So the person never
+   sees a step that is not saved: "77 000 ₽ · Next contact?" is on screen only once the amount is
+   in the state. A request after no change commits nothing.
+4. After the handler, a final checkpoint commits what is left (at least the dedup mark).
+5. If a reply then fails (Telegram down, a long flood wait), the step the person did not see is
+   taken back: a conversation state committed without records is restored to what it was before
+   the update, so the person can tap again. Records, once committed, stay, and `UpdateWork.saved`
+   tells the error handler to say they are saved rather than "may not have been saved".
 
 Why checkpoints: on SQLite a write transaction locks the whole database, and held across a round
 trip to Telegram (tens to hundreds of milliseconds) it would make everyone else's update wait.
@@ -34,6 +39,7 @@ taps again. Records are never lost or doubled.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +99,15 @@ class UpdateWork:
     claimed: bool = False
     # storage key -> [state, data, changed]: read once, written just before each commit
     state: dict[str, list] = field(default_factory=dict)
+    # storage key -> (state, data) as the update found them, to take back an unseen step
+    before: dict[str, tuple] = field(default_factory=dict)
+    saved: bool = False  # records of this update are committed
+    state_saved: bool = False  # a change of its conversation state is committed
+
+    def found(self, key: str, state: str | None, data: dict) -> None:
+        """The state as read at the start of the update (or first use)."""
+        self.state[key] = [state, data, False]
+        self.before.setdefault(key, (state, dict(data)))
 
     def state_changed(self) -> bool:
         return any(entry[2] for entry in self.state.values())
@@ -105,9 +120,10 @@ class UpdateWork:
                 entry[2] = False  # what was written stays cached: it is what the database holds
 
     async def checkpoint(self, *, final: bool = False) -> None:
-        # The dedup mark and a state change alone can wait for the end: until then they lock
-        # nothing. Written records cannot (they hold the lock), and the state and mark go with them.
-        if not wrote(self.session) and not (final and (self.state_changed() or not self.claimed)):
+        # The dedup mark alone can wait for the end: until then it locks nothing. Written records
+        # cannot (they hold the lock), and a state change must be saved before it is shown.
+        records, state = wrote(self.session), self.state_changed()
+        if not records and not state and not (final and not self.claimed):
             return
         if not self.claimed:
             if not await SystemRepository(self.session).claim_update(self.update_id):
@@ -116,6 +132,19 @@ class UpdateWork:
             self.claimed = True
         await self._write_state()
         await self.session.commit()
+        self.saved = self.saved or records
+        self.state_saved = self.state_saved or state
+
+    async def take_back(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        """After a failed step: a state change committed without records goes back to what the
+        update found, in a transaction of its own (this one may be broken)."""
+        if self.saved or not self.state_saved:
+            return
+        async with sessionmaker() as session:
+            repo = FsmRepository(session)
+            for key, (state, data) in self.before.items():
+                await repo.save(key, state, data)
+            await session.commit()
 
 
 current_work: ContextVar[UpdateWork | None] = ContextVar("current_work", default=None)
@@ -150,16 +179,22 @@ class UpdateTransaction(BaseMiddleware):
                 return None
             work = UpdateWork(session, event.update_id)
             if context.fsm is not None:
-                work.state[key] = [*context.fsm, False]
+                work.found(key, *context.fsm)
             token = current_work.set(work)
             try:
                 data["user"] = context.user
                 data["repos"] = Repos(session, context.user)
+                data["work"] = work
                 result = await handler(event, data)
                 await work.checkpoint(final=True)
                 return result
             except Duplicate:
                 return None
+            except Exception:
+                with suppress(Exception):  # the original failure is what must reach the error handler
+                    await session.rollback()
+                    await work.take_back(self.sessionmaker)
+                raise
             finally:
                 current_work.reset(token)
 

@@ -13,6 +13,7 @@ from contextlib import suppress
 from datetime import datetime
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -41,7 +42,7 @@ from handlers.logging_steps import (
 from handlers.parsing import ParseError, parse_amount, plain_digits
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact
-from handlers.ui import drop_keyboard, not_found, show, stale
+from handlers.ui import drop_keyboard, not_found, send, show, stale
 from reports.dates import at_local, local_today, quick_step
 from reports.formatting import when
 from reports.workdays import WorkCalendar
@@ -288,11 +289,17 @@ async def _save(
         )
         return
     await state.clear()
-    await query.answer(_("Saved"))
+    # From here the contact is saved (committed before the first request below): a failure of
+    # Telegram must not make the person believe otherwise and log it twice.
+    with suppress(TelegramAPIError):
+        await query.answer(_("Saved"))  # if this fails, the card below says it
     lines = [_("✅ Saved"), summary(data)]
     if planned_at:
         lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(kind), when=when(planned_at, user.timezone, locale)))
-    await show(query, "\n".join(lines), saved_markup(item))
+    try:
+        await show(query, "\n".join(lines), saved_markup(item))
+    except TelegramAPIError:
+        await send(query, "\n".join(lines), saved_markup(item))  # the card as a new message
     if data.get("list_mid") and data.get("list") in LISTS:
         await refresh_plan(
             query.bot, repos, user, data["list"], query.from_user.id, data["list_mid"], now, locale, data.get("list_page", 0)
@@ -335,8 +342,8 @@ async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User,
     except ParseError:
         await message.answer(_("I could not read an amount. Examples: 50000, 50 000, 50k, 50 тыс, 1,5 млн. Type it again or tap a next step above."))
         return
-    await _ask_next_step(message, state, bot, user, clock(), workdays, amount=amount)
     await state.set_state(LogContact.next_step)
+    await _ask_next_step(message, state, bot, user, clock(), workdays, amount=amount)
 
 
 async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
@@ -357,12 +364,13 @@ async def _ask_next_step(
     """After a typed answer: it joins the flow's data, and the next-step question comes again below
     it (the earlier message loses its buttons)."""
     data = await state.get_data()
+    await state.update_data(**typed)  # before the reply: what it shows is saved when it is shown
     await drop_keyboard(bot, message.chat.id, data.get("mid"))
     data.update(typed)
     sent = await message.answer(
         summary(data) + "\n" + _("Next contact?"), reply_markup=next_step_markup(data["flow"], user, now, workdays)
     )
-    await state.update_data(mid=sent.message_id, **typed)
+    await state.update_data(mid=sent.message_id)
 
 
 def setup() -> Router:

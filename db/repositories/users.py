@@ -66,6 +66,10 @@ class UserRepository:
         user.language = language
         await self.session.flush()
 
+    async def mark_unreachable(self, tg_id: int, at: datetime) -> None:
+        """Telegram answered 403 to a reply: they blocked the bot (they come back by writing)."""
+        await self.session.execute(update(User).where(User.tg_id == tg_id).values(unreachable_at=at))
+
     async def set_reachable(self, user: User, reachable: bool, at: datetime) -> None:
         user.unreachable_at = None if reachable else at
         await self.session.flush()
@@ -141,6 +145,13 @@ class UserRepository:
             delete(Reminder).where(Reminder.user_id == source.id, Reminder.status == ReminderStatus.PENDING)
         )
         return Base(clients.rowcount or 0, planned.rowcount or 0)
+
+    async def admins(self) -> list[User]:
+        """Active admins whom the bot can reach."""
+        rows = await self.session.scalars(
+            select(User).where(User.role == Role.ADMIN, User.is_active.is_(True), User.unreachable_at.is_(None))
+        )
+        return list(rows)
 
     async def heads_of(self, user: User) -> list[User]:
         """The active heads of a person's team (none without a team)."""

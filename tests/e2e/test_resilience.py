@@ -170,7 +170,9 @@ async def test_a_reply_stuck_on_the_way_to_one_person_holds_up_nobody_else(ladon
     assert "How did it go?" in anna.last.text
 
 
-async def test_a_step_that_fails_midway_is_told_to_the_person_and_leaves_no_half(ladon, sessionmaker, clock) -> None:
+async def test_a_saved_contact_is_said_to_be_saved_whatever_telegram_does_after(ladon, sessionmaker, clock) -> None:
+    """The edit that shows the saved card fails: the card comes as a new message, never an apology
+    that would make the person log the contact twice."""
     await _setup(ladon, sessionmaker, clock)
     anna = Person(ladon, ANNA, "Anna")
     await anna.say("/start")
@@ -180,15 +182,35 @@ async def test_a_step_that_fails_midway_is_told_to_the_person_and_leaves_no_half
     await anna.tap("✅ Agreed")
     before = await _interactions(sessionmaker)
     ladon.emu.fail_next("editMessageText", 500, "Internal Server Error", chat_id=ANNA)
-    await anna.tap("In a week")  # saved, answered "Saved", then the edit fails
-    await eventually(lambda: ladon.errors, "the error handlers")
-    assert [type(e) for e in ladon.errors] == [TelegramServerError]
-    ladon.errors.clear()
-    assert anna.last.text.startswith("⚠️ Something went wrong on our side")
+    [card] = await anna.tap("In a week")  # saved and answered "Saved"; the edit fails
+    assert card.text.startswith("✅ Saved") and "↩️ Undo" in card.buttons()
     after = await _interactions(sessionmaker)
     assert len(after) == len(before) + 2  # the contact and its next step were committed together
     done = [i for i in after if i.status == Status.DONE and i.outcome == Outcome.AGREED]
     assert len(done) == 1 and done[0].next_step_id in {i.id for i in after if i.status == Status.PLANNED}
+
+
+async def test_when_nothing_can_show_the_card_the_person_is_told_it_is_saved(ladon, sessionmaker, clock) -> None:
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("🤔 Thinking it over")
+    before = len(await _interactions(sessionmaker))
+    ladon.emu.fail_next("answerCallbackQuery", 500, "Internal Server Error")
+    ladon.emu.fail_next("editMessageText", 500, "Internal Server Error", chat_id=ANNA)
+    ladon.emu.fail_next("sendMessage", 502, "Bad Gateway", chat_id=ANNA)
+    update_id = ladon.emu.press(ANNA, anna.find("No next step").message_id, anna.find("No next step").button_data("No next step"))
+    ladon.sent(update_id)
+    await ladon.settle()
+    await eventually(lambda: ladon.errors, "the error handlers")
+    assert [type(e) for e in ladon.errors] == [TelegramServerError]
+    ladon.errors.clear()
+    answer = anna.answer_to(update_id)
+    assert answer is not None and answer.text.startswith("✅ Saved, but I could not show it here")
+    assert len(await _interactions(sessionmaker)) == before + 1  # saved once, said so
 
 
 async def test_a_failing_first_reply_is_told_in_the_persons_language(ladon, sessionmaker, clock) -> None:
@@ -201,3 +223,127 @@ async def test_a_failing_first_reply_is_told_in_the_persons_language(ladon, sess
     assert [type(e) for e in ladon.errors] == [TelegramServerError]
     ladon.errors.clear()
     assert olga.last.text.startswith("⚠️ Что-то пошло не так")
+
+
+async def test_a_typed_step_is_shown_only_once_saved(ladon, sessionmaker, clock, monkeypatch) -> None:
+    """The amount's step fails to commit: the person is not shown "77 000 ₽ · Next contact?", is
+    asked to try again, and the amount typed again is the one saved."""
+    from sqlalchemy.exc import OperationalError
+
+    from db.repositories.fsm import FsmRepository
+
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    real = FsmRepository.save
+
+    async def locked(self, key, state, data):
+        raise OperationalError("INSERT INTO fsm_records", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(FsmRepository, "save", locked)
+    replies = await anna.say("77000")
+    await eventually(lambda: ladon.errors, "the error handlers")
+    ladon.errors.clear()
+    assert [r.text for r in replies if "Next contact" in (r.text or "")] == []
+    assert anna.last.text.startswith("⚠️ Something went wrong on our side")
+    monkeypatch.setattr(FsmRepository, "save", real)
+    await anna.say("77000")
+    await anna.tap("No next step")
+    [done] = [i for i in await _interactions(sessionmaker) if i.kind == Kind.MEETING and i.status == Status.DONE]
+    assert done.amount_minor == 7_700_000
+
+
+async def test_a_locked_database_during_a_save_is_told_in_the_persons_language_and_can_be_retried(
+    ladon, sessionmaker, clock, monkeypatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    await _setup(ladon, sessionmaker, clock)
+    await seed_user(sessionmaker, 2005, "Olga", language="ru")
+    olga = Person(ladon, 2005, "Olga", language="ru")
+    await olga.say("/start")
+    await olga.menu("📝 Записать контакт")
+    await olga.say("Ромашка")
+    await olga.tap("➕ Новый клиент «Ромашка»")
+    await olga.tap("📞 Звонок")
+    await olga.tap("🤔 Думает")
+    before = len(await _interactions(sessionmaker))
+    real = InteractionRepository.log
+
+    async def locked(self, **kwargs):
+        await real(self, **kwargs)  # written, then the commit cannot get the lock
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(InteractionRepository, "log", locked)
+    button = olga.find("Не планировать")
+    update_id = ladon.emu.press(2005, button.message_id, button.button_data("Не планировать"))
+    ladon.sent(update_id)
+    await ladon.settle()
+    await eventually(lambda: ladon.errors, "the error handlers")
+    assert [type(e) for e in ladon.errors] == [OperationalError]
+    ladon.errors.clear()
+    answer = olga.answer_to(update_id)
+    assert answer is not None and answer.text.startswith("⚠️ Что-то пошло не так")
+    assert len(await _interactions(sessionmaker)) == before  # nothing half-saved, not even the new client
+    monkeypatch.setattr(InteractionRepository, "log", real)
+    await olga.tap("Не планировать", button)  # the same button works: nothing moved on
+    assert olga.last.text.startswith("✅ Сохранено")
+
+
+async def test_a_short_flood_wait_on_a_reply_is_waited_out(ladon, sessionmaker, clock) -> None:
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    ladon.emu.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=ANNA)
+    [plan] = await anna.say("/today")
+    assert plan.text.startswith("📅 Today")
+    assert ladon.errors == []
+
+
+async def test_a_long_flood_wait_leaves_the_step_where_it_was(ladon, sessionmaker, clock) -> None:
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    ladon.emu.fail_next("editMessageReplyMarkup", 429, "Too Many Requests: retry after 40", retry_after=40, chat_id=ANNA)
+    await anna.say("50000")  # the old question's buttons cannot be dropped: Telegram says wait 40 s
+    await eventually(lambda: ladon.errors, "the error handlers")
+    ladon.errors.clear()
+    assert "Next contact" not in anna.last.text
+    await anna.say("60000")  # still the amount's step: the unseen one was taken back
+    assert "60,000" in anna.last.text and "Next contact" in anna.last.text
+    await anna.tap("No next step")
+    [done] = [i for i in await _interactions(sessionmaker) if i.kind == Kind.MEETING and i.status == Status.DONE]
+    assert done.amount_minor == 6_000_000
+
+
+async def test_a_person_who_blocked_the_bot_mid_conversation_is_marked_unreachable(ladon, sessionmaker, clock) -> None:
+    from db.models import User
+
+    await _setup(ladon, sessionmaker, clock)
+    anna = Person(ladon, ANNA, "Anna")
+    await anna.say("/start")
+    [picker] = await anna.menu("📝 Log a contact")
+    ladon.emu.block(ANNA, notify=False)  # Telegram's update about it was lost
+    update_id = ladon.emu.press(ANNA, picker.message_id, picker.button_data("Vector"))
+    ladon.sent(update_id)
+    await ladon.settle()
+    await eventually(lambda: ladon.errors, "the error handlers")
+    ladon.errors.clear()
+
+    async def unreachable() -> bool:
+        async with sessionmaker() as session:
+            return (await session.scalar(select(User.unreachable_at).where(User.tg_id == ANNA))) is not None
+
+    for _ in range(100):
+        if await unreachable():
+            break
+        await asyncio.sleep(0.02)
+    assert await unreachable()

@@ -68,8 +68,21 @@ def test_catalogs_compile_and_translate(tmp_path: Path) -> None:
 
 
 def _compiled(tmp_path: Path) -> Path:
-    target = tmp_path / "locales"
-    shutil.copytree(LOCALES, target, ignore=shutil.ignore_patterns("*.mo", "*.mo.tmp"))
-    compile_catalogs(target)
+    source = tmp_path / "package" / "locales"
+    shutil.copytree(LOCALES, source, ignore=shutil.ignore_patterns("*.mo", "*.mo.tmp"))
+    before = sorted(p.relative_to(source) for p in source.rglob("*"))
+    target = compile_catalogs(source, tmp_path / "cache")
     assert sorted(p.parent.parent.name for p in target.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")) == ["en", "ru"]
+    # the package's directory is only read: an install on a read-only file system works
+    assert sorted(p.relative_to(source) for p in source.rglob("*")) == before
     return target
+
+
+def test_catalogs_compile_into_the_users_cache(tmp_path: Path, monkeypatch) -> None:
+    from bot.i18n import cache_dir, create_i18n
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "ladon" / "locales"
+    i18n = create_i18n("ru")
+    assert i18n.gettext("📝 Log a contact", locale="ru") == "📝 Записать контакт"
+    assert (tmp_path / "xdg" / "ladon" / "locales" / "ru" / "LC_MESSAGES" / f"{DOMAIN}.mo").exists()

@@ -6,7 +6,7 @@ from datetime import date
 
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import LOCALES
+from bot.i18n import compile_catalogs
 from reports.dates import quick_day
 from handlers.labels import quick_steps
 from reports.workdays import WorkCalendar
@@ -33,7 +33,7 @@ def test_russian_public_holidays_count() -> None:
 
 
 def test_labels_keep_their_words_unless_the_day_moved() -> None:
-    i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
+    i18n = I18n(path=compile_catalogs(), default_locale="en", domain="messages")
     with i18n.context(), i18n.use_locale("en"):
         monday = date(2026, 11, 23)
         assert [label for _code, label in quick_steps(monday, NO_HOLIDAYS, "en")] == ["Tomorrow", "In 3 days", "In a week"]

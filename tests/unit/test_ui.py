@@ -14,11 +14,11 @@ def test_a_toast_is_plain_text_within_telegrams_limit() -> None:
 def test_a_base_is_described_without_empty_parts() -> None:
     from aiogram.utils.i18n import I18n
 
-    from bot.i18n import LOCALES
+    from bot.i18n import compile_catalogs
     from db.repositories.users import Base
     from handlers.admin import describe
 
-    i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
+    i18n = I18n(path=compile_catalogs(), default_locale="en", domain="messages")
     with i18n.context(), i18n.use_locale("ru"):
         assert describe(Base(clients=1)) == "1 клиент"
         assert describe(Base(planned=5)) == "5 запланированных контактов"
