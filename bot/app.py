@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
@@ -13,13 +12,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.factory import create_bot, create_dispatcher, create_reminders
 from bot.i18n import N_
+from bot.maintenance import prune, pruner
 from bot.scheduler import create_scheduler
 from bot.middlewares import InflightTracker
 from bot.settings import Settings
 from db.base import utcnow
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade_async
-from db.repositories import SystemRepository
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 30.0
@@ -51,10 +50,7 @@ async def set_commands(bot: Bot, i18n) -> None:
 
 
 async def on_startup(bot: Bot, dispatcher: Dispatcher, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session:
-        forgotten = await SystemRepository(session).forget_updates_before(utcnow() - timedelta(days=7))
-        await session.commit()
-    log.info("Pruned %d old update ids", forgotten)
+    await prune(sessionmaker, utcnow())
     await set_commands(bot, dispatcher["i18n"])
     scheduler: AsyncIOScheduler | None = dispatcher.workflow_data.get("scheduler")
     if scheduler is not None:
@@ -85,7 +81,9 @@ async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_sign
     dp = create_dispatcher(settings, sessionmaker, **deps)
     reminders = create_reminders(settings, bot, sessionmaker, dp["i18n"], deps.get("clock", utcnow))
     dp["reminders"] = reminders
-    dp["scheduler"] = create_scheduler(reminders, settings.scheduler_tick_seconds)
+    dp["scheduler"] = create_scheduler(
+        reminders, settings.scheduler_tick_seconds, pruner(sessionmaker, deps.get("clock", utcnow))
+    )
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     try:

@@ -12,7 +12,7 @@ from bot.reminders import ReminderService
 log = logging.getLogger(__name__)
 
 
-def create_scheduler(service: ReminderService, tick_seconds: int) -> AsyncIOScheduler:
+def create_scheduler(service: ReminderService, tick_seconds: int, housekeeping=None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def beat() -> None:
@@ -29,4 +29,7 @@ def create_scheduler(service: ReminderService, tick_seconds: int) -> AsyncIOSche
     # the outbox catches up on the next one
     scheduler.add_job(beat, IntervalTrigger(seconds=tick_seconds), id="reminders",
                       max_instances=1, coalesce=True, misfire_grace_time=tick_seconds)
+    if housekeeping is not None:
+        scheduler.add_job(housekeeping, IntervalTrigger(hours=1), id="housekeeping",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
     return scheduler

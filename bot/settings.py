@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     default_language: Literal["ru", "en"] = "ru"
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     undo_minutes: int = Field(default=5, ge=1, le=60)
+    access_attempts_per_hour: int = Field(default=10, ge=1, le=1000)
     log_level: str = "INFO"
 
     # reminders

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -35,21 +35,33 @@ class SystemRepository:
         result = await self.session.execute(_claim(self.session), {"update_id": update_id, "at": utcnow()})
         return result.rowcount == 1
 
+    async def attempts_since(self, tg_id: int, since: datetime) -> int:
+        """Refused tries of one Telegram user since a moment (the rate limit's count)."""
+        return int(await self.session.scalar(
+            select(func.count()).select_from(AccessAttempt).where(AccessAttempt.tg_id == tg_id, AccessAttempt.at >= since)
+        ) or 0)
+
+    async def forget_attempts_before(self, moment: datetime) -> int:
+        result = await self.session.execute(delete(AccessAttempt).where(AccessAttempt.at < moment))
+        return result.rowcount or 0
+
     async def forget_updates_before(self, moment: datetime) -> int:
         result = await self.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment))
         return result.rowcount or 0
 
     async def record_attempt(
-        self, *, tg_id: int, full_name: str, username: str | None, chat_id: int, text: str | None, reason: str
+        self, *, tg_id: int, full_name: str, username: str | None, chat_id: int, text: str | None, reason: str,
+        at: datetime | None = None,
     ) -> None:
         self.session.add(
             AccessAttempt(
                 tg_id=tg_id,
                 full_name=full_name[:200],
-                username=username,
+                username=(username or "")[:64] or None,
                 chat_id=chat_id,
                 text=(text or "")[:200] or None,
                 reason=reason,
+                at=at or utcnow(),
             )
         )
         await self.session.flush()
