@@ -197,6 +197,10 @@ class Interaction(Base):
     next_step_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL")
     )
+    # what undoing this logged contact puts back besides itself: {"created_client": true} (the client
+    # was created with it), {"client_status": "lead"} (it made a lead a client), {"note": ...} (the
+    # planned contact's notes before its comment was appended)
+    undo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     client: Mapped[Client] = relationship(lazy="raise")

@@ -101,9 +101,11 @@ def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboard
 
 
 async def begin(state: FSMContext, **data) -> str:
-    """Start a fresh run of the flow; buttons of any earlier run become stale."""
+    """Start a fresh run of the flow; buttons of any earlier run become stale (what was undone
+    lately is kept: a late second tap on an Undo is still told so)."""
     flow = secrets.token_hex(3)
-    await state.set_data({"flow": flow, **data})
+    undone = (await state.get_data()).get("undone")
+    await state.set_data({"flow": flow, **({"undone": undone} if undone else {}), **data})
     return flow
 
 

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.settings import Settings
 from db.repositories import NotFound, Repos
-from db.repositories.interactions import NOTE_MAX, Conflict, NotesFull
+from db.repositories.interactions import NOTE_MAX, AlreadyUndone, Conflict, NotesFull
 from handlers.callbacks import CardCb, ClientCb
 from handlers.filters import FreeText, Magic
 from handlers.keyboards import Rows, button
@@ -24,13 +24,24 @@ from handlers.states import Note
 from handlers.ui import found, not_found, show, toast
 
 
+UNDONE_KEPT = 10  # contacts undone lately, remembered per chat: a second tap is told, not refused
+
+
 async def undo(
-    query: CallbackQuery, callback_data: CardCb, repos: Repos, clock: Callable[[], datetime], settings: Settings
+    query: CallbackQuery, callback_data: CardCb, repos: Repos, state: FSMContext, clock: Callable[[], datetime],
+    settings: Settings,
 ) -> None:
+    undone = (await state.get_data()).get("undone") or []
     try:
-        replanned = await repos.interactions.undo(callback_data.id, clock(), timedelta(minutes=settings.undo_minutes))
+        result = await repos.interactions.undo(callback_data.id, clock(), timedelta(minutes=settings.undo_minutes))
+    except AlreadyUndone:
+        await query.answer(_("Already undone."), show_alert=True)
+        return
     except NotFound:
-        await not_found(query)
+        if callback_data.id in undone:  # it was deleted by an undo a moment ago
+            await query.answer(_("Already undone."), show_alert=True)
+        else:
+            await not_found(query)
         return
     except Conflict:
         text = ngettext(
@@ -40,11 +51,17 @@ async def undo(
         )
         await query.answer(text.format(minutes=settings.undo_minutes), show_alert=True)
         return
+    await state.update_data(undone=[*undone[-(UNDONE_KEPT - 1):], callback_data.id])
     await query.answer(_("Undone"))
-    if replanned:
-        await show(query, _("↩️ Undone: the contact is back in your plan, without a result."))
+    if result.replanned:
+        text = _("↩️ Undone: the contact is back in your plan, without a result.")
+    elif result.client is None:
+        text = _("↩️ Undone: nothing of this contact is kept.")
+    elif result.client_removed:
+        text = _("↩️ Undone: nothing of this contact is kept, nor the new client «{name}».")
     else:
-        await show(query, _("↩️ Undone: nothing of this contact is kept."))
+        text = _("↩️ Undone: the contact is removed. The new client «{name}» stays: it has contact persons by now.")
+    await show(query, text.format(name=html.escape(result.client or "")))
 
 
 async def ask_person(query: CallbackQuery, callback_data: CardCb, repos: Repos) -> None:

@@ -23,6 +23,17 @@ class Conflict(Exception):
     """The record is no longer in a state that allows this (already logged, undo window passed...)."""
 
 
+class AlreadyUndone(Conflict):
+    """This logged contact was undone already (a second tap on Undo)."""
+
+
+@dataclass(frozen=True)
+class Undone:
+    replanned: bool  # the contact went back into the plan (else it is gone)
+    client: str | None = None  # the name of the client it had created...
+    client_removed: bool = False  # ...and whether that went too (not when it has contact persons now)
+
+
 @dataclass(frozen=True)
 class NextStep:
     kind: Kind
@@ -86,10 +97,13 @@ class InteractionRepository:
             raise ValueError("note length")
         clients = ClientRepository(self.session, self.actor)
         item = None
+        undo: dict = {}
         if planned_id is not None:
             item = await self.own(planned_id)
             if item.status != Status.PLANNED:
                 raise Conflict
+            if note:
+                undo["note"] = item.note
             if note and item.note:
                 note = f"{item.note}\n{note}"
                 if len(note) > NOTE_MAX * 2:
@@ -99,6 +113,7 @@ class InteractionRepository:
             client = await clients.get(client_id)
         else:
             client = await clients.create(new_client_name)
+            undo["created_client"] = True
         client_id = client.id
         if next_step is not None:
             # the next step goes in first, so the done contact is written once, already pointing at it
@@ -115,6 +130,7 @@ class InteractionRepository:
             item = Interaction(client_id=client_id, manager_id=self.actor.id, kind=kind)
             self.session.add(item)
         if outcome == Outcome.AGREED and client.status != ClientStatus.ACTIVE:
+            undo["client_status"] = client.status.value
             client.status = ClientStatus.ACTIVE  # a deal makes a lead (or a lost one) a client
         item.status = Status.DONE
         item.happened_at = now
@@ -123,6 +139,7 @@ class InteractionRepository:
         item.refusal_reason_id = reason_id
         item.amount_minor = amount_minor
         item.next_step_id = step.id if next_step is not None else None
+        item.undo = undo or None
         if note:
             item.note = note
         await self.session.flush()
@@ -163,27 +180,46 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
-    async def undo(self, interaction_id: int, now: datetime, window: timedelta) -> bool:
-        """Take back a just-logged contact: its new next step goes, a completed plan is planned again.
+    async def undo(self, interaction_id: int, now: datetime, window: timedelta) -> Undone:
+        """Take back a just-logged contact and everything it did: its next step goes, a completed
+        plan is planned again with its notes as they were, a client it made active is a lead
+        again, and a client it created goes too (unless it has contact persons by now).
 
-        True when the contact went back into the plan, False when it was deleted.
+        AlreadyUndone for a contact back in the plan; Conflict once the window has passed.
         """
         item = await self.own(interaction_id)
+        if item.status == Status.PLANNED and item.planned_at is not None and item.logged_at is None:
+            raise AlreadyUndone
         if item.status != Status.DONE or item.logged_at is None or now - item.logged_at > window:
             raise Conflict
+        undo = item.undo or {}
         if item.next_step_id is not None:
             step = await self.session.get(Interaction, item.next_step_id)
             if step is not None and step.status == Status.PLANNED:
                 await self.session.delete(step)
+        client = await self.session.get(Client, item.client_id)
+        if "client_status" in undo:
+            client.status = ClientStatus(undo["client_status"])
         replanned = item.planned_at is not None
         if replanned:
             item.status = Status.PLANNED
             item.happened_at = item.logged_at = item.outcome = None
             item.refusal_reason_id = item.amount_minor = item.next_step_id = None
+            if "note" in undo:
+                item.note = undo["note"]
+            item.undo = None
         else:
             await self.session.execute(delete(Interaction).where(Interaction.id == item.id))
+        removed = False
+        if undo.get("created_client"):
+            await self.session.flush()
+            others = await self.session.scalar(select(func.count()).where(Interaction.client_id == client.id))
+            people = await self.session.scalar(select(func.count()).where(ContactPerson.client_id == client.id))
+            if not others and not people:
+                await self.session.delete(client)
+                removed = True
         await self.session.flush()
-        return replanned
+        return Undone(replanned, client.name if undo.get("created_client") else None, removed)
 
     async def add_note(self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None) -> Interaction:
         item = await self.own(interaction_id)

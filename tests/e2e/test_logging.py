@@ -210,6 +210,58 @@ async def test_undo_within_minutes_removes_the_contact_and_its_next_step(anna: P
     assert "Undone" in anna.last.text
 
 
+async def _second_tap(anna: Person, card, data: str) -> str:
+    """The Undo button tapped again (a double tap, or a copy of the card elsewhere)."""
+    update_id = anna.emu.press(ANNA, card.message_id, data)
+    anna.runner.sent(update_id)
+    await anna.runner.settle()
+    return anna.emu.callback_answer(update_id).text
+
+
+async def test_undo_takes_back_the_client_it_created_and_a_second_tap_says_so(anna: Person, sessionmaker, clock) -> None:
+    from db.models import Client
+
+    clients = await _count(sessionmaker, Client)
+    await anna.menu("📝 Log a contact")
+    await anna.say("Brand New LLC")
+    await anna.tap("➕ New client «Brand New LLC»")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("No next step")
+    card = anna.last
+    data = card.button_data("↩️ Undo")
+    assert await _count(sessionmaker, Client) == clients + 1
+    await anna.tap("↩️ Undo", card)
+    assert anna.last.text == "↩️ Undone: nothing of this contact is kept, nor the new client «Brand New LLC»."
+    assert await _count(sessionmaker, Client) == clients  # the screen says so, and it is so
+    assert await _second_tap(anna, card, data) == "Already undone."
+
+
+async def test_undo_of_a_completed_plan_puts_back_its_status_and_notes(anna: Person, sessionmaker, clock) -> None:
+    from db.models import Client, ClientStatus
+
+    planned = await _plan_vector(sessionmaker, clock, Kind.MEETING, note="Ask about the tender")
+    async with sessionmaker() as session:
+        vector = await session.get(Client, planned.client_id)
+        assert vector.status == ClientStatus.LEAD
+    [plan] = await anna.say("/today")
+    await anna.tap("✅ 1 Done", plan)
+    await anna.tap("✅ Agreed")
+    await anna.say("They sign on Monday")
+    await anna.tap("No next step")
+    card = anna.find("↩️ Undo")
+    data = card.button_data("↩️ Undo")
+    async with sessionmaker() as session:
+        assert (await session.get(Client, planned.client_id)).status == ClientStatus.ACTIVE
+    await anna.tap("↩️ Undo", card)
+    assert "back in your plan" in anna.emu.message(ANNA, card.message_id).text
+    async with sessionmaker() as session:
+        item = await session.get(Interaction, planned.id)
+        assert (item.status, item.note, item.outcome) == (Status.PLANNED, "Ask about the tender", None)
+        assert (await session.get(Client, planned.client_id)).status == ClientStatus.LEAD
+    assert await _second_tap(anna, card, data) == "Already undone."
+
+
 async def test_undo_too_late_is_refused(anna: Person, sessionmaker, clock) -> None:
     await anna.menu("📝 Log a contact")
     await anna.tap("Vector")
