@@ -36,6 +36,7 @@ from handlers.logging_steps import (
     kind_markup,
     next_step_markup,
     outcome_markup,
+    plan_lines,
     saved_markup,
     summary,
 )
@@ -43,7 +44,7 @@ from handlers.parsing import ParseError, parse_amount, plain_digits
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact
 from handlers.ui import drop_keyboard, not_found, send, show, stale
-from reports.dates import at_local, local_today, quick_step
+from reports.dates import at_local, day_bounds, local_today, quick_step
 from reports.formatting import when
 from reports.workdays import WorkCalendar
 
@@ -272,6 +273,7 @@ async def _save(
             next_step=next_step,
             planned_id=data.get("planned_id"),
             note=data.get("comment"),
+            due_before=day_bounds(local_today(now, user.timezone), user.timezone)[1],
         )
     except NotFound:
         await state.clear()
@@ -296,6 +298,7 @@ async def _save(
     lines = [_("✅ Saved"), summary(data)]
     if planned_at:
         lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(kind), when=when(planned_at, user.timezone, locale)))
+    lines += plan_lines(item, user.timezone, locale)
     try:
         await show(query, "\n".join(lines), saved_markup(item))
     except TelegramAPIError:

@@ -19,7 +19,7 @@ from handlers.keyboards import button
 from handlers.states import LogContact
 from handlers.ui import send
 from reports.dates import local_today
-from reports.formatting import money
+from reports.formatting import money, when
 from reports.workdays import WorkCalendar
 
 COMMENT_SHOWN = 200  # of a typed comment, the flow's messages show this much (all of it is saved)
@@ -85,16 +85,35 @@ def next_step_markup(flow: str, user: User, now: datetime, workdays: WorkCalenda
 
 
 def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:
-    """The saved card's buttons: note, undo, whom it was with, the client's card."""
+    """The saved card's buttons: note, undo, whom it was with, the client's card, and taking back
+    just the plan it closed or moved."""
     who = "👤 " + person[:40] if person else _("👤 Who was it with?")
-    return grid(
-        [
-            button(_("📝 Add a note"), CardCb(a="note", id=item.id)),
-            button(_("↩️ Undo"), CardCb(a="undo", id=item.id)),
-            button(who, CardCb(a="who", id=item.id)),
-            button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
-        ]
-    )
+    buttons = [
+        button(_("📝 Add a note"), CardCb(a="note", id=item.id)),
+        button(_("↩️ Undo"), CardCb(a="undo", id=item.id)),
+        button(who, CardCb(a="who", id=item.id)),
+        button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
+    ]
+    undo = item.undo or {}
+    if "closed" in undo:
+        buttons.append(button(_("↩️ Keep the plan open"), CardCb(a="reopen", id=item.id)))
+    if "moved" in undo:
+        buttons.append(button(_("↩️ Keep the plan as it was"), CardCb(a="keep", id=item.id)))
+    return grid(buttons)
+
+
+def plan_lines(item: Interaction, tz: str, locale: str) -> list[str]:
+    """What a saved contact did to the client's plans, for its card."""
+    undo = item.undo or {}
+    lines = []
+    if "closed" in undo:
+        lines.append(_("📌 It closes the planned {kind} of {when}.").format(
+            kind=labels.kind(Kind(undo["closed"]["kind"])), when=when(item.planned_at, tz, locale)))
+    if "moved" in undo:
+        moved = undo["moved"]
+        lines.append(_("📅 The planned {kind} of {when} is moved: this is the next step now.").format(
+            kind=labels.kind(Kind(moved["kind"])), when=when(datetime.fromisoformat(moved["planned_at"]), tz, locale)))
+    return lines
 
 
 # ---- ways in -----------------------------------------------------------------------------------

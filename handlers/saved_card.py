@@ -10,18 +10,22 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.settings import Settings
+from db.models import User
 from db.repositories import NotFound, Repos
+from handlers import labels
 from db.repositories.interactions import NOTE_MAX, AlreadyUndone, Conflict, NotesFull
 from handlers.callbacks import CardCb, ClientCb
 from handlers.filters import FreeText, Magic
 from handlers.keyboards import Rows, button
-from handlers.logging_steps import saved_markup
+from handlers.logging_steps import plan_lines, saved_markup
 from handlers.states import Note
 from handlers.ui import found, not_found, show, toast
+from reports.formatting import when
 
 
 UNDONE_KEPT = 10  # contacts undone lately, remembered per chat: a second tap is told, not refused
@@ -62,6 +66,40 @@ async def undo(
     else:
         text = _("↩️ Undone: the contact is removed. The new client «{name}» stays: it has contact persons by now.")
     await show(query, text.format(name=html.escape(result.client or "")))
+
+
+async def take_back_plan(
+    query: CallbackQuery, callback_data: CardCb, repos: Repos, user: User, clock: Callable[[], datetime],
+    settings: Settings, i18n: I18n,
+) -> None:
+    """Undo just what the contact did to a plan: reopen the plan it closed, or keep where it was
+    the plan its next step moved. The contact itself stays saved."""
+    window = timedelta(minutes=settings.undo_minutes)
+    try:
+        if callback_data.a == "reopen":
+            item = await repos.interactions.reopen(callback_data.id, clock(), window)
+            plan = None
+        else:
+            plan = await repos.interactions.keep_plan(callback_data.id, clock(), window)
+            item = await repos.interactions.get(callback_data.id)
+    except AlreadyUndone:
+        await query.answer(_("Already undone."), show_alert=True)
+        return
+    except NotFound:
+        await not_found(query)
+        return
+    except Conflict:
+        await query.answer(_("It can no longer be changed: the plan or the contact is not as it was."), show_alert=True)
+        return
+    locale = i18n.current_locale
+    if plan is None:
+        status = _("📌 The plan stays open; the contact is saved on its own.")
+    else:
+        status = _("📅 The plan stays as it was: {kind}, {when}.").format(
+            kind=labels.kind(plan.kind), when=when(plan.planned_at, user.timezone, locale))
+    await query.answer(toast(status))
+    kept = [line for line in (query.message.html_text or "").split("\n") if not line.startswith(("📌", "📅"))]
+    await show(query, "\n".join([*kept, *plan_lines(item, user.timezone, locale), status]), saved_markup(item))
 
 
 async def ask_person(query: CallbackQuery, callback_data: CardCb, repos: Repos) -> None:
@@ -137,6 +175,7 @@ async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
 def setup() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(undo, CardCb.filter(F.a == "undo"))
+    router.callback_query.register(take_back_plan, CardCb.filter(F.a.in_({"reopen", "keep"})))
     router.callback_query.register(ask_person, CardCb.filter(F.a == "who"))
     router.callback_query.register(pick_person, CardCb.filter(F.a.in_({"pp", "back"})))
     router.callback_query.register(ask_note, CardCb.filter(F.a == "note"))

@@ -78,11 +78,14 @@ class InteractionRepository:
         planned_id: int | None = None,
         new_client_name: str | None = None,
         note: str | None = None,
+        due_before: datetime | None = None,
     ) -> Interaction:
         """Record a done contact (new, or completing a planned one) and its next step, in one go.
 
         Every check comes before the first write, so a refusal leaves nothing behind; with
-        `new_client_name` the client is created here too.
+        `new_client_name` the client is created here too. `due_before` (the end of the person's
+        today) lets a new contact complete a plan of the client that fell due, and a next step
+        move a later one: what it did is in `undo` ("closed", "moved") for the card to say.
         """
         if outcome == Outcome.REFUSED:
             reason = await self.session.get(RefusalReason, reason_id) if reason_id else None
@@ -102,29 +105,46 @@ class InteractionRepository:
             item = await self.own(planned_id)
             if item.status != Status.PLANNED:
                 raise Conflict
-            if note:
-                undo["note"] = item.note
-            if note and item.note:
-                note = f"{item.note}\n{note}"
-                if len(note) > NOTE_MAX * 2:
-                    raise NotesFull
             client = await clients.get(item.client_id)
         elif new_client_name is None:
             client = await clients.get(client_id)
         else:
             client = await clients.create(new_client_name)
             undo["created_client"] = True
+        # a client has at most one open next step per manager: the contact completes one that
+        # fell due, and a new next step moves one that lies ahead instead of adding another
+        opened = [] if "created_client" in undo else await self._open_plans(client.id, exclude=planned_id)
+        if item is None and due_before is not None:
+            due = [p for p in opened if p.planned_at < due_before]
+            if due:
+                item = due[0]
+                opened.remove(item)
+                undo["closed"] = {"kind": item.kind.value}
+                item.kind = kind  # what happened, whatever was planned
+        if item is not None and note:
+            undo["note"] = item.note
+            if item.note:
+                note = f"{item.note}\n{note}"
+                if len(note) > NOTE_MAX * 2:
+                    raise NotesFull
         client_id = client.id
+        step = None
         if next_step is not None:
-            # the next step goes in first, so the done contact is written once, already pointing at it
-            step = Interaction(
-                client_id=client_id,
-                manager_id=self.actor.id,
-                kind=next_step.kind,
-                status=Status.PLANNED,
-                planned_at=next_step.planned_at,
-            )
-            self.session.add(step)
+            ahead = [p for p in opened if due_before is None or p.planned_at >= due_before]
+            if ahead:
+                step = ahead[0]
+                undo["moved"] = {"id": step.id, "kind": step.kind.value, "planned_at": step.planned_at.isoformat()}
+                step.kind, step.planned_at = next_step.kind, next_step.planned_at
+            else:
+                # the next step goes in first, so the done contact is written once, already pointing at it
+                step = Interaction(
+                    client_id=client_id,
+                    manager_id=self.actor.id,
+                    kind=next_step.kind,
+                    status=Status.PLANNED,
+                    planned_at=next_step.planned_at,
+                )
+                self.session.add(step)
             await self.session.flush()
         if item is None:
             item = Interaction(client_id=client_id, manager_id=self.actor.id, kind=kind)
@@ -138,12 +158,26 @@ class InteractionRepository:
         item.outcome = outcome
         item.refusal_reason_id = reason_id
         item.amount_minor = amount_minor
-        item.next_step_id = step.id if next_step is not None else None
+        item.next_step_id = step.id if step is not None else None
         item.undo = undo or None
         if note:
             item.note = note
         await self.session.flush()
         return item
+
+    async def _open_plans(self, client_id: int, exclude: int | None) -> list[Interaction]:
+        """The actor's open planned contacts with a client, earliest first."""
+        rows = await self.session.scalars(
+            select(Interaction)
+            .where(
+                Interaction.manager_id == self.actor.id,
+                Interaction.status == Status.PLANNED,
+                Interaction.client_id == client_id,
+                Interaction.id != (exclude or 0),
+            )
+            .order_by(Interaction.planned_at, Interaction.id)
+        )
+        return list(rows)
 
     async def log_greeting(self, person_id: int, now: datetime, since: datetime) -> Interaction | None:
         """A done greeting to a contact person; None if one was already logged since `since`."""
@@ -196,7 +230,10 @@ class InteractionRepository:
         if item.next_step_id is not None:
             step = await self.session.get(Interaction, item.next_step_id)
             if step is not None and step.status == Status.PLANNED:
-                await self.session.delete(step)
+                if undo.get("moved", {}).get("id") == step.id:
+                    self._unmove(step, undo["moved"])  # it was a plan of its own: put it back
+                else:
+                    await self.session.delete(step)
         client = await self.session.get(Client, item.client_id)
         if "client_status" in undo:
             client.status = ClientStatus(undo["client_status"])
@@ -207,6 +244,8 @@ class InteractionRepository:
             item.refusal_reason_id = item.amount_minor = item.next_step_id = None
             if "note" in undo:
                 item.note = undo["note"]
+            if "closed" in undo:
+                item.kind = Kind(undo["closed"]["kind"])
             item.undo = None
         else:
             await self.session.execute(delete(Interaction).where(Interaction.id == item.id))
@@ -220,6 +259,56 @@ class InteractionRepository:
                 removed = True
         await self.session.flush()
         return Undone(replanned, client.name if undo.get("created_client") else None, removed)
+
+    @staticmethod
+    def _unmove(step: Interaction, moved: dict) -> None:
+        step.kind, step.planned_at = Kind(moved["kind"]), datetime.fromisoformat(moved["planned_at"])
+
+    async def _undoable(self, interaction_id: int, now: datetime, window: timedelta, what: str) -> Interaction:
+        item = await self.own(interaction_id)
+        if item.status != Status.DONE or item.logged_at is None or now - item.logged_at > window:
+            raise Conflict
+        if what not in (item.undo or {}):
+            raise AlreadyUndone
+        return item
+
+    async def reopen(self, interaction_id: int, now: datetime, window: timedelta) -> Interaction:
+        """Undo just the closing of a plan by a logged contact: the plan is open again as it was,
+        and the contact is kept as a record of its own (returned: the card's buttons follow it)."""
+        item = await self._undoable(interaction_id, now, window, "closed")
+        undo = dict(item.undo)
+        closed = undo.pop("closed")
+        note = item.note
+        if "note" in undo:  # what the contact's comment added to the plan's notes goes with the contact
+            before = undo.pop("note") or ""
+            note = note[len(before):].lstrip("\n") if before and note and note.startswith(before) else note
+            item.note = before or None
+        done = Interaction(
+            client_id=item.client_id, manager_id=item.manager_id, contact_person_id=item.contact_person_id,
+            kind=item.kind, status=Status.DONE, happened_at=item.happened_at, logged_at=item.logged_at,
+            outcome=item.outcome, refusal_reason_id=item.refusal_reason_id, amount_minor=item.amount_minor,
+            note=note or None, voice_file_id=item.voice_file_id, next_step_id=item.next_step_id, undo=undo or None,
+        )
+        self.session.add(done)
+        item.kind, item.status = Kind(closed["kind"]), Status.PLANNED
+        item.happened_at = item.logged_at = item.outcome = item.contact_person_id = None
+        item.refusal_reason_id = item.amount_minor = item.next_step_id = item.voice_file_id = item.undo = None
+        await self.session.flush()
+        return await self.get(done.id)
+
+    async def keep_plan(self, interaction_id: int, now: datetime, window: timedelta) -> Interaction:
+        """Undo just the move of a later plan by a logged contact's next step: the plan is back at
+        its time and kind, and stays the contact's next step. Returns the plan."""
+        item = await self._undoable(interaction_id, now, window, "moved")
+        undo = dict(item.undo)
+        moved = undo.pop("moved")
+        step = await self.get(moved["id"])
+        if step.status != Status.PLANNED:
+            raise Conflict
+        self._unmove(step, moved)
+        item.undo = undo or None
+        await self.session.flush()
+        return step
 
     async def add_note(self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None) -> Interaction:
         item = await self.own(interaction_id)

@@ -384,3 +384,77 @@ async def test_bad_input_at_text_steps(anna: Person, sessionmaker) -> None:
     [kinds] = await anna.say("Good Name")
     assert "Good Name" in kinds.text
     assert await _count(sessionmaker, Client) == 3  # nothing saved until the contact is
+
+
+async def _open_plans(sessionmaker, client_id: int) -> list[Interaction]:
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(Interaction).where(Interaction.client_id == client_id, Interaction.status == Status.PLANNED)
+            .order_by(Interaction.planned_at)
+        )
+        return list(rows)
+
+
+async def test_a_contact_closes_the_plan_that_fell_due_and_says_so(anna: Person, sessionmaker, clock) -> None:
+    planned = await _plan_vector(sessionmaker, clock, Kind.CALL, note="Ask about the tender")
+    anna.taps = 0
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("In a week")
+    assert anna.taps <= 5  # the budget holds
+    card = anna.find("↩️ Keep the plan open")
+    assert "📌 It closes the planned 📞 Call of" in card.text
+    async with sessionmaker() as session:
+        done = await session.get(Interaction, planned.id)
+    assert (done.status, done.kind, done.outcome) == (Status.DONE, Kind.MEETING, Outcome.AGREED)  # what happened
+    [step] = await _open_plans(sessionmaker, planned.client_id)  # one open next step, not two
+    assert step.id == done.next_step_id
+    [plan] = await anna.say("/today")
+    assert "Vector" not in plan.text
+
+    # one tap takes back just the closing: the plan is open again, the contact stays on its own
+    await anna.tap("↩️ Keep the plan open", card)
+    assert "The plan stays open" in anna.emu.message(ANNA, card.message_id).text
+    async with sessionmaker() as session:
+        plan_row = await session.get(Interaction, planned.id)
+        assert (plan_row.status, plan_row.kind, plan_row.note) == (Status.PLANNED, Kind.CALL, "Ask about the tender")
+    meetings = await _done(sessionmaker, kind=Kind.MEETING)
+    assert len(meetings) == 1 and meetings[0].id != planned.id and meetings[0].outcome == Outcome.AGREED
+
+
+async def test_undo_of_a_contact_that_closed_a_plan_reopens_it_as_planned(anna: Person, sessionmaker, clock) -> None:
+    planned = await _plan_vector(sessionmaker, clock, Kind.CALL)
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("🤔 Thinking it over")
+    await anna.tap("No next step")
+    await anna.tap("↩️ Undo", anna.find("↩️ Undo"))
+    async with sessionmaker() as session:
+        plan_row = await session.get(Interaction, planned.id)
+    assert (plan_row.status, plan_row.kind, plan_row.outcome) == (Status.PLANNED, Kind.CALL, None)
+
+
+async def test_a_next_step_moves_a_later_plan_instead_of_adding_one(anna: Person, sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        user = await UserRepository(session).by_tg_id(ANNA)
+        client = (await ClientRepository(session, user).search("vector"))[0]
+        later = await InteractionRepository(session, user).plan(
+            client_id=client.client_id, kind=Kind.MEETING, planned_at=clock() + timedelta(days=4))
+        await session.commit()
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("📞 Call")
+    await anna.tap("🔁 Rescheduled")
+    await anna.tap("In a week")
+    card = anna.find("↩️ Keep the plan as it was")
+    assert "📅 The planned 🤝 Meeting of" in card.text and "is moved" in card.text
+    [step] = await _open_plans(sessionmaker, later.client_id)
+    assert step.id == later.id and step.planned_at.date() == (clock() + timedelta(days=7)).date()
+
+    await anna.tap("↩️ Keep the plan as it was", card)
+    [step] = await _open_plans(sessionmaker, later.client_id)
+    assert step.id == later.id and step.planned_at == later.planned_at and step.kind == Kind.MEETING
+    assert "The plan stays as it was" in anna.emu.message(ANNA, card.message_id).text
