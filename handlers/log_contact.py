@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, time
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -34,17 +34,20 @@ from handlers.logging_steps import (
     cancel_button,
     grid,
     kind_markup,
+    next_kind,
+    next_line,
     next_step_markup,
     outcome_markup,
     plan_lines,
     saved_markup,
     summary,
+    when_markup,
 )
-from handlers.parsing import ParseError, parse_amount, plain_digits
+from handlers.parsing import ParseError, parse_amount, parse_time, plain_digits
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact
 from handlers.ui import drop_keyboard, not_found, send, show, stale
-from reports.dates import at_local, day_bounds, local_today, quick_step
+from reports.dates import PLAN_HOUR, at_local, day_bounds, local_today, quick_step, usual_time
 from reports.formatting import when
 from reports.workdays import WorkCalendar
 
@@ -78,6 +81,30 @@ async def _client_picker(repos: Repos, flow: str, query: str | None = None):
 def _calendar(flow: str, month, today, locale: str):
     back = [[button(_("‹ Back"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]]
     return calendar_kb("ns", flow, month, today, locale, back)
+
+
+def _question(data: dict, step: str | None = None) -> str:
+    """The next-step question under the contact's summary and what the next step will be."""
+    if step == LogContact.amount.state:
+        ask = _("Deal amount? Type it (50 000, 50k, 1,5 млн), or skip it and choose the next contact:")
+    else:
+        ask = _("Next contact?")
+    return summary(data) + next_line(data) + "\n" + ask
+
+
+async def _next_defaults(repos: Repos, user: User, data: dict, outcome: Outcome) -> dict:
+    """The next step's kind (what usually follows the outcome, unless the person chose one) and
+    time (the person's usual hour, read once per run of the flow)."""
+    change = {}
+    if not data.get("next_kind_chosen"):
+        change["next_kind"] = next_kind(outcome, Kind(data["kind"])).value
+    if not data.get("next_time"):
+        change["next_time"] = usual_time(await repos.interactions.recent_plan_times(), user.timezone).strftime("%H:%M")
+    return change
+
+
+def _at(data: dict) -> time:
+    return parse_time(data.get("next_time") or "") or PLAN_HOUR
 
 
 # ---- the way in from the menu ------------------------------------------------------------------
@@ -145,8 +172,10 @@ async def pick_outcome(
         return
     await query.answer()
     outcome = Outcome(callback_data.v)
-    flow_data.update(outcome=outcome.value, reason_id=None, reason_name=None, amount=None)
-    await state.update_data(outcome=outcome.value, reason_id=None, reason_name=None, amount=None)
+    change = dict(outcome=outcome.value, reason_id=None, reason_name=None, amount=None)
+    change.update(await _next_defaults(repos, user, flow_data, outcome))
+    flow_data.update(change)
+    await state.update_data(**change)
     head = summary(flow_data)
     flow = callback_data.f
     if outcome == Outcome.REFUSED:
@@ -155,14 +184,11 @@ async def pick_outcome(
         await show(query, head + "\n" + _("Why did they refuse?"), markup)
         await state.set_state(LogContact.reason)
     elif outcome == Outcome.AGREED:
-        text = head + "\n" + _(
-            "Deal amount? Type it (50 000, 50k, 1,5 млн), or skip it and choose the next contact:"
-        )
-        await show(query, text, next_step_markup(flow, user, clock(), workdays))
         await state.set_state(LogContact.amount)
+        await show(query, _question(flow_data, LogContact.amount.state), next_step_markup(flow, user, clock(), workdays))
     else:
-        await show(query, head + "\n" + _("Next contact?"), next_step_markup(flow, user, clock(), workdays))
         await state.set_state(LogContact.next_step)
+        await show(query, _question(flow_data), next_step_markup(flow, user, clock(), workdays))
 
 
 async def pick_reason(
@@ -183,8 +209,9 @@ async def pick_reason(
         ask = _("What was the reason? Type it in a few words, or choose the next contact:")
     else:
         ask = _("Next contact?")
-    await show(query, summary(flow_data) + "\n" + ask, next_step_markup(callback_data.f, user, clock(), workdays))
     await state.set_state(LogContact.next_step)
+    await show(query, summary(flow_data) + next_line(flow_data) + "\n" + ask,
+               next_step_markup(callback_data.f, user, clock(), workdays))
 
 
 async def pick_next_step(
@@ -211,12 +238,14 @@ async def pick_next_step(
         return
     if choice == "back":
         await query.answer()
-        await show(query, summary(flow_data) + "\n" + _("Next contact?"), next_step_markup(callback_data.f, user, now, workdays))
+        back_to = flow_data.get("back_to") or LogContact.next_step.state
+        await state.set_state(back_to)
+        await show(query, _question(flow_data, back_to), next_step_markup(callback_data.f, user, now, workdays))
         return
     if choice == "none":
         planned_at = None
     elif choice in ("1d", "3d", "7d"):
-        planned_at = quick_step(choice, now, user.timezone, workdays)
+        planned_at = quick_step(choice, now, user.timezone, workdays, _at(flow_data))
     else:
         await stale(query)
         return
@@ -246,7 +275,7 @@ async def calendar_step(
             await show(query, summary(flow_data) + "\n" + _("Pick the day of the next contact:"),
                        _calendar(callback_data.f, tap.month, today, i18n.current_locale))
         return
-    await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone), i18n.current_locale)
+    await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone, _at(flow_data)), i18n.current_locale)
 
 
 async def _save(
@@ -260,7 +289,8 @@ async def _save(
     locale: str,
 ) -> None:
     kind = Kind(data["kind"])
-    next_step = NextStep(kind=kind, planned_at=planned_at) if planned_at else None
+    step_kind = Kind(data.get("next_kind") or kind)
+    next_step = NextStep(kind=step_kind, planned_at=planned_at) if planned_at else None
     try:
         item = await repos.interactions.log(
             now=now,
@@ -297,7 +327,7 @@ async def _save(
         await query.answer(_("Saved"))  # if this fails, the card below says it
     lines = [_("✅ Saved"), summary(data)]
     if planned_at:
-        lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(kind), when=when(planned_at, user.timezone, locale)))
+        lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(step_kind), when=when(planned_at, user.timezone, locale)))
     lines += plan_lines(item, user.timezone, locale)
     try:
         await show(query, "\n".join(lines), saved_markup(item))
@@ -307,6 +337,50 @@ async def _save(
         await refresh_plan(
             query.bot, repos, user, data["list"], query.from_user.id, data["list_mid"], now, locale, data.get("list_page", 0)
         )
+
+
+async def ask_when(query: CallbackQuery, callback_data: LogCb, state: FSMContext, flow_data: dict) -> None:
+    """The optional screen: the next step's kind and time."""
+    if not flow_data.get("next_kind"):
+        await stale(query)
+        return
+    await query.answer()
+    current = await state.get_state()
+    if current != LogContact.next_time.state:
+        await state.update_data(back_to=current)
+    await state.set_state(LogContact.next_time)
+    await show(query, _when_text(flow_data), when_markup(callback_data.f, flow_data))
+
+
+def _when_text(data: dict) -> str:
+    return summary(data) + next_line(data) + "\n" + _("Tap the kind and the time of the next contact, or type the time (14:30):")
+
+
+async def pick_when(query: CallbackQuery, callback_data: LogCb, state: FSMContext, flow_data: dict) -> None:
+    if callback_data.a == "nk" and callback_data.v in Kind._value2member_map_:
+        change = {"next_kind": callback_data.v, "next_kind_chosen": True}
+    elif callback_data.a == "nt" and (at := parse_time(callback_data.v)) is not None:
+        change = {"next_time": at.strftime("%H:%M")}
+    else:
+        await stale(query)
+        return
+    await query.answer()
+    flow_data.update(change)
+    await state.update_data(**change)
+    await show(query, _when_text(flow_data), when_markup(callback_data.f, flow_data))
+
+
+async def type_time(message: Message, state: FSMContext, bot: Bot) -> None:
+    at = parse_time(message.text)
+    if at is None:
+        await message.answer(_("I could not read the time. Examples: 14:30, 9.00, 19, 7 вечера. Or tap a time above."))
+        return
+    data = await state.get_data()
+    await state.update_data(next_time=at.strftime("%H:%M"))
+    data["next_time"] = at.strftime("%H:%M")
+    await drop_keyboard(bot, message.chat.id, data.get("mid"))
+    sent = await message.answer(_when_text(data), reply_markup=when_markup(data["flow"], data))
+    await state.update_data(mid=sent.message_id)
 
 
 # ---- typed input -------------------------------------------------------------------------------
@@ -370,9 +444,7 @@ async def _ask_next_step(
     await state.update_data(**typed)  # before the reply: what it shows is saved when it is shown
     await drop_keyboard(bot, message.chat.id, data.get("mid"))
     data.update(typed)
-    sent = await message.answer(
-        summary(data) + "\n" + _("Next contact?"), reply_markup=next_step_markup(data["flow"], user, now, workdays)
-    )
+    sent = await message.answer(_question(data), reply_markup=next_step_markup(data["flow"], user, now, workdays))
     await state.update_data(mid=sent.message_id)
 
 
@@ -388,9 +460,12 @@ def setup() -> Router:
     router.callback_query.register(pick_outcome, LogCb.filter(F.a == "oc"), current)
     router.callback_query.register(pick_reason, LogCb.filter(F.a == "rs"), current)
     router.callback_query.register(pick_next_step, LogCb.filter(F.a == "ns"), current)
+    router.callback_query.register(ask_when, LogCb.filter(F.a == "nx"), current)
+    router.callback_query.register(pick_when, LogCb.filter(F.a.in_({"nk", "nt"})), current)
     router.callback_query.register(calendar_step, CalCb.filter(F.to == "ns"), current)
     router.message.register(search_client, StateFilter(LogContact.client), FreeText())
     router.message.register(new_client_name, StateFilter(LogContact.new_client), FreeText())
     router.message.register(type_amount, StateFilter(LogContact.amount), FreeText())
     router.message.register(type_comment, StateFilter(LogContact.next_step), FreeText())
+    router.message.register(type_time, StateFilter(LogContact.next_time), FreeText())
     return router

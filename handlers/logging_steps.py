@@ -73,15 +73,42 @@ def outcome_markup(flow: str) -> InlineKeyboardMarkup:
     return grid([*buttons, cancel_button(flow)])
 
 
+# the kind of contact that usually follows an outcome; else the same kind again
+FOLLOWS = {Outcome.REFUSED: Kind.CALL, Outcome.REVISED_OFFER: Kind.EMAIL, Outcome.THINKING: Kind.CALL}
+TIME_CHIPS = ("09:00", "11:00", "14:00", "16:00")
+
+
+def next_kind(outcome: Outcome, kind: Kind) -> Kind:
+    return FOLLOWS.get(outcome, kind)
+
+
+def next_line(data: dict) -> str:
+    """What the next step will be if a day is tapped now."""
+    if not data.get("next_kind"):
+        return ""
+    return "\n" + _("➡️ Next: {kind} at {time}").format(kind=labels.kind(Kind(data["next_kind"])), time=data["next_time"])
+
+
 def next_step_markup(flow: str, user: User, now: datetime, workdays: WorkCalendar) -> InlineKeyboardMarkup:
     today = local_today(now, user.timezone)
     quick = labels.quick_steps(today, workdays, get_i18n().current_locale)
     return grid([
         *(button(label, LogCb(f=flow, a="ns", v=code)) for code, label in quick),
         button(_("📅 Pick a date"), LogCb(f=flow, a="ns", v="cal")),
+        button(_("⚙️ Kind and time"), LogCb(f=flow, a="nx")),
         button(_("No next step"), LogCb(f=flow, a="ns", v="none")),
         cancel_button(flow),
     ])
+
+
+def when_markup(flow: str, data: dict) -> InlineKeyboardMarkup:
+    """The next step's kind and time: a tap on each changes it; the time can also be typed."""
+    chosen_kind, chosen_time = data.get("next_kind"), data.get("next_time")
+    kinds = [button(("• " if k.value == chosen_kind else "") + labels.kind(k), LogCb(f=flow, a="nk", v=k.value))
+             for k in KIND_ORDER]
+    times = [button(("• " if t == chosen_time else "") + t, LogCb(f=flow, a="nt", v=t.replace(":", ""))) for t in TIME_CHIPS]
+    rows = grid(kinds, 3).inline_keyboard + [times] + [[button(_("‹ Back"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, time
 
 import phonenumbers
 
@@ -147,3 +147,23 @@ def parse_inn(text: str) -> str:
     if not ok:
         raise ParseError(text)
     return value
+
+
+_CLOCK = re.compile(r"^(?:в\s*|at\s*)?(\d{1,2})(?:[:.\s]?(\d{2}))?\s*(утра|дня|вечера|ночи|am|pm|a\.m\.|p\.m\.|ч|h)?\.?$")
+_AFTERNOON = ("дня", "вечера", "pm", "p.m.")
+
+
+def parse_time(text: str) -> time | None:
+    """A time of day as people type it: '14:30', '14.30', '1430', '19', '7 вечера', '9 утра',
+    'в 10', '7 pm'. None when it is not one."""
+    match = _CLOCK.match(plain_digits(text).strip().casefold())
+    if not match:
+        return None
+    hour, minute, part = int(match[1]), int(match[2] or 0), match[3]
+    if part in _AFTERNOON and 1 <= hour <= 11:
+        hour += 12
+    elif part in ("ночи", "am", "a.m.") and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)

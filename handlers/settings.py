@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from aiogram import F, Router
@@ -18,7 +16,7 @@ from db.repositories import Repos
 from handlers.callbacks import SetCb
 from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
-from handlers.parsing import plain_digits
+from handlers.parsing import parse_time
 from handlers.states import SettingsFlow
 from handlers.ui import show, stale
 
@@ -30,14 +28,6 @@ ZONES = (
     "Asia/Magadan", "Asia/Kamchatka",
 )
 LEADS = (15, 30, 60, 120)
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.\s]?([0-5]\d)$")
-
-
-def parse_time(text: str) -> time | None:
-    match = _TIME.match(plain_digits(text).strip())
-    return time(int(match[1]), int(match[2])) if match else None
-
-
 def _bell(muted: bool) -> str:
     return "🔕" if muted else "🔔"
 

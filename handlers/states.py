@@ -9,6 +9,7 @@ class LogContact(StatesGroup):
     reason = State()
     amount = State()
     next_step = State()
+    next_time = State()  # the optional screen of the next step's kind and time
 
 
 class Note(StatesGroup):
@@ -59,7 +60,7 @@ class EditClient(StatesGroup):
 TEXT_STEPS = frozenset(
     s.state
     for s in (
-        LogContact.client, LogContact.new_client, LogContact.amount, FindClient.query,
+        LogContact.client, LogContact.new_client, LogContact.amount, LogContact.next_time, FindClient.query,
         AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
         InviteFlow.new_team, AddReason.title, EditClient.value, EditPerson.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
     )

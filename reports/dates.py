@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -37,8 +38,21 @@ def quick_day(code: str, today: date, workdays: WorkCalendar) -> date:
     return today + timedelta(days=QUICK_STEPS[code])
 
 
-def quick_step(code: str, now: datetime, tz: str, workdays: WorkCalendar) -> datetime:
-    return at_local(quick_day(code, local_today(now, tz), workdays), tz)
+def quick_step(code: str, now: datetime, tz: str, workdays: WorkCalendar, at: time = PLAN_HOUR) -> datetime:
+    return at_local(quick_day(code, local_today(now, tz), workdays), tz, at)
+
+
+USUAL_AFTER = 3  # plans at one time of day before it counts as the person's usual time
+
+
+def usual_time(planned: list[datetime], tz: str) -> time:
+    """The local time of day a person plans contacts at most often (the earliest of equals);
+    10:00 until some time has been chosen USUAL_AFTER times."""
+    counts = Counter(moment.astimezone(ZoneInfo(tz)).time().replace(second=0, microsecond=0) for moment in planned)
+    best = max(counts.values(), default=0)
+    if best < USUAL_AFTER:
+        return PLAN_HOUR
+    return min(moment for moment, count in counts.items() if count == best)
 
 
 def moved_to(day: date, original: datetime, tz: str) -> datetime:

@@ -362,6 +362,16 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
+    async def recent_plan_times(self, limit: int = 50) -> list[datetime]:
+        """When the actor's latest planned contacts were (or are) planned for: their usual hour."""
+        rows = await self.session.scalars(
+            select(Interaction.planned_at)
+            .where(Interaction.manager_id == self.actor.id, Interaction.planned_at.is_not(None))
+            .order_by(Interaction.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
     async def planned_between(self, start: datetime, end: datetime, *, overdue_from: datetime | None = None) -> list[Interaction]:
         """The actor's own planned contacts due in [start, end); with overdue_from, also older open ones."""
         lower = overdue_from if overdue_from is not None else start

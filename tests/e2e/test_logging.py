@@ -131,7 +131,8 @@ async def test_planned_contact_from_today_in_three_taps(anna: Person, sessionmak
         done = await session.get(Interaction, planned.id)
         assert done.status == Status.DONE and done.outcome == Outcome.THINKING
         step = await session.get(Interaction, done.next_step_id)
-        assert step.status == Status.PLANNED and step.kind == Kind.MEETING
+        # someone thinking it over gets a call, not another meeting (the kind follows the outcome)
+        assert step.status == Status.PLANNED and step.kind == Kind.CALL
         # Monday 30 November, 10:00 in Moscow
         assert step.planned_at == datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
 
@@ -458,3 +459,45 @@ async def test_a_next_step_moves_a_later_plan_instead_of_adding_one(anna: Person
     [step] = await _open_plans(sessionmaker, later.client_id)
     assert step.id == later.id and step.planned_at == later.planned_at and step.kind == Kind.MEETING
     assert "The plan stays as it was" in anna.emu.message(ANNA, card.message_id).text
+
+
+async def test_the_next_step_follows_the_outcome_and_can_get_its_own_kind_and_time(anna: Person, sessionmaker, clock) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Romashka LLC")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("❌ Refused")
+    await anna.tap("Price")
+    assert "➡️ Next: 📞 Call at 10:00" in anna.last.text  # after a refusal: a call, not another meeting
+    await anna.tap("⚙️ Kind and time")
+    await anna.tap("✉️ Email")
+    await anna.say("7 вечера")  # typed, as people say it
+    assert "➡️ Next: ✉️ Email at 19:00" in anna.last.text
+    await anna.tap("‹ Back")
+    assert "Next contact?" in anna.last.text and "✉️ Email at 19:00" in anna.last.text
+    await anna.tap("In 3 days")
+    assert "Next: ✉️ Email" in anna.last.text
+    [item] = await _done(sessionmaker, kind=Kind.MEETING, outcome=Outcome.REFUSED)
+    async with sessionmaker() as session:
+        step = await session.get(Interaction, item.next_step_id)
+    assert step.kind == Kind.EMAIL and (step.planned_at.hour, step.planned_at.minute) == (16, 0)  # 19:00 Moscow
+
+
+async def test_the_next_step_lands_at_the_persons_usual_hour(anna: Person, sessionmaker, clock) -> None:
+    async with sessionmaker() as session:
+        user = await UserRepository(session).by_tg_id(ANNA)
+        client = (await ClientRepository(session, user).search("romashka"))[0]
+        repo = InteractionRepository(session, user)
+        for days in (2, 3, 4):  # three calls planned at 15:00 Moscow: that is her habit
+            await repo.plan(client_id=client.client_id, kind=Kind.CALL,
+                            planned_at=datetime(2026, 12, days, 12, 0, tzinfo=timezone.utc))
+        await session.commit()
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("📞 Call")
+    await anna.tap("🔁 Rescheduled")
+    assert "➡️ Next: 📞 Call at 15:00" in anna.last.text
+    await anna.tap("In a week")
+    [item] = await _done(sessionmaker, kind=Kind.CALL, outcome=Outcome.RESCHEDULED)
+    async with sessionmaker() as session:
+        step = await session.get(Interaction, item.next_step_id)
+    assert (step.planned_at.hour, step.planned_at.minute) == (12, 0)

@@ -108,6 +108,24 @@ def test_an_inn_in_fullwidth_digits_is_stored_in_ascii() -> None:
 
 
 def test_times_in_other_digits() -> None:
-    from handlers.settings import parse_time
+    from handlers.parsing import parse_time
 
     assert parse_time("０８:３０").strftime("%H:%M") == "08:30"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("19", "19:00"), ("19.00", "19:00"), ("19:00", "19:00"), ("7 вечера", "19:00"), ("9 утра", "09:00"),
+     ("в 10", "10:00"), ("7 pm", "19:00"), ("1430", "14:30"), ("08 30", "08:30"), ("12 ночи", "00:00")],
+)
+def test_times_as_people_type_them(typed: str, expected: str) -> None:
+    from handlers.parsing import parse_time
+
+    assert parse_time(typed).strftime("%H:%M") == expected
+
+
+@pytest.mark.parametrize("typed", ["25", "19:60", "вечером", "", "7 вечера 30", "123456"])
+def test_what_is_not_a_time(typed: str) -> None:
+    from handlers.parsing import parse_time
+
+    assert parse_time(typed) is None

@@ -32,3 +32,17 @@ def test_team_day_puts_each_count_on_its_manager() -> None:
 
 def test_team_day_of_nobody_is_empty() -> None:
     assert team_day(TeamCounts([], [], [], [])) == []
+
+
+def test_the_usual_time_is_the_most_frequent_local_time_once_it_is_a_habit() -> None:
+    from datetime import datetime, time, timezone
+
+    from reports.dates import usual_time
+
+    utc = timezone.utc
+    at = lambda h, m=0: datetime(2026, 11, 20, h, m, tzinfo=utc)  # noqa: E731
+    assert usual_time([], "Europe/Moscow") == time(10, 0)
+    assert usual_time([at(11), at(11)], "Europe/Moscow") == time(10, 0)  # twice is not yet a habit
+    # 11:00 UTC is 14:00 in Moscow; ties go to the earlier time
+    assert usual_time([at(11), at(11), at(11), at(6), at(6), at(6), at(8)], "Europe/Moscow") == time(9, 0)
+    assert usual_time([at(11, 30)] * 4 + [at(6)] * 3, "Asia/Yekaterinburg") == time(16, 30)
