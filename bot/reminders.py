@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
-from db.models import Reminder, ReminderKind, ReminderStatus, Role, User
+from db.models import Interaction, Kind, Reminder, ReminderKind, ReminderStatus, Role, User
 from db.repositories import Repos
 from db.repositories.reminders import ReminderRepository
 from handlers.notices import Outgoing, render_reminder
@@ -24,6 +24,7 @@ from reports.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 MEETING_HORIZON = timedelta(hours=36)
+MORNING_NEIGHBOURHOOD = timedelta(minutes=30)  # a brief due this close to the morning plan is not sent
 STUCK_AFTER = timedelta(minutes=10)
 BATCH = 20_000  # claimed per beat
 PREPARE_BATCH = 200  # rendered per database session
@@ -111,7 +112,7 @@ class ReminderService:
                 today = now.astimezone(ZoneInfo(user.timezone)).date()
                 rows += self._daily(user, today) + self._daily(user, today + timedelta(days=1))
             for item, user in await repo.planned_meetings(now, now + MEETING_HORIZON):
-                if user.mute_meeting:
+                if not self._brief_wanted(item, user):
                     continue
                 rows.append({
                     "key": f"meeting:{item.id}:{int(item.planned_at.timestamp())}",
@@ -256,6 +257,19 @@ class ReminderService:
                     log.exception("Could not record %d reminder results", len(batch))
                     return
                 await asyncio.sleep(0.5 * (attempt + 1))
+
+    def _brief_wanted(self, item: Interaction, user: User) -> bool:
+        """A brief before a meeting (before a call only for who asked for it in /settings), and
+        never within half an hour of the morning plan that already lists the contact."""
+        if user.mute_meeting or item.kind not in (Kind.MEETING, Kind.CALL):
+            return False
+        if item.kind == Kind.CALL and not user.remind_calls:
+            return False
+        due = item.planned_at - timedelta(minutes=user.meeting_lead_min)
+        day = item.planned_at.astimezone(ZoneInfo(user.timezone)).date()
+        if user.mute_morning or not self.calendar.is_workday(day):
+            return True
+        return abs(due - _at(day, user.timezone, user.morning_at)) > MORNING_NEIGHBOURHOOD
 
     def _still_wanted(self, user: User, reminder: Reminder) -> bool:
         """Settings may have changed since the reminder was planned."""

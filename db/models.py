@@ -100,6 +100,7 @@ class User(Base):
     mute_evening: Mapped[bool] = mapped_column(Boolean, default=False)
     mute_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
     mute_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    remind_calls: Mapped[bool] = mapped_column(Boolean, default=False)  # calls get the pre-meeting reminder too
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship(lazy="raise")

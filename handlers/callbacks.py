@@ -41,6 +41,7 @@ class PlanCb(CallbackData, prefix="pl"):
     id: Int
     day: str = ""  # the plan list the button sits on: today | tomorrow
     p: Int = 0  # the list's page
+    v: str = ""  # with a=at: the new time of day, HHMM
 
 
 class CardCb(CallbackData, prefix="cc"):

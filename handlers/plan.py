@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -18,13 +19,14 @@ from db.repositories import NotFound, Repos
 from db.repositories.interactions import Conflict
 from handlers import labels
 from handlers.callbacks import CalCb, PlanCb, id_of
-from reports.dates import day_bounds, local_today, moved_to, quick_day
-from handlers.filters import MenuButton
 from handlers.calendar import calendar_kb, read_tap
+from handlers.filters import MenuButton
 from handlers.keyboards import button
-from handlers.logging_steps import start_for_planned
+from handlers.logging_steps import TIME_CHIPS, start_for_planned
+from handlers.parsing import parse_time
 from handlers.plan_list import LISTS, render_plan
-from handlers.ui import answer_parts, found, pack, not_found, send, show, stale, toast
+from handlers.ui import answer_parts, found, not_found, pack, send, show, stale, toast
+from reports.dates import at_local, day_bounds, local_today, moved_to, quick_day
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import when
@@ -127,8 +129,21 @@ def _quick_rows(item_id: int, which: str, page: int, today: date, workdays: Work
     return [
         [button(label, PlanCb(a=f"q{code}", id=item_id, day=which, p=page))
          for code, label in labels.quick_steps(today, workdays, locale)],
+        [button("🕘 " + chip, PlanCb(a="at", id=item_id, day=which, p=page, v=chip.replace(":", "")))
+         for chip in TIME_CHIPS],
         [button(_("✖ Keep the date"), PlanCb(a="keep", id=item_id, day=which, p=page))],
     ]
+
+
+async def move_time(
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n
+) -> None:
+    """Same day, another time."""
+    at = parse_time(callback_data.v)
+    if at is None:
+        await stale(query)
+        return
+    await _move(query, repos, user, callback_data.id, at, callback_data.day, callback_data.p, clock(), i18n)
 
 
 async def keep_date(
@@ -152,13 +167,17 @@ async def turn_page(
 
 
 async def _move(
-    query: CallbackQuery, repos: Repos, user: User, item_id: int, day: date, which: str, page: int, now: datetime,
-    i18n: I18n,
+    query: CallbackQuery, repos: Repos, user: User, item_id: int, day: date | time, which: str, page: int,
+    now: datetime, i18n: I18n,
 ) -> None:
+    """Move a planned contact to another day (same time) or another time (same day)."""
+    tz = user.timezone
+    if isinstance(day, date):
+        to = lambda planned_at: moved_to(day, planned_at, tz)  # noqa: E731
+    else:
+        to = lambda planned_at: at_local(planned_at.astimezone(ZoneInfo(tz)).date(), tz, day)  # noqa: E731
     try:
-        item = await repos.interactions.reschedule(
-            item_id, lambda planned_at: moved_to(day, planned_at, user.timezone)
-        )
+        item = await repos.interactions.reschedule(item_id, to)
     except NotFound:
         await not_found(query)
         return
@@ -222,6 +241,7 @@ def setup() -> Router:
     router.callback_query.register(ask_new_day, PlanCb.filter(F.a == "move"))
     router.callback_query.register(keep_date, PlanCb.filter(F.a == "keep"))
     router.callback_query.register(turn_page, PlanCb.filter(F.a == "page"))
+    router.callback_query.register(move_time, PlanCb.filter(F.a == "at"))
     router.callback_query.register(quick_move, PlanCb.filter(F.a.in_({"q1d", "q3d", "q7d"})))
     router.callback_query.register(calendar_move, CalCb.filter(F.to == "mv"))
     return router

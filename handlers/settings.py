@@ -38,7 +38,8 @@ def render(user: User) -> tuple[str, InlineKeyboardMarkup]:
         _("Timezone: {tz}").format(tz=user.timezone),
         _("Morning plan at {time}").format(time=user.morning_at.strftime("%H:%M")),
         _("Evening reminder at {time}").format(time=user.evening_at.strftime("%H:%M")),
-        _("Meeting reminder {minutes} min before").format(minutes=user.meeting_lead_min),
+        _("Meeting reminder {minutes} min before").format(minutes=user.meeting_lead_min)
+        + (" " + _("(calls too)") if user.remind_calls else ""),
         _("Reminders come on working days; 🔕 means muted."),
     ]
     kb = Rows()
@@ -49,7 +50,10 @@ def render(user: User) -> tuple[str, InlineKeyboardMarkup]:
         button(_bell(user.mute_morning) + " " + _("Morning plan"), SetCb(a="mute", v="mute_morning")),
         button(_bell(user.mute_evening) + " " + _("Evening"), SetCb(a="mute", v="mute_evening")),
     )
-    row = [button(_bell(user.mute_meeting) + " " + _("Meetings"), SetCb(a="mute", v="mute_meeting"))]
+    row = [
+        button(_bell(user.mute_meeting) + " " + _("Meetings"), SetCb(a="mute", v="mute_meeting")),
+        button(_bell(not user.remind_calls) + " " + _("Calls"), SetCb(a="mute", v="remind_calls")),
+    ]
     if user.role in (Role.HEAD, Role.ADMIN):
         row.append(button(_bell(user.mute_summary) + " " + _("Team summary"), SetCb(a="mute", v="mute_summary")))
     kb.row(*row)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.repositories.reminders import ReminderRepository
 
-MUTABLE = ("mute_morning", "mute_evening", "mute_meeting", "mute_summary")
+MUTABLE = ("mute_morning", "mute_evening", "mute_meeting", "mute_summary", "remind_calls")
 
 
 class PreferencesRepository:

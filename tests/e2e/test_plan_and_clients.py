@@ -354,3 +354,14 @@ async def test_moving_a_contact_of_a_client_with_a_very_long_name(world, session
     toast = anna.answer_to(anna.last_tap).text
     assert len(toast) == 200 and toast.startswith("📅 Tom & Jerry <Holding>") and toast.endswith("…")
     assert (await _get(sessionmaker, planned.id)).planned_at.date() == (clock() + timedelta(days=7)).date()
+
+
+async def test_rescheduling_can_change_the_time_not_only_the_day(world, sessionmaker) -> None:
+    anna, items = world
+    [plan] = await anna.say("/today")
+    await anna.tap("📅 2", plan)  # Vector's meeting, 14:00 Moscow today
+    await anna.tap("🕘 16:00", plan)
+    moved = await _get(sessionmaker, items["today"].id)
+    assert moved.planned_at.date() == items["today"].planned_at.date()
+    assert (moved.planned_at.hour, moved.planned_at.minute) == (13, 0)  # 16:00 Moscow
+    assert "16:00" in anna.emu.message(ANNA, plan.message_id).text  # the list is back, with the new time

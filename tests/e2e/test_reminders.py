@@ -376,3 +376,30 @@ async def test_the_planned_time_follows_a_setting_changed_while_planning(ladon, 
     clock.now = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
     await ladon.reminders.tick()
     assert len([t for t in _texts(ladon.emu, MOSCOW) if "Good morning" in t]) == 1
+
+
+async def test_a_call_gets_no_brief_unless_asked_for_and_none_comes_with_the_morning_plan(ladon, sessionmaker, clock) -> None:
+    moscow = await seed_user(sessionmaker, MOSCOW, "Anna")
+    await _plan(sessionmaker, moscow, "Call Me", datetime(2026, 11, 27, 11, 0, tzinfo=UTC), kind=Kind.CALL)  # 14:00
+    await _plan(sessionmaker, moscow, "Early Meeting", datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # 10:00
+    await _plan(sessionmaker, moscow, "Late Meeting", datetime(2026, 11, 27, 13, 0, tzinfo=UTC))  # 16:00
+    ladon.emu.add_user(MOSCOW, "Anna", language_code="en")
+    for hour in range(5, 14):  # 08:00 to 16:00 Moscow, every beat
+        for minute in (0, 30):
+            clock.now = datetime(2026, 11, 27, hour, minute, tzinfo=UTC)
+            await ladon.reminders.tick()
+    briefs = [t for t in _texts(ladon.emu, MOSCOW) if t.startswith("⏰")]
+    # the 10:00 meeting's brief would come at 09:00 with the morning plan that lists it: not sent;
+    # the call gets none; the 16:00 meeting gets its brief at 15:00
+    assert len(briefs) == 1 and "Late Meeting" in briefs[0]
+    assert len([t for t in _texts(ladon.emu, MOSCOW) if "Good morning" in t]) == 1
+
+    async with sessionmaker() as session:  # she asks for calls too
+        user = await session.get(User, moscow.id)
+        user.remind_calls = True
+        await session.commit()
+    await _plan(sessionmaker, moscow, "Call Me Later", datetime(2026, 11, 27, 14, 0, tzinfo=UTC), kind=Kind.CALL)
+    clock.now = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
+    await ladon.reminders.tick()
+    briefs = [t for t in _texts(ladon.emu, MOSCOW) if t.startswith("⏰")]
+    assert any("Call Me Later" in t for t in briefs)
