@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
-from handlers.keyboards import main_menu
+from db.repositories import Repos
+from db.repositories.clients import NAME_MAX, clean_name
+from handlers.callbacks import ClientCb
+from handlers.keyboards import Rows, button, main_menu
+from handlers.parsing import plain_digits
 from handlers.states import TEXT_STEPS, Note
 from handlers.ui import stale
 
@@ -17,7 +23,7 @@ async def unknown_button(query: CallbackQuery) -> None:
     await stale(query)
 
 
-async def unknown_message(message: Message, state: FSMContext, user: User) -> None:
+async def unknown_message(message: Message, state: FSMContext, user: User, repos: Repos) -> None:
     current = await state.get_state()
     if current is not None:
         if current == Note.text.state:
@@ -28,6 +34,24 @@ async def unknown_message(message: Message, state: FSMContext, user: User) -> No
             hint = _("Please use the buttons above, or /cancel to stop.")
         await message.answer(hint)
         return
+    if message.photo or message.document:
+        await message.answer(_("Photos and files are not kept yet. A note on a contact can be text or a voice "
+                               "message: 📝 Add a note on its saved card."), reply_markup=main_menu(user))
+        return
+    if message.contact:
+        await message.answer(_("To add a contact person, open the client's card (🔎 Clients) and tap "
+                               "➕ Contact person; the name and phone are typed there."), reply_markup=main_menu(user))
+        return
+    typed = clean_name(message.text or "")
+    if 2 <= len(typed) <= NAME_MAX and not typed.startswith("/"):
+        matches = await repos.clients.search(plain_digits(typed), limit=5)
+        if matches:  # a client's name typed outside any step: offer the card
+            kb = Rows()
+            for match in matches:
+                kb.row(button(match.name[:60], ClientCb(a="open", id=match.client_id)))
+            await message.answer(_("Looking for a client? Found for «{query}»:").format(query=html.escape(typed)),
+                                 reply_markup=kb.as_markup())
+            return
     await message.answer(_("Use the menu below, or /help."), reply_markup=main_menu(user))
 
 

@@ -425,8 +425,20 @@ async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User,
 
 async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
                        workdays: WorkCalendar) -> None:
-    """Text typed while the next step is asked for is a comment on the contact, saved as its note."""
-    comment = message.text.strip()
+    """Text typed while the next step is asked for is a comment on the contact, saved as its note;
+    a second line is added to the first, never replacing it. After an agreement, an amount typed
+    here corrects the deal's amount instead."""
+    typed = message.text.strip()
+    data = await state.get_data()
+    if data.get("outcome") == Outcome.AGREED.value:
+        try:
+            amount = parse_amount(typed)
+        except ParseError:
+            pass
+        else:
+            await _ask_next_step(message, state, bot, user, clock(), workdays, amount=amount)
+            return
+    comment = f"{data['comment']}\n{typed}" if data.get("comment") else typed
     if len(comment) > NOTE_MAX:
         await message.answer(
             _("A comment can be up to {max} characters. Type it again, or choose the next contact above.").format(max=NOTE_MAX)

@@ -127,6 +127,9 @@ async def _advance(message: Message, state: FSMContext, repos: Repos, user: User
 
 async def person_field(message: Message, state: FSMContext, repos: Repos, user: User, clock: Callable[[], datetime]) -> None:
     field = (await state.get_state()).split(":")[-1]
+    if field != "name" and message.text.strip() in ("-", "—", "–"):  # "-" means none, as everywhere
+        await _advance(message, state, repos, user)
+        return
     try:
         value = parse_field(field, message.text, clock().date())
     except ParseError:

@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -19,6 +19,7 @@ from db.repositories import InviteError, Repos
 from handlers import labels
 from handlers.callbacks import LangCb
 from handlers.keyboards import button, main_menu
+from handlers.ui import drop_keyboard
 from handlers.filters import MenuButton
 
 
@@ -102,10 +103,13 @@ async def show_help(message: Message, user: User) -> None:
     await message.answer(help_text(user), reply_markup=main_menu(user))
 
 
-async def cancel(message: Message, user: User, state: FSMContext) -> None:
+async def cancel(message: Message, user: User, state: FSMContext, bot: Bot) -> None:
     had_state = await state.get_state() is not None
+    mid = (await state.get_data()).get("mid")
     await state.clear()
-    await message.answer(_("Cancelled.") if had_state else _("Nothing to cancel."), reply_markup=main_menu(user))
+    if had_state:
+        await drop_keyboard(bot, message.chat.id, mid)  # the cancelled step's buttons go with it
+    await message.answer(_("Cancelled. Nothing was saved.") if had_state else _("Nothing to cancel."), reply_markup=main_menu(user))
 
 
 async def choose_language(message: Message) -> None:

@@ -171,11 +171,11 @@ async def test_cancel_midway_saves_nothing_and_old_buttons_go_stale(anna: Person
     await anna.menu("📝 Log a contact")
     await anna.tap("Vector")
     kinds = anna.last
+    meeting = kinds.button_data("🤝 Meeting")
     [reply] = await anna.say("/cancel")
-    assert reply.text == "Cancelled."
-    update_id = anna.emu.press_button(ANNA, "🤝 Meeting", message_id=kinds.message_id)
-    anna.runner.sent(update_id)
-    await anna.runner.settle()
+    assert reply.text == "Cancelled. Nothing was saved."
+    assert anna.emu.message(ANNA, kinds.message_id).buttons() == []  # the cancelled step's buttons go
+    update_id = await anna.press_raw(kinds, meeting)  # a copy of the old message elsewhere
     assert anna.emu.callback_answer(update_id).text == "This button is no longer active."
     assert await _count(sessionmaker, Interaction) == before
 
@@ -194,6 +194,22 @@ async def test_double_tap_on_the_last_step_saves_once(anna: Person, sessionmaker
     assert len(await _done(sessionmaker, kind=Kind.MEETING)) == 1
     answers = {anna.emu.callback_answer(first).text, anna.emu.callback_answer(second).text}
     assert answers == {"Saved", "This button is no longer active."}
+
+
+async def test_typed_lines_add_up_and_an_amount_typed_later_corrects_the_deal(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.say("50000")
+    await anna.say("Signs on Monday")
+    await anna.say("Wants delivery by the 10th")  # a second line is added, not a replacement
+    await anna.say("55 000")  # at this step, after an agreement, an amount corrects the amount
+    shown = anna.last.text
+    assert "55,000" in shown and "Signs on Monday\nWants delivery by the 10th" in shown
+    await anna.tap("No next step")
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.amount_minor == 5_500_000 and item.note == "Signs on Monday\nWants delivery by the 10th"
 
 
 async def test_undo_within_minutes_removes_the_contact_and_its_next_step(anna: Person, sessionmaker, clock) -> None:

@@ -365,3 +365,35 @@ async def test_rescheduling_can_change_the_time_not_only_the_day(world, sessionm
     assert moved.planned_at.date() == items["today"].planned_at.date()
     assert (moved.planned_at.hour, moved.planned_at.minute) == (13, 0)  # 16:00 Moscow
     assert "16:00" in anna.emu.message(ANNA, plan.message_id).text  # the list is back, with the new time
+
+
+async def test_outside_any_step_a_clients_name_photo_or_contact_gets_a_useful_answer(world, ladon) -> None:
+    anna, _items = world
+    [offer] = await anna.say("vectr")  # a typo, outside any step
+    assert "Looking for a client?" in offer.text and "Vector" in offer.buttons()
+    [card] = await anna.tap("Vector", offer)
+    assert card.text.startswith("📇 Vector")
+    [photo] = await anna.send("photo")
+    assert "not kept yet" in photo.text and "Add a note" in photo.text
+    ladon.sent(ladon.emu.send_contact(ANNA, "+79123456789", first_name="Ivan"))
+    await ladon.settle()
+    assert "➕ Contact person" in anna.last.text
+    replies = await anna.say("zzzz qqqq")
+    assert replies[-1].text == "Use the menu below, or /help."
+
+
+async def test_a_dash_skips_an_optional_detail_of_a_new_contact_person(world, sessionmaker) -> None:
+    anna, items = world
+    await anna.say("/clients")
+    [found] = await anna.say("alpha")
+    [card] = await anna.tap("Alpha", found)
+    await anna.tap("➕ Contact person", card)
+    await anna.say("Ivan Petrov")
+    await anna.say("-")  # no position
+    await anna.say("+7 912 345-67-89")
+    await anna.say("-")  # no e-mail
+    await anna.say("-")  # no birthday
+    assert "Ivan Petrov added" in anna.last.text
+    async with sessionmaker() as session:
+        person = await session.scalar(select(ContactPerson).where(ContactPerson.name == "Ivan Petrov"))
+    assert (person.position, person.phone, person.email, person.birthday) == (None, "+79123456789", None, None)
