@@ -74,6 +74,23 @@ async def list_users(message: Message, repos: Repos, user: User) -> None:
     await message.answer(text, reply_markup=markup)
 
 
+async def confirm_off(query: CallbackQuery, callback_data: UserCb, repos: Repos) -> None:
+    """Turning someone's access off takes effect at their next tap: it asks first."""
+    try:
+        target = await repos.users.colleague(callback_data.id)
+    except (NotFound, AccessDenied):
+        await not_found(query)
+        return
+    await query.answer()
+    kb = Rows().row(
+        button(_("⛔ Yes, turn off"), UserCb(a="offok", id=target.id, p=callback_data.p)),
+        button(_("‹ Back"), UserCb(a="list", id=0, p=callback_data.p)),
+    )
+    text = _("Turn off access for {name}? They lose it at their next tap; their clients and history stay, "
+             "and access can be turned on again.").format(name=html.escape(target.full_name))
+    await show(query, text, kb.as_markup())
+
+
 async def toggle(query: CallbackQuery, callback_data: UserCb, repos: Repos, user: User) -> None:
     try:
         target = await repos.users.set_active(callback_data.id, callback_data.a == "on")
@@ -149,6 +166,7 @@ def setup() -> Router:
 def setup_for_admins() -> Router:
     """For admins: access off and on, and handing over what someone left."""
     router = Router(name=f"{__name__}.admins")
-    router.callback_query.register(toggle, UserCb.filter(F.a.in_({"on", "off"})))
+    router.callback_query.register(confirm_off, UserCb.filter(F.a == "off"))
+    router.callback_query.register(toggle, UserCb.filter(F.a.in_({"on", "offok"})))
     router.callback_query.register(hand_over, UserCb.filter(F.a.in_({"give", "to", "go"})))
     return router

@@ -108,8 +108,8 @@ def render_evening(user: User, inputs: EveningInputs, locale: str) -> Outgoing |
         lines.append(line)
         kb.row(
             button(_("✅ {n} Done").format(n=n), PlanCb(a="done", id=item.id)),
-            button(_("📅 {n}").format(n=n), PlanCb(a="move", id=item.id)),
-            button(_("✖ {n}").format(n=n), PlanCb(a="cancel", id=item.id)),
+            button(_("📅 {n} Move").format(n=n), PlanCb(a="move", id=item.id)),
+            button(_("✖ {n} Cancel").format(n=n), PlanCb(a="cancel", id=item.id)),
         )
     if nudge:
         line = _("You have not logged a single contact today. Had a meeting or a call? Tap 📝 Log a contact.")

@@ -21,7 +21,7 @@ from handlers import labels
 from handlers.callbacks import CalCb, PlanCb, id_of
 from handlers.calendar import calendar_kb, read_tap
 from handlers.filters import MenuButton
-from handlers.keyboards import button
+from handlers.keyboards import Rows, button
 from handlers.logging_steps import TIME_CHIPS, start_for_planned
 from handlers.parsing import parse_time
 from handlers.plan_list import LISTS, render_plan
@@ -69,6 +69,31 @@ async def mark_done(query: CallbackQuery, callback_data: PlanCb, repos: Repos, u
     await start_for_planned(query, state, item, from_list=from_list, page=callback_data.p)
 
 
+async def confirm_cancel(
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, i18n: I18n
+) -> None:
+    """Cancelling a plan is one tap away from ✅ Done: it asks first."""
+    item = await found(query, repos.interactions.own(callback_data.id))
+    if item is None:
+        return
+    if item.status != Status.PLANNED:
+        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
+        return
+    await query.answer()
+    which, page = callback_data.day, callback_data.p
+    text = _("Cancel the planned {kind} with <b>{client}</b>, {when}? It leaves the plan without a result.").format(
+        kind=labels.kind(item.kind), client=html.escape(item.client.name),
+        when=when(item.planned_at, user.timezone, i18n.current_locale))
+    kb = Rows().row(
+        button(_("✖ Yes, cancel it"), PlanCb(a="cx", id=item.id, day=which, p=page)),
+        button(_("‹ Back"), PlanCb(a="keep", id=item.id, day=which, p=page)),
+    )
+    if which in LISTS:
+        await show(query, text, kb.as_markup())  # the list turns into the question, and back after
+    else:
+        await send(query, text, kb.as_markup())  # a reminder keeps its list
+
+
 async def cancel_planned(
     query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n
 ) -> None:
@@ -84,6 +109,8 @@ async def cancel_planned(
     if callback_data.day in LISTS:
         text, markup = await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale, callback_data.p)
         await show(query, text, markup)
+    else:
+        await show(query, _("✖ Cancelled."))
 
 
 async def ask_new_day(
@@ -153,7 +180,7 @@ async def keep_date(
     if callback_data.day in LISTS:
         await show(query, *await render_plan(repos, user, callback_data.day, clock(), i18n.current_locale, callback_data.p))
     else:
-        await show(query, _("The date stays as it was."))
+        await show(query, _("Nothing changed: the plan stays as it was."))
 
 
 async def turn_page(
@@ -237,7 +264,8 @@ def setup() -> Router:
     router.message.register(tomorrow, MenuButton(labels.MENU_TOMORROW))
     router.message.register(yesterday, Command("yesterday"))
     router.callback_query.register(mark_done, PlanCb.filter(F.a == "done"))
-    router.callback_query.register(cancel_planned, PlanCb.filter(F.a == "cancel"))
+    router.callback_query.register(confirm_cancel, PlanCb.filter(F.a == "cancel"))
+    router.callback_query.register(cancel_planned, PlanCb.filter(F.a == "cx"))
     router.callback_query.register(ask_new_day, PlanCb.filter(F.a == "move"))
     router.callback_query.register(keep_date, PlanCb.filter(F.a == "keep"))
     router.callback_query.register(turn_page, PlanCb.filter(F.a == "page"))

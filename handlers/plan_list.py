@@ -89,8 +89,8 @@ async def render_plan(
         n, item = by_line[line]
         kb.row(
             button(_("✅ {n} Done").format(n=n), PlanCb(a="done", id=item.id, day=which, p=page)),
-            button(_("📅 {n}").format(n=n), PlanCb(a="move", id=item.id, day=which, p=page)),
-            button(_("✖ {n}").format(n=n), PlanCb(a="cancel", id=item.id, day=which, p=page)),
+            button(_("📅 {n} Move").format(n=n), PlanCb(a="move", id=item.id, day=which, p=page)),
+            button(_("✖ {n} Cancel").format(n=n), PlanCb(a="cancel", id=item.id, day=which, p=page)),
         )
     nav = []
     if page > 0:
@@ -99,7 +99,6 @@ async def render_plan(
         nav.append(button(_("Later ›"), PlanCb(a="page", id=0, day=which, p=page + 1)))
     if nav:
         kb.row(*nav)
-    lines += ["", _("✅ done · 📅 reschedule · ✖ cancel")]
     return "\n".join(lines), kb.as_markup()
 
 

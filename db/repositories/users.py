@@ -82,6 +82,14 @@ class UserRepository:
         )
         return list(rows)
 
+    async def colleague(self, user_id: int) -> User:
+        """Someone an admin may turn on or off: anyone but themselves."""
+        actor = self._admin()
+        user = await self.session.get(User, user_id)
+        if user is None or user.id == actor.id:
+            raise NotFound
+        return user
+
     async def set_active(self, user_id: int, active: bool) -> User:
         actor = self._admin()
         user = await self.session.get(User, user_id)

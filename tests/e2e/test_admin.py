@@ -98,6 +98,8 @@ async def test_admin_hands_the_base_of_someone_who_left_to_a_colleague(ladon, se
     [listing] = await admin.say("/users")
     assert not [b for row in listing.inline_keyboard for b in row if b.text.startswith("📦")]  # active: theirs
     await admin.tap("⛔ Turn off: Boris", listing)
+    assert "Turn off access for Boris?" in admin.last.text  # asks first
+    await admin.tap("⛔ Yes, turn off", listing)
     assert "left behind: 2 clients and 1 planned contact" in admin.last.text
     await admin.tap("📦 Hand over: Boris", listing)
     heirs = [row[0].text for row in admin.last.inline_keyboard]
@@ -155,6 +157,7 @@ async def test_people_come_in_pages_and_a_head_sees_only_their_team(ladon, sessi
     assert [b.text for b in last.inline_keyboard[-1]] == ["‹ Previous"]
     # a toggle on page 3 redraws page 3
     await admin.tap("⛔ Turn off: Manager 44", last)
+    await admin.tap("⛔ Yes, turn off", last)
     assert "page 3 of 3" in admin.last.text and "Manager 44 · Manager (access off)" in admin.last.text
     far = await admin.press_raw(last, UserCb(a="list", id=0, p=40).pack())
     assert admin.answer_to(far).text is None and "page 3 of 3" in admin.emu.messages(ADMIN_TG)[-1].text

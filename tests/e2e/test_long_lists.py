@@ -64,7 +64,8 @@ async def test_a_long_plan_pages_and_keeps_its_page_after_a_change(ladon, sessio
     assert "page 2 of 2" in second.text
     seen += _numbers([second.text])
     assert seen == list(range(1, 36))  # every planned contact, on one page or the other
-    await anna.tap(f"✖ {seen[-1]}", second)
+    await anna.tap(f"✖ {seen[-1]} Cancel", second)
+    await anna.tap("✖ Yes, cancel it", second)
     after = anna.emu.message(ANNA, first.message_id)
     assert "page 2 of 2" in after.text and f"{seen[-1]}." not in after.text
     async with sessionmaker() as session:

@@ -138,5 +138,8 @@ async def test_deactivated_user_loses_access_at_once(ladon, sessionmaker) -> Non
     admin = Person(ladon, ADMIN_TG, "Boss")
     await admin.say("/users")
     await admin.tap("⛔ Turn off: Anna")
+    [still] = await anna.say("/today")  # not yet: the admin is asked first
+    assert "turned off" not in still.text
+    await admin.tap("⛔ Yes, turn off")
     [reply] = await anna.say("/today")
     assert "turned off" in reply.text

@@ -46,7 +46,7 @@ async def test_today_lists_overdue_first_then_today(world) -> None:
     text = plan.text
     assert "Overdue" in text
     assert text.index("Alpha") < text.index("Vector")
-    assert plan.buttons()[:3] == ["✅ 1 Done", "📅 1", "✖ 1"]
+    assert plan.buttons()[:3] == ["✅ 1 Done", "📅 1 Move", "✖ 1 Cancel"]
     [tomorrow] = await anna.menu("🗓 Tomorrow")
     assert "Alpha" in tomorrow.text and "Vector" not in tomorrow.text
 
@@ -61,7 +61,13 @@ async def test_yesterday_shows_results_in_the_users_language_and_zone(world) -> 
 async def test_cancel_from_the_list_updates_it(world, sessionmaker) -> None:
     anna, items = world
     [plan] = await anna.say("/today")
-    await anna.tap("✖ 1", plan)
+    assert await anna.tap("✖ 1 Cancel", plan) == []  # asks first, in place of the list
+    assert "Cancel the planned 📞 Call with Alpha" in anna.emu.message(ANNA, plan.message_id).text
+    assert (await _get(sessionmaker, items["overdue"].id)).status == Status.PLANNED
+    await anna.tap("‹ Back", plan)  # changed their mind: the list is back, nothing changed
+    assert "Alpha" in anna.emu.message(ANNA, plan.message_id).text
+    await anna.tap("✖ 1 Cancel", plan)
+    await anna.tap("✖ Yes, cancel it", plan)
     assert (await _get(sessionmaker, items["overdue"].id)).status == Status.CANCELLED
     assert "Alpha" not in anna.emu.message(ANNA, plan.message_id).text
 
@@ -69,7 +75,7 @@ async def test_cancel_from_the_list_updates_it(world, sessionmaker) -> None:
 async def test_reschedule_quick_and_by_calendar_redraws_the_list_in_place(world, sessionmaker, clock) -> None:
     anna, items = world
     [plan] = await anna.say("/today")
-    assert await anna.tap("📅 2", plan) == []  # the list itself turns into the calendar
+    assert await anna.tap("📅 2 Move", plan) == []  # the list itself turns into the calendar
     picker = anna.emu.message(ANNA, plan.message_id)
     assert "Move" in picker.text and "Vector" in picker.text
     assert await anna.tap("In 3 days", picker) == []
@@ -79,9 +85,9 @@ async def test_reschedule_quick_and_by_calendar_redraws_the_list_in_place(world,
     assert "moved to" in anna.answer_to(anna.last_tap).text
     redrawn = anna.emu.message(ANNA, plan.message_id)
     assert "Alpha" in redrawn.text and "Vector" not in redrawn.text
-    assert redrawn.buttons()[:3] == ["✅ 1 Done", "📅 1", "✖ 1"]
+    assert redrawn.buttons()[:3] == ["✅ 1 Done", "📅 1 Move", "✖ 1 Cancel"]
 
-    await anna.tap("📅 1", redrawn)
+    await anna.tap("📅 1 Move", redrawn)
     await anna.tap("›", redrawn)  # next month
     await anna.tap("15", redrawn)
     moved = await _get(sessionmaker, items["overdue"].id)
@@ -92,7 +98,7 @@ async def test_reschedule_quick_and_by_calendar_redraws_the_list_in_place(world,
 async def test_keeping_the_date_brings_the_list_back(world, sessionmaker) -> None:
     anna, items = world
     [plan] = await anna.say("/today")
-    await anna.tap("📅 1", plan)
+    await anna.tap("📅 1 Move", plan)
     await anna.tap("✖ Keep the date", plan)
     back = anna.emu.message(ANNA, plan.message_id)
     assert "Alpha" in back.text and "Vector" in back.text and "✅ 1 Done" in back.buttons()
@@ -349,7 +355,7 @@ async def test_moving_a_contact_of_a_client_with_a_very_long_name(world, session
         await session.commit()
     [plan] = await anna.say("/today")
     assert "Tom & Jerry <Holding> Tom" in plan.text  # shown as typed, not as markup
-    await anna.tap("📅 3", plan)
+    await anna.tap("📅 3 Move", plan)
     await anna.tap("In a week", plan)
     toast = anna.answer_to(anna.last_tap).text
     assert len(toast) == 200 and toast.startswith("📅 Tom & Jerry <Holding>") and toast.endswith("…")
@@ -359,7 +365,7 @@ async def test_moving_a_contact_of_a_client_with_a_very_long_name(world, session
 async def test_rescheduling_can_change_the_time_not_only_the_day(world, sessionmaker) -> None:
     anna, items = world
     [plan] = await anna.say("/today")
-    await anna.tap("📅 2", plan)  # Vector's meeting, 14:00 Moscow today
+    await anna.tap("📅 2 Move", plan)  # Vector's meeting, 14:00 Moscow today
     await anna.tap("🕘 16:00", plan)
     moved = await _get(sessionmaker, items["today"].id)
     assert moved.planned_at.date() == items["today"].planned_at.date()
