@@ -72,7 +72,7 @@ async def render_card(repos: Repos, user: User, client: Client, locale: str) -> 
     lines += shown
     if len(shown) < len(people):
         more = len(people) - len(shown)
-        lines.append(ngettext("…and {count} more in 👥 Contact persons.", "…and {count} more in 👥 Contact persons.",
+        lines.append(ngettext("…and {count} more in 👤 Contact persons.", "…and {count} more in 👤 Contact persons.",
                               more).format(count=more))
     history, total = await repos.interactions.history(client.id, HISTORY_PAGE)
     upcoming = [i for i in history if i.status == Status.PLANNED]
@@ -152,7 +152,7 @@ def card_markup(client: Client):
     ))
     edit = [button(_("✏️ Edit details"), ClientCb(a="edit", id=client.id))]
     if client.contacts:
-        edit.append(button(_("👥 Contact persons"), ClientCb(a="people", id=client.id)))
+        edit.append(button(_("👤 Contact persons"), ClientCb(a="people", id=client.id)))
     kb.row(*edit)
     return kb.as_markup()
 

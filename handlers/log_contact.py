@@ -159,7 +159,7 @@ async def pick_kind(query: CallbackQuery, callback_data: LogCb, state: FSMContex
     await query.answer()
     await state.update_data(kind=callback_data.v)
     flow_data["kind"] = callback_data.v
-    await show(query, summary(flow_data) + "\n" + _("How did it go?"), outcome_markup(callback_data.f))
+    await show(query, summary(flow_data) + "\n" + _("How did it go?"), outcome_markup(callback_data.f, Kind(callback_data.v)))
     await state.set_state(LogContact.outcome)
 
 

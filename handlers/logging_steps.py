@@ -68,8 +68,10 @@ def kind_markup(flow: str) -> InlineKeyboardMarkup:
     return grid([*buttons, cancel_button(flow)])
 
 
-def outcome_markup(flow: str) -> InlineKeyboardMarkup:
-    buttons = [button(labels.outcome(o), LogCb(f=flow, a="oc", v=o.value)) for o in OUTCOME_ORDER]
+def outcome_markup(flow: str, kind: Kind | None = None) -> InlineKeyboardMarkup:
+    # a meeting that happened was answered: "no answer" is for calls, e-mails and messages
+    outcomes = [o for o in OUTCOME_ORDER if not (o == Outcome.NO_ANSWER and kind == Kind.MEETING)]
+    buttons = [button(labels.outcome(o), LogCb(f=flow, a="oc", v=o.value)) for o in outcomes]
     return grid([*buttons, cancel_button(flow)])
 
 
@@ -172,6 +174,6 @@ async def start_for_planned(
         state, planned_id=item.id, client_id=item.client_id, client_name=item.client.name, kind=item.kind.value, **listed
     )
     data = await state.get_data()
-    sent = await send(query, summary(data) + "\n" + _("How did it go?"), outcome_markup(flow))
+    sent = await send(query, summary(data) + "\n" + _("How did it go?"), outcome_markup(flow, item.kind))
     await state.update_data(mid=sent.message_id)
     await state.set_state(LogContact.outcome)

@@ -139,8 +139,8 @@ async def _meeting(repos: Repos, user: User, reminder: Reminder, now: datetime, 
             result += f" ({html.escape(labels.reason(last.refusal_reason))})"
         if last.amount_minor:
             result += f" · {money(last.amount_minor, locale)}"
-        lines.append(_("Last contact: {when} · {kind} {result}").format(
-            when=when(last.happened_at, user.timezone, locale), kind=labels.kind(last.kind), result=result).strip())
+        what = f"{labels.kind(last.kind)} · {result}" if result else labels.kind(last.kind)
+        lines.append(_("Last contact: {when} · {what}").format(when=when(last.happened_at, user.timezone, locale), what=what))
         if last.outcome in (Outcome.REVISED_OFFER, Outcome.THINKING, Outcome.RESCHEDULED):
             lines.append(_("Open question: {what}").format(what=labels.outcome(last.outcome)))
         if last.note:

@@ -61,7 +61,7 @@ def field_error(field: str, skip: str) -> str:
 
 def _field_names() -> dict[str, str]:
     return {
-        "name": _("Name"),
+        "name": _("Full name"),
         "position": _("Position"),
         "phone": _("Phone"),
         "email": _("E-mail"),

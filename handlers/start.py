@@ -39,7 +39,7 @@ def help_text(user: User) -> str:
     if user.role in (Role.HEAD, Role.ADMIN):
         lines.append(_("👥 /team: the team's plan for today and tomorrow, yesterday's results."))
         lines.append(_("➕ /invite: a one-time link for a new colleague."))
-        lines.append(_("👥 /users: people and their access."))
+        lines.append(_("🔐 /users: people and their access."))
     if user.role == Role.ADMIN:
         lines.append(_("/reasons: the list of refusal reasons."))
         lines.append(_("📦 In /users, the clients of someone who left go to a colleague."))
@@ -87,7 +87,7 @@ async def start_with_code(
     await repos.invites.set_user(invite, new_user)
     await state.clear()
     await message.answer(
-        _("Welcome to Ladon, {name}! You are in as: {role}.").format(name=html.escape(new_user.full_name), role=labels.role(new_user.role))
+        _("Welcome to Ladon, {name}! You are in as: {role}.").format(name=html.escape(new_user.full_name), role=labels.role(new_user.role).lower())
         + "\n\n"
         + help_text(new_user),
         reply_markup=main_menu(new_user),

@@ -43,7 +43,7 @@ async def test_head_invites_only_managers_into_their_own_team(ladon, sessionmake
     code = invite.text.rsplit("start=", 1)[1].split()[0]
     newbie = Person(ladon, 3002, "Nick")
     [welcome] = await newbie.say(f"/start {code}")
-    assert "Manager" in welcome.text
+    assert "You are in as: manager." in welcome.text
     [team] = await head.say("/users")
     assert "Nick" in team.text and "Helen" in team.text
 

@@ -517,3 +517,15 @@ async def test_the_next_step_lands_at_the_persons_usual_hour(anna: Person, sessi
     async with sessionmaker() as session:
         step = await session.get(Interaction, item.next_step_id)
     assert (step.planned_at.hour, step.planned_at.minute) == (12, 0)
+
+
+async def test_no_answer_is_offered_for_calls_not_for_meetings(anna: Person) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    [outcomes] = [await anna.tap("🤝 Meeting")] and [anna.last]
+    assert "📵 No answer" not in outcomes.buttons() and "✅ Agreed" in outcomes.buttons()
+    await anna.say("/cancel")
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("📞 Call")
+    assert "📵 No answer" in anna.last.buttons()

@@ -229,7 +229,7 @@ async def test_a_contact_person_is_corrected_and_removed(world, sessionmaker) ->
     await anna.say("/clients")
     [found] = await anna.say("vector")
     [card] = await anna.tap("Vector", found)
-    [people] = await anna.tap("👥 Contact persons", card)
+    [people] = await anna.tap("👤 Contact persons", card)
     await anna.tap("Maria", people)
     assert "Maria, +7 912 000-00-00" in anna.last.text
     await anna.tap("Phone", people)

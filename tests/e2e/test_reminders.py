@@ -133,6 +133,7 @@ async def test_before_a_meeting_the_short_client_card(ladon, sessionmaker, clock
     [card] = [m for m in ladon.emu.messages(MOSCOW) if "⏰" in (m.text or "")]
     assert "In 60 min, at 14:00" in card.text and "Vector" in card.text
     assert "Needs a revised offer" in card.text and "Wants 10% off" in card.text and "Ivan Petrov" in card.text
+    assert "· 📞 Call · 📝 Needs a revised offer" in card.text  # kind and result, each in its place
     from handlers.callbacks import PlanCb
 
     assert PlanCb.unpack(card.button_data("✅ Done")).id == meeting.id
