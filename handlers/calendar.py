@@ -1,8 +1,8 @@
-"""The inline calendar: its keyboard, and what a tap on it means (checked, since buttons can be forged)."""
+"""The inline calendar: whole weeks with days off marked, and what a tap on it means (checked, since
+buttons can be forged)."""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,31 +11,49 @@ from aiogram.types import InlineKeyboardMarkup
 from handlers.callbacks import CalCb
 from handlers.keyboards import Rows, button
 from reports.formatting import month_title, weekday_initials
+from reports.workdays import WorkCalendar
 
 HORIZON = timedelta(days=3 * 366)  # how far ahead a day can be picked
 
 
-def calendar_kb(purpose: str, flow: str, month: date, today: date, locale: str, extra=()) -> InlineKeyboardMarkup:
-    """A month grid; days before today are not offered. `extra` rows go under it."""
+WEEKS = 5  # a page of the calendar: whole weeks, from the week of the day it starts at
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def calendar_kb(purpose: str, flow: str, start: date, today: date, locale: str, extra=(),
+                workdays: WorkCalendar | None = None) -> InlineKeyboardMarkup:
+    """Whole weeks from the week of `start`; days before today are not offered, weekends and
+    public holidays are marked (in brackets). `extra` rows go under it."""
     kb = Rows()
-    first = month.replace(day=1)
-    prev_month = (first - timedelta(days=1)).replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
+    first = _monday(max(start, today))
+    last = first + timedelta(weeks=WEEKS) - timedelta(days=1)
     noop = CalCb(to=purpose, f=flow, a="noop")
-    can_go_back = prev_month >= today.replace(day=1)
+    earlier = first - timedelta(weeks=WEEKS)
+    can_go_back = first > _monday(today)
+    title = month_title(first, locale)
+    if (last.year, last.month) != (first.year, first.month):
+        title = f"{month_title(first, locale).split()[0]} – {month_title(last, locale)}"
     kb.row(
-        button("‹" if can_go_back else " ", CalCb(to=purpose, f=flow, a="nav", v=prev_month.strftime("%Y-%m")) if can_go_back else noop),
-        button(month_title(first, locale), noop),
-        button("›", CalCb(to=purpose, f=flow, a="nav", v=next_month.strftime("%Y-%m"))),
+        button("‹" if can_go_back else " ",
+               CalCb(to=purpose, f=flow, a="nav", v=max(earlier, _monday(today)).isoformat()) if can_go_back else noop),
+        button(title, noop),
+        button("›", CalCb(to=purpose, f=flow, a="nav", v=(first + timedelta(weeks=WEEKS)).isoformat())),
     )
     kb.row(*(button(name, noop) for name in weekday_initials(locale)))
-    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+    for week in range(WEEKS):
         cells = []
-        for day in week:
-            if day.month != first.month or day < today:
+        for offset in range(7):
+            day = first + timedelta(weeks=week, days=offset)
+            if day < today or day > today + HORIZON:
                 cells.append(button(" ", noop))
-            else:
-                cells.append(button(str(day.day), CalCb(to=purpose, f=flow, a="day", v=day.isoformat())))
+                continue
+            label = str(day.day) if day.day != 1 else f"{day.day}.{day.month:02d}"
+            if workdays is not None and not workdays.is_workday(day):
+                label = f"({label})"
+            cells.append(button(label, CalCb(to=purpose, f=flow, a="day", v=day.isoformat())))
         kb.row(*cells)
     for row in extra:
         kb.row(*row)
@@ -44,7 +62,8 @@ def calendar_kb(purpose: str, flow: str, month: date, today: date, locale: str, 
 
 @dataclass(frozen=True)
 class Tap:
-    """A calendar tap: a month to show, a day picked, or neither (a blank cell or a title)."""
+    """A calendar tap: weeks to show (from `month`, a Monday), a day picked, or neither (a blank
+    cell or a title)."""
 
     month: date | None = None
     day: date | None = None
@@ -56,10 +75,10 @@ def read_tap(data: CalCb, today: date) -> Tap:
     if data.a == "noop":
         return Tap()
     if data.a == "nav":
-        month = date.fromisoformat(data.v + "-01")
-        if month < today.replace(day=1) or month > today + HORIZON:
+        start = date.fromisoformat(data.v)
+        if start.weekday() != 0 or start < _monday(today) or start > today + HORIZON:
             raise ValueError(data.v)
-        return Tap(month=month)
+        return Tap(month=start)
     if data.a == "day":
         day = date.fromisoformat(data.v)
         if day < today or day > today + HORIZON:

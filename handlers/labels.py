@@ -6,6 +6,7 @@ import html
 
 from datetime import date, timedelta
 
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from db.models import ClientStatus, ContactPerson, Interaction, Kind, Outcome, RefusalReason, Role
@@ -97,6 +98,14 @@ MENU_CLIENTS = __("🔎 Clients")
 MENU_INVITE = __("➕ Invite")
 MENU_HELP = __("❓ Help")
 MENU_TEAM = __("👥 Team")
+
+
+def day_off(day: date, workdays: WorkCalendar, locale: str) -> str:
+    """' · a public holiday: …' or ' · a day off' after a date that is not a working day; else ''."""
+    if workdays.is_workday(day):
+        return ""
+    name = workdays.day_off(day, locale)
+    return " · " + (_("⚠️ a public holiday: {name}").format(name=name) if name else _("⚠️ a day off"))
 
 
 def birthday_text(born: date) -> str:

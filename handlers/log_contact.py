@@ -78,9 +78,9 @@ async def _client_picker(repos: Repos, flow: str, query: str | None = None):
     return text, kb.as_markup()
 
 
-def _calendar(flow: str, month, today, locale: str):
+def _calendar(flow: str, month, today, locale: str, workdays: WorkCalendar):
     back = [[button(_("‹ Back"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]]
-    return calendar_kb("ns", flow, month, today, locale, back)
+    return calendar_kb("ns", flow, month, today, locale, back, workdays)
 
 
 def _question(data: dict, step: str | None = None) -> str:
@@ -233,7 +233,7 @@ async def pick_next_step(
     if choice == "cal":
         await query.answer()
         today = local_today(now, user.timezone)
-        markup = _calendar(callback_data.f, today, today, i18n.current_locale)
+        markup = _calendar(callback_data.f, today, today, i18n.current_locale, workdays)
         await show(query, summary(flow_data) + "\n" + _("Pick the day of the next contact:"), markup)
         return
     if choice == "back":
@@ -249,7 +249,7 @@ async def pick_next_step(
     else:
         await stale(query)
         return
-    await _save(query, state, repos, user, now, flow_data, planned_at, i18n.current_locale)
+    await _save(query, state, repos, user, now, flow_data, planned_at, i18n.current_locale, workdays)
 
 
 async def calendar_step(
@@ -261,6 +261,7 @@ async def calendar_step(
     user: User,
     clock: Callable[[], datetime],
     i18n: I18n,
+    workdays: WorkCalendar,
 ) -> None:
     now = clock()
     today = local_today(now, user.timezone)
@@ -273,9 +274,10 @@ async def calendar_step(
         await query.answer()
         if tap.month is not None:
             await show(query, summary(flow_data) + "\n" + _("Pick the day of the next contact:"),
-                       _calendar(callback_data.f, tap.month, today, i18n.current_locale))
+                       _calendar(callback_data.f, tap.month, today, i18n.current_locale, workdays))
         return
-    await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone, _at(flow_data)), i18n.current_locale)
+    await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone, _at(flow_data)),
+                i18n.current_locale, workdays)
 
 
 async def _save(
@@ -287,6 +289,7 @@ async def _save(
     data: dict,
     planned_at: datetime | None,
     locale: str,
+    workdays: WorkCalendar,
 ) -> None:
     kind = Kind(data["kind"])
     step_kind = Kind(data.get("next_kind") or kind)
@@ -327,7 +330,8 @@ async def _save(
         await query.answer(_("Saved"))  # if this fails, the card below says it
     lines = [_("✅ Saved"), summary(data)]
     if planned_at:
-        lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(step_kind), when=when(planned_at, user.timezone, locale)))
+        lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(step_kind), when=when(planned_at, user.timezone, locale))
+                     + labels.day_off(local_today(planned_at, user.timezone), workdays, locale))
     lines += plan_lines(item, user.timezone, locale)
     try:
         await show(query, "\n".join(lines), saved_markup(item))

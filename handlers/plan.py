@@ -128,7 +128,7 @@ async def ask_new_day(
     which = callback_data.day if callback_data.day in LISTS else ""
     page = callback_data.p
     markup = calendar_kb("mv", _move_ref(item.id, which, page), today, today, i18n.current_locale,
-                         _quick_rows(item.id, which, page, today, workdays, i18n.current_locale))
+                         _quick_rows(item.id, which, page, today, workdays, i18n.current_locale), workdays)
     text = _("Move <b>{client}</b> ({kind}) to which day?").format(
         client=html.escape(item.client.name), kind=labels.kind(item.kind)
     )
@@ -163,14 +163,15 @@ def _quick_rows(item_id: int, which: str, page: int, today: date, workdays: Work
 
 
 async def move_time(
-    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n
+    query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n,
+    workdays: WorkCalendar,
 ) -> None:
     """Same day, another time."""
     at = parse_time(callback_data.v)
     if at is None:
         await stale(query)
         return
-    await _move(query, repos, user, callback_data.id, at, callback_data.day, callback_data.p, clock(), i18n)
+    await _move(query, repos, user, callback_data.id, at, callback_data.day, callback_data.p, clock(), i18n, workdays)
 
 
 async def keep_date(
@@ -195,7 +196,7 @@ async def turn_page(
 
 async def _move(
     query: CallbackQuery, repos: Repos, user: User, item_id: int, day: date | time, which: str, page: int,
-    now: datetime, i18n: I18n,
+    now: datetime, i18n: I18n, workdays: WorkCalendar,
 ) -> None:
     """Move a planned contact to another day (same time) or another time (same day)."""
     tz = user.timezone
@@ -213,7 +214,7 @@ async def _move(
         return
     moved = _("📅 <b>{client}</b>: moved to {when}.").format(
         client=html.escape(item.client.name), when=when(item.planned_at, user.timezone, i18n.current_locale)
-    )
+    ) + labels.day_off(local_today(item.planned_at, user.timezone), workdays, i18n.current_locale)
     if which in LISTS:
         await query.answer(toast(moved))
         await show(query, *await render_plan(repos, user, which, now, i18n.current_locale, page))
@@ -228,7 +229,7 @@ async def quick_move(
 ) -> None:
     now = clock()
     day = quick_day(callback_data.a[1:], local_today(now, user.timezone), workdays)
-    await _move(query, repos, user, callback_data.id, day, callback_data.day, callback_data.p, now, i18n)
+    await _move(query, repos, user, callback_data.id, day, callback_data.day, callback_data.p, now, i18n, workdays)
 
 
 async def calendar_move(
@@ -249,11 +250,11 @@ async def calendar_move(
             await query.message.edit_reply_markup(
                 reply_markup=calendar_kb(
                     "mv", callback_data.f, tap.month, today, i18n.current_locale,
-                    _quick_rows(item_id, which, page, today, workdays, i18n.current_locale),
+                    _quick_rows(item_id, which, page, today, workdays, i18n.current_locale), workdays,
                 )
             )
         return
-    await _move(query, repos, user, item_id, tap.day, which, page, now, i18n)
+    await _move(query, repos, user, item_id, tap.day, which, page, now, i18n, workdays)
 
 
 def setup() -> Router:

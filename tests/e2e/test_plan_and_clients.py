@@ -88,7 +88,9 @@ async def test_reschedule_quick_and_by_calendar_redraws_the_list_in_place(world,
     assert redrawn.buttons()[:3] == ["✅ 1 Done", "📅 1 Move", "✖ 1 Cancel"]
 
     await anna.tap("📅 1 Move", redrawn)
-    await anna.tap("›", redrawn)  # next month
+    calendar = anna.emu.message(ANNA, plan.message_id).buttons()
+    # whole weeks from this one (Mon 23 Nov to Sun 27 Dec), days off in brackets, past days blank
+    assert "(28)" in calendar and "(29)" in calendar and "1.12" in calendar and "27" in calendar and "26" not in calendar
     await anna.tap("15", redrawn)
     moved = await _get(sessionmaker, items["overdue"].id)
     assert moved.planned_at.date() == date(2026, 12, 15)
@@ -403,3 +405,18 @@ async def test_a_dash_skips_an_optional_detail_of_a_new_contact_person(world, se
     async with sessionmaker() as session:
         person = await session.scalar(select(ContactPerson).where(ContactPerson.name == "Ivan Petrov"))
     assert (person.position, person.phone, person.email, person.birthday) == (None, "+79123456789", None, None)
+
+
+async def test_a_next_step_on_a_holiday_is_marked_as_such(world, sessionmaker) -> None:
+    anna, items = world
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("📞 Call")
+    await anna.tap("🔁 Rescheduled")
+    await anna.tap("📅 Pick a date")
+    for _ in range(6):  # whole weeks, five at a time, to the New Year holidays
+        if "(4.01)" in anna.last.buttons() or "(4)" in anna.last.buttons():
+            break
+        await anna.tap("›")
+    await anna.tap("(4)")  # Monday 4 January 2027: a public holiday in Russia, marked on the calendar
+    assert "⚠️ a public holiday: New Year Holidays" in anna.last.text
