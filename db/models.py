@@ -174,6 +174,7 @@ class Interaction(Base):
         Index("ix_interactions_manager_status_planned", "manager_id", "status", "planned_at"),
         Index("ix_interactions_manager_logged", "manager_id", "logged_at"),
         Index("ix_interactions_client_happened", "client_id", "happened_at"),
+        Index("ix_interactions_client_status_planned", "client_id", "status", "planned_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

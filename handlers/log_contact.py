@@ -113,10 +113,10 @@ def _at(data: dict) -> time:
 async def start_logging(message: Message, state: FSMContext, repos: Repos, bot: Bot) -> None:
     await drop_keyboard(bot, message.chat.id, (await state.get_data()).get("mid"))
     flow = await begin(state)
+    await state.set_state(LogContact.client)  # state changes before the reply: saved when shown
     text, markup = await _client_picker(repos, flow)
     sent = await message.answer(text, reply_markup=markup)
     await state.update_data(mid=sent.message_id)
-    await state.set_state(LogContact.client)
 
 
 # ---- taps --------------------------------------------------------------------------------------
@@ -136,8 +136,8 @@ async def pick_client(query: CallbackQuery, callback_data: LogCb, state: FSMCont
         return
     await query.answer()
     await state.update_data(client_id=client.id, client_name=client.name, new_name=None)
-    await show(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(callback_data.f))
     await state.set_state(LogContact.kind)
+    await show(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(callback_data.f))
 
 
 async def new_client(query: CallbackQuery, callback_data: LogCb, state: FSMContext, flow_data: dict) -> None:
@@ -145,11 +145,11 @@ async def new_client(query: CallbackQuery, callback_data: LogCb, state: FSMConte
     typed = flow_data.get("query") if callback_data.v == "q" else None
     if typed:
         await state.update_data(client_id=None, client_name=typed, new_name=typed)
-        await show(query, summary(await state.get_data()) + "\n" + _("New client. What kind of contact?"), kind_markup(callback_data.f))
         await state.set_state(LogContact.kind)
+        await show(query, summary(await state.get_data()) + "\n" + _("New client. What kind of contact?"), kind_markup(callback_data.f))
         return
-    await show(query, _("Type the new client's name (the company):"), grid([cancel_button(callback_data.f)]))
     await state.set_state(LogContact.new_client)
+    await show(query, _("Type the new client's name (the company):"), grid([cancel_button(callback_data.f)]))
 
 
 async def pick_kind(query: CallbackQuery, callback_data: LogCb, state: FSMContext, flow_data: dict) -> None:
@@ -158,9 +158,9 @@ async def pick_kind(query: CallbackQuery, callback_data: LogCb, state: FSMContex
         return
     await query.answer()
     await state.update_data(kind=callback_data.v)
+    await state.set_state(LogContact.outcome)
     flow_data["kind"] = callback_data.v
     await show(query, summary(flow_data) + "\n" + _("How did it go?"), outcome_markup(callback_data.f, Kind(callback_data.v)))
-    await state.set_state(LogContact.outcome)
 
 
 async def pick_outcome(
@@ -181,8 +181,8 @@ async def pick_outcome(
     if outcome == Outcome.REFUSED:
         reasons = await repos.reasons.active()
         markup = grid([button(labels.reason(r), LogCb(f=flow, a="rs", v=str(r.id))) for r in reasons] + [cancel_button(flow)])
-        await show(query, head + "\n" + _("Why did they refuse?"), markup)
         await state.set_state(LogContact.reason)
+        await show(query, head + "\n" + _("Why did they refuse?"), markup)
     elif outcome == Outcome.AGREED:
         await state.set_state(LogContact.amount)
         await show(query, _question(flow_data, LogContact.amount.state), next_step_markup(flow, user, clock(), workdays))
@@ -410,10 +410,10 @@ async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None
     data = await state.get_data()
     await drop_keyboard(bot, message.chat.id, data.get("mid"))
     await state.update_data(client_id=None, client_name=name, new_name=name)
+    await state.set_state(LogContact.kind)
     data.update(client_name=name)
     sent = await message.answer(summary(data) + "\n" + _("New client. What kind of contact?"), reply_markup=kind_markup(data["flow"]))
     await state.update_data(mid=sent.message_id)
-    await state.set_state(LogContact.kind)
 
 
 async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],

@@ -159,9 +159,9 @@ async def begin(state: FSMContext, **data) -> str:
 
 async def start_for_client(query: CallbackQuery, state: FSMContext, client_id: int, client_name: str) -> None:
     flow = await begin(state, client_id=client_id, client_name=client_name)
+    await state.set_state(LogContact.kind)
     sent = await send(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(flow))
     await state.update_data(mid=sent.message_id)
-    await state.set_state(LogContact.kind)
 
 
 async def start_for_planned(
@@ -174,6 +174,6 @@ async def start_for_planned(
         state, planned_id=item.id, client_id=item.client_id, client_name=item.client.name, kind=item.kind.value, **listed
     )
     data = await state.get_data()
+    await state.set_state(LogContact.outcome)
     sent = await send(query, summary(data) + "\n" + _("How did it go?"), outcome_markup(flow, item.kind))
     await state.update_data(mid=sent.message_id)
-    await state.set_state(LogContact.outcome)

@@ -176,6 +176,8 @@ class InteractionRepository:
                 Interaction.id != (exclude or 0),
             )
             .order_by(Interaction.planned_at, Interaction.id)
+            # a client's few plans, not a manager's many: SQLite has no statistics to choose by
+            .with_hint(Interaction, "INDEXED BY ix_interactions_client_status_planned", "sqlite")
         )
         return list(rows)
 
@@ -363,11 +365,11 @@ class InteractionRepository:
         return item
 
     async def recent_plan_times(self, limit: int = 50) -> list[datetime]:
-        """When the actor's latest planned contacts were (or are) planned for: their usual hour."""
+        """When the actor's furthest open plans are planned for: their usual hour (an index range)."""
         rows = await self.session.scalars(
             select(Interaction.planned_at)
-            .where(Interaction.manager_id == self.actor.id, Interaction.planned_at.is_not(None))
-            .order_by(Interaction.id.desc())
+            .where(Interaction.manager_id == self.actor.id, Interaction.status == Status.PLANNED)
+            .order_by(Interaction.planned_at.desc())
             .limit(limit)
         )
         return list(rows)
