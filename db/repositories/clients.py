@@ -15,6 +15,7 @@ from db.repositories.access import NotFound, owned_by_scope
 
 NAME_MAX = 200
 _SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"[^\w]+")
 _QUOTES = str.maketrans({c: " " for c in "\"'«»“”„`"})
 
 
@@ -65,9 +66,19 @@ def rank(query: str, candidates: list[tuple[int, str, str]], limit: int = 8) -> 
         {i: c[2] for i, c in enumerate(rest)},
         scorer=fuzz.partial_ratio,
         score_cutoff=75 if len(key) >= 5 else 80,
-        limit=limit - len(exact),
+        limit=(limit - len(exact)) * 3,
     )
-    return exact + [Match(rest[i][0], rest[i][1], score) for _, score, i in fuzzy]
+    # partial_ratio finds the candidates fast (C, over every name); the few found are ranked by
+    # the closest whole word, so "вектр" puts "Вектор-М" before "Северный ветер"
+    ranked = sorted(
+        (Match(rest[i][0], rest[i][1], max(score * 0.9, _closest_word(key, rest[i][2]))) for _, score, i in fuzzy),
+        key=lambda m: (-m.score, m.name),
+    )
+    return exact + ranked[: limit - len(exact)]
+
+
+def _closest_word(key: str, name_key_: str) -> float:
+    return max((fuzz.ratio(key, word) for word in _WORDS.split(name_key_) if word), default=0.0)
 
 
 class ClientRepository:

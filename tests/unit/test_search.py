@@ -30,3 +30,11 @@ def test_typos_are_tolerated() -> None:
 
 def test_one_letter_finds_nothing() -> None:
     assert ids("р") == []
+
+
+def test_the_closest_name_comes_first_among_typos() -> None:
+    names = ["Северный ветер", "Ветеринарная клиника", "ООО Вектор-М", "Вектор"]
+    clients = [(i, n, name_key(n)) for i, n in enumerate(names)]
+    found = [m.name for m in rank("вектр", clients)]
+    assert found[:2] == ["Вектор", "ООО Вектор-М"]  # a whole word one letter off beats a partial look-alike
+    assert found.index("ООО Вектор-М") < found.index("Северный ветер")
