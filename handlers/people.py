@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, datetime
 
 from aiogram import F, Router
@@ -88,7 +89,9 @@ async def add_person(query: CallbackQuery, callback_data: ClientCb, repos: Repos
         return
     await query.answer()
     await state.set_state(AddPerson.name)
-    await state.set_data({"person_client": client.id, "person": {}, "flow": str(client.id)})
+    # from a saved contact's "👤 Who was it with?": the new person is linked to that contact too
+    link = {"link_to": callback_data.p} if callback_data.p else {}
+    await state.set_data({"person_client": client.id, "person": {}, "flow": str(client.id), **link})
     await send(query, _("New contact person for <b>{client}</b>.").format(client=html.escape(client.name)) + "\n" + _prompt("name"))
 
 
@@ -116,7 +119,13 @@ async def _advance(message: Message, state: FSMContext, repos: Repos, user: User
             await message.answer(_("Not found, or not yours to change."))
             return
         await state.clear()
-        await message.answer(_("👤 {name} added.").format(name=html.escape(saved.name)))
+        text = _("👤 {name} added.").format(name=html.escape(saved.name))
+        if data.get("link_to"):
+            with suppress(NotFound):  # the contact may have been undone meanwhile
+                await repos.interactions.set_person(data["link_to"], saved.id)
+                text = _("👤 {name} added; the contact is marked as with them.").format(name=html.escape(saved.name))
+        card = Rows().row(button(_("📇 Client card"), ClientCb(a="open", id=data["person_client"])))
+        await message.answer(text, reply_markup=card.as_markup())
         return
     step_state, step = following
     await state.set_state(step_state)

@@ -116,7 +116,7 @@ async def ask_person(query: CallbackQuery, callback_data: CardCb, repos: Repos) 
     for person in people[:30]:
         label = person.name[:40] + (f" · {person.position[:20]}" if person.position else "")
         kb.row(button(label, CardCb(a="pp", id=item.id, p=person.id)))
-    kb.row(button(_("➕ Contact person"), ClientCb(a="person", id=item.client_id)),
+    kb.row(button(_("➕ Contact person"), ClientCb(a="person", id=item.client_id, p=item.id)),
            button(_("‹ Back"), CardCb(a="back", id=item.id)))
     await query.message.edit_reply_markup(reply_markup=kb.as_markup())
 

@@ -529,3 +529,26 @@ async def test_no_answer_is_offered_for_calls_not_for_meetings(anna: Person) -> 
     await anna.tap("Vector")
     await anna.tap("📞 Call")
     assert "📵 No answer" in anna.last.buttons()
+
+
+async def test_a_person_added_from_who_was_it_with_is_linked_to_the_contact(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("🤔 Thinking it over")
+    await anna.tap("No next step")
+    card = anna.find("👤 Who was it with?")
+    await anna.tap("👤 Who was it with?", card)  # nobody yet: add one
+    await anna.tap("➕ Contact person", card)
+    await anna.say("Ivan Petrov")
+    for _ in range(4):
+        await anna.say("-")
+    done = anna.last
+    assert "Ivan Petrov added; the contact is marked as with them" in done.text
+    assert "📇 Client card" in done.buttons()  # not a dead end
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    async with sessionmaker() as session:
+        from db.models import ContactPerson
+
+        person = await session.get(ContactPerson, item.contact_person_id)
+    assert person is not None and person.name == "Ivan Petrov"
