@@ -89,7 +89,7 @@ class UserCb(CallbackData, prefix="us"):
 
 
 class ReasonCb(CallbackData, prefix="rs"):
-    a: str  # on | off | add
+    a: str  # on | off | add | ren (rename) | up (one place up) | cx (cancel the typing)
     id: Int = 0
 
 

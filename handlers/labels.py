@@ -6,6 +6,7 @@ import html
 
 from datetime import date, timedelta
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -55,8 +56,20 @@ def outcome(value: Outcome) -> str:
 
 
 def reason(value: RefusalReason) -> str:
+    """A reason's name: as an admin named it, else the built-in one in the person's language."""
+    if value.title:
+        return value.title
     builtin = _REASONS.get(value.code or "")
-    return str(builtin) if builtin is not None else (value.title or value.code or "?")
+    return str(builtin) if builtin is not None else (value.code or "?")
+
+
+def reason_names(value: RefusalReason, locales) -> set[str]:
+    """Every name the reason goes by, casefolded, in every language: what a new name must not repeat."""
+    names = {value.title.casefold()} if value.title else set()
+    builtin = _REASONS.get(value.code or "")
+    if builtin is not None and not value.title:
+        names |= {get_i18n().gettext(builtin._args[0], locale=locale).casefold() for locale in locales}
+    return names
 
 
 def result(item: Interaction, locale: str) -> str:

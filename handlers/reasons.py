@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
@@ -23,15 +24,20 @@ from handlers.ui import not_found, show
 
 async def render(repos: Repos, user: User) -> tuple[str, InlineKeyboardMarkup]:
     reasons = await repos.reasons.all()
-    lines = [_("<b>Refusal reasons</b>. Hidden ones are not offered but stay on past contacts.")]
+    lines = [_("<b>Refusal reasons</b>, in the order the logging flow offers them. Hidden ones are not "
+               "offered but stay on past contacts.")]
     kb = Rows()
-    for reason in reasons:
+    for n, reason in enumerate(reasons):
         name = labels.reason(reason)
         lines.append(("• " if reason.is_active else "◦ ") + html.escape(name) + ("" if reason.is_active else " " + _("(hidden)")))
-        if reason.is_active:
-            kb.row(button(_("🙈 Hide: {name}").format(name=name[:40]), ReasonCb(a="off", id=reason.id)))
-        else:
-            kb.row(button(_("👁 Show: {name}").format(name=name[:40]), ReasonCb(a="on", id=reason.id)))
+        row = [
+            button(_("🙈 Hide: {name}").format(name=name[:30]), ReasonCb(a="off", id=reason.id)) if reason.is_active
+            else button(_("👁 Show: {name}").format(name=name[:30]), ReasonCb(a="on", id=reason.id)),
+            button("✏️", ReasonCb(a="ren", id=reason.id)),
+        ]
+        if n:
+            row.append(button("⬆️", ReasonCb(a="up", id=reason.id)))
+        kb.row(*row)
     kb.row(button(_("➕ Add a reason"), ReasonCb(a="add")))
     return "\n".join(lines), kb.as_markup()
 
@@ -49,7 +55,10 @@ async def toggle(query: CallbackQuery, callback_data: ReasonCb, repos: Repos, us
         await query.answer(_("At least one reason must stay."), show_alert=True)
         return
     try:
-        await repo.set_active(callback_data.id, callback_data.a == "on")
+        if callback_data.a == "up":
+            await repo.move_up(callback_data.id)
+        else:
+            await repo.set_active(callback_data.id, callback_data.a == "on")
     except (NotFound, AccessDenied):
         await not_found(query)
         return
@@ -58,27 +67,75 @@ async def toggle(query: CallbackQuery, callback_data: ReasonCb, repos: Repos, us
     await show(query, text, markup)
 
 
-async def ask_title(query: CallbackQuery, user: User, state: FSMContext) -> None:
+def _cancel_markup():
+    return Rows().row(button(_("✖ Cancel"), ReasonCb(a="cx"))).as_markup()
+
+
+async def ask_title(query: CallbackQuery, callback_data: ReasonCb, repos: Repos, state: FSMContext) -> None:
+    """A new reason's name, or (✏️) a new name for one."""
+    renaming = None
+    if callback_data.a == "ren":
+        renaming = next((r for r in await repos.reasons.all() if r.id == callback_data.id), None)
+        if renaming is None:
+            await not_found(query)
+            return
     await query.answer()
     await state.set_state(AddReason.title)
-    await query.message.answer(_("Type the new refusal reason (up to {max} characters):").format(max=TITLE_MAX))
+    await state.set_data({"rename": renaming.id} if renaming else {})
+    if renaming:
+        text = _("Type the new name for «{name}» (up to {max} characters):").format(
+            name=html.escape(labels.reason(renaming)), max=TITLE_MAX)
+    else:
+        text = _("Type the new refusal reason (up to {max} characters):").format(max=TITLE_MAX)
+    await query.message.answer(text, reply_markup=_cancel_markup())
 
 
-async def add_reason(message: Message, repos: Repos, user: User, state: FSMContext) -> None:
+async def cancel_title(query: CallbackQuery, state: FSMContext) -> None:
+    if await state.get_state() != AddReason.title.state:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await show(query, _("Cancelled. Nothing was saved."))
+
+
+async def add_reason(message: Message, repos: Repos, user: User, state: FSMContext, i18n: I18n) -> None:
+    data = await state.get_data()
+    renaming = data.get("rename")
     try:
-        await repos.reasons.add(message.text)
+        title = repos.reasons.clean(message.text)
     except ValueError:
-        await message.answer(_("The reason must be from 1 to {max} characters. Type it again:").format(max=TITLE_MAX))
+        await message.answer(_("The reason must be from 1 to {max} characters. Type it again:").format(max=TITLE_MAX),
+                             reply_markup=_cancel_markup())
+        return
+    others = [r for r in await repos.reasons.all() if r.id != renaming]
+    taken = next((r for r in others if title.casefold() in labels.reason_names(r, i18n.available_locales)), None)
+    if taken is not None:
+        await message.answer(
+            _("«{name}» is already on the list{hidden}. Type another name:").format(
+                name=html.escape(labels.reason(taken)), hidden="" if taken.is_active else " " + _("(hidden)")),
+            reply_markup=_cancel_markup(),
+        )
+        return
+    try:
+        if renaming:
+            await repos.reasons.rename(renaming, title)
+        else:
+            await repos.reasons.add(title)
+    except NotFound:
+        await state.clear()
+        await message.answer(_("Not found, or not yours to change."))
         return
     await state.clear()
     text, markup = await render(repos, user)
-    await message.answer(_("Added.") + "\n\n" + text, reply_markup=markup)
+    await message.answer((_("Renamed.") if renaming else _("Added.")) + "\n\n" + text, reply_markup=markup)
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(list_reasons, Command("reasons"))
-    router.callback_query.register(toggle, ReasonCb.filter(F.a.in_({"on", "off"})))
-    router.callback_query.register(ask_title, ReasonCb.filter(F.a == "add"))
+    router.callback_query.register(toggle, ReasonCb.filter(F.a.in_({"on", "off", "up"})))
+    router.callback_query.register(ask_title, ReasonCb.filter(F.a.in_({"add", "ren"})))
+    router.callback_query.register(cancel_title, ReasonCb.filter(F.a == "cx"))
     router.message.register(add_reason, StateFilter(AddReason.title), FreeText())
     return router

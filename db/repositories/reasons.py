@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import RefusalReason, Role, User
 from db.repositories.access import AccessDenied, NotFound
 
 TITLE_MAX = 100
+LAST_CODE = "other"  # the catch-all reason, kept at the end of the list
 
 
 class RefusalReasonRepository:
@@ -32,16 +33,56 @@ class RefusalReasonRepository:
         if self.actor is None or self.actor.role != Role.ADMIN:
             raise AccessDenied
 
-    async def add(self, title: str) -> RefusalReason:
-        self._admin()
+    @staticmethod
+    def clean(title: str) -> str:
         title = " ".join(title.split())
         if not title or len(title) > TITLE_MAX:
             raise ValueError("reason title length")
-        position = await self.session.scalar(select(func.coalesce(func.max(RefusalReason.position), 0)))
-        reason = RefusalReason(title=title, position=position + 1, is_active=True)
+        return title
+
+    async def add(self, title: str) -> RefusalReason:
+        """A new reason goes before "Other" (the catch-all stays last), or last if there is none."""
+        self._admin()
+        title = self.clean(title)
+        reasons = await self.all()
+        other = next((r for r in reasons if r.code == LAST_CODE), None)
+        if other is None:
+            position = max((r.position for r in reasons), default=0) + 1
+        else:
+            position = other.position
+            for later in reasons:
+                if later.position >= position:
+                    later.position += 1
+        reason = RefusalReason(title=title, position=position, is_active=True)
         self.session.add(reason)
         await self.session.flush()
         return reason
+
+    async def rename(self, reason_id: int, title: str) -> RefusalReason:
+        """A new name, shown as typed in every language (a built-in reason keeps its code)."""
+        self._admin()
+        title = self.clean(title)
+        reason = await self.session.get(RefusalReason, reason_id)
+        if reason is None:
+            raise NotFound
+        reason.title = title
+        await self.session.flush()
+        return reason
+
+    async def move_up(self, reason_id: int) -> None:
+        """One place up in the list the flow offers."""
+        self._admin()
+        reasons = await self.all()
+        index = next((i for i, r in enumerate(reasons) if r.id == reason_id), None)
+        if index is None:
+            raise NotFound
+        if index == 0:
+            return
+        for position, reason in enumerate(reasons):  # renumber: positions may repeat in old data
+            reason.position = position
+        above, this = reasons[index - 1], reasons[index]
+        above.position, this.position = this.position, above.position
+        await self.session.flush()
 
     async def set_active(self, reason_id: int, active: bool) -> RefusalReason:
         self._admin()

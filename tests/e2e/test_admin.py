@@ -33,6 +33,38 @@ async def test_admin_adds_and_hides_reasons_and_managers_see_the_change(ladon, s
     assert "Only heads and admins" in reply.text
 
 
+async def test_reasons_go_before_other_are_not_repeated_and_can_be_renamed_and_reordered(ladon, sessionmaker) -> None:
+    admin = Person(ladon, ADMIN_TG, "Boss", language="ru")
+    [listing] = await admin.say("/reasons")
+    await admin.tap("➕ Добавить причину", listing)
+    [dup] = await admin.say("цена")  # "Цена" is a built-in reason: the same in any case or language
+    assert "«Цена» уже есть в списке" in dup.text
+    [dup] = await admin.say("PRICE")
+    assert "уже есть в списке" in dup.text
+    [added] = await admin.say("Ушли к конкуренту")
+    lines = [line for line in added.text.split("\n") if line.startswith("• ")]
+    assert lines[-2:] == ["• Ушли к конкуренту", "• Другое"]  # before the catch-all, which stays last
+
+    listing = admin.last
+    pencils = [row for row in listing.inline_keyboard if "Неподходящее время" in row[0].text]
+    await admin.press_raw(listing, pencils[0][1].callback_data)  # ✏️ "Bad timing"
+    assert "Новое название для «Неподходящее время»" in admin.last.text
+    await admin.say("Не сейчас")
+    renamed = admin.last
+    assert "• Не сейчас" in renamed.text and "Неподходящее время" not in renamed.text
+    row = [row for row in renamed.inline_keyboard if "Не сейчас" in row[0].text][0]
+    await admin.press_raw(renamed, row[2].callback_data)  # ⬆️
+    after = admin.emu.message(ADMIN_TG, renamed.message_id).text
+    assert after.index("Не сейчас") < after.index("Цена")  # it was just below "Price"
+
+    await admin.tap("➕ Добавить причину", admin.emu.message(ADMIN_TG, renamed.message_id))
+    await admin.tap("✖ Отмена", admin.last)  # every prompt can be left
+    assert "Ничего не сохранено" in admin.last.text
+    async with sessionmaker() as session:
+        titles = [r.title for r in await session.scalars(select(RefusalReason)) if r.title]
+    assert sorted(titles) == ["Не сейчас", "Ушли к конкуренту"]
+
+
 async def test_head_invites_only_managers_into_their_own_team(ladon, sessionmaker) -> None:
     from db.models import Role
 
