@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.models import Role, User
 from db.repositories import Repos
@@ -18,15 +20,10 @@ from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
 from handlers.parsing import parse_time
 from handlers.states import SettingsFlow
+from handlers.zones import parse_zone, zone_label, zone_markup
 from handlers.ui import show, stale
 
 
-# Russia's zones west to east; anything else can be typed as an IANA name
-ZONES = (
-    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
-    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
-    "Asia/Magadan", "Asia/Kamchatka",
-)
 LEADS = (15, 30, 60, 120)
 def _bell(muted: bool) -> str:
     return "🔕" if muted else "🔔"
@@ -35,7 +32,7 @@ def _bell(muted: bool) -> str:
 def render(user: User) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
         _("<b>Settings</b>"),
-        _("Timezone: {tz}").format(tz=user.timezone),
+        _("Timezone: {tz}").format(tz=zone_label(user.timezone)),
         _("Morning plan at {time}").format(time=user.morning_at.strftime("%H:%M")),
         _("Evening reminder at {time}").format(time=user.evening_at.strftime("%H:%M")),
         _("Meeting reminder {minutes} min before").format(minutes=user.meeting_lead_min)
@@ -68,12 +65,10 @@ async def show_settings(message: Message, user: User, state: FSMContext) -> None
 
 async def ask_zone(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
-    kb = InlineKeyboardBuilder()
-    for zone in ZONES:
-        kb.button(text=zone.split("/")[1].replace("_", " "), callback_data=SetCb(a="zone", v=zone))
-    kb.adjust(3)
     await state.set_state(SettingsFlow.timezone)
-    await query.message.answer(_("Pick your timezone, or type its name (e.g. Asia/Almaty):"), reply_markup=kb.as_markup())
+    await query.message.answer(
+        _("Pick your timezone, or type a city, «МСК+2» or «UTC+5»:"), reply_markup=zone_markup()
+    )
 
 
 async def _apply_zone(zone: str, repos: Repos, user: User) -> bool:
@@ -97,9 +92,11 @@ async def pick_zone(query: CallbackQuery, callback_data: SetCb, repos: Repos, us
     await show(query, text, markup)
 
 
-async def typed_zone(message: Message, repos: Repos, user: User, state: FSMContext) -> None:
-    if len(message.text) > 64 or not await _apply_zone(message.text.strip(), repos, user):
-        await message.answer(_("I don't know this timezone. Use a name like Europe/Moscow or Asia/Almaty:"))
+async def typed_zone(message: Message, repos: Repos, user: User, state: FSMContext,
+                     clock: Callable[[], datetime], i18n: I18n) -> None:
+    zone = parse_zone(message.text, i18n.current_locale, clock()) if len(message.text) <= 64 else None
+    if zone is None or not await _apply_zone(zone, repos, user):
+        await message.answer(_("I don't know this timezone. Type a city (Екатеринбург, Almaty), «МСК+2» or «UTC+5»:"))
         return
     await state.clear()
     text, markup = render(user)

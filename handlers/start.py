@@ -20,6 +20,7 @@ from handlers import labels
 from handlers.callbacks import LangCb
 from handlers.keyboards import button, main_menu
 from handlers.ui import drop_keyboard
+from handlers.zones import zone_label, zone_markup
 from handlers.filters import MenuButton
 
 
@@ -91,6 +92,12 @@ async def start_with_code(
         + "\n\n"
         + help_text(new_user),
         reply_markup=main_menu(new_user),
+    )
+    # reminders come at local times: the company's zone is a guess, so ask
+    await message.answer(
+        _("🌍 Your time zone is {zone}, the company's. If yours is different, tap it (it can be changed later "
+          "in /settings):").format(zone=zone_label(new_user.timezone)),
+        reply_markup=zone_markup(),
     )
 
 

@@ -45,7 +45,7 @@ async def test_ten_wrong_codes_pause_the_sender_for_an_hour_and_tell_the_admins_
         assert await session.scalar(select(User.id).where(User.tg_id == MALLORY)) is None
 
     clock.advance(hours=1, minutes=1)
-    [welcome] = await mallory.say(f"/start {code}")
+    welcome, _zone = await mallory.say(f"/start {code}")
     assert "Welcome to Ladon" in welcome.text
 
 

@@ -74,7 +74,7 @@ async def test_head_invites_only_managers_into_their_own_team(ladon, sessionmake
     assert "new manager" in invite.text and "t.me/ladon_test_bot?start=" in invite.text
     code = invite.text.rsplit("start=", 1)[1].split()[0]
     newbie = Person(ladon, 3002, "Nick")
-    [welcome] = await newbie.say(f"/start {code}")
+    welcome, _zone = await newbie.say(f"/start {code}")
     assert "You are in as: manager." in welcome.text
     [team] = await head.say("/users")
     assert "Nick" in team.text and "Helen" in team.text

@@ -25,7 +25,7 @@ async def test_hostile_person_and_client_names_on_every_screen(ladon, sessionmak
     code = LINK.search(admin.last.text).group(1)
 
     anna = Person(ladon, 2001, PERSON)
-    [welcome] = await anna.say(f"/start {code}")
+    welcome, _zone = await anna.say(f"/start {code}")
     assert f"Welcome to Ladon, {PERSON}!" in welcome.text
     [hello] = await anna.say("/start")
     assert f"Hello, {PERSON}!" in hello.text

@@ -31,8 +31,10 @@ async def test_admin_invites_a_manager_who_joins_once(ladon, sessionmaker) -> No
     code = await _invite_link(admin)
 
     anna = Person(ladon, 2001, "Anna")
-    [welcome] = await anna.say(f"/start {code}")
+    [welcome, zone] = await anna.say(f"/start {code}")
     assert "Welcome to Ladon, Anna" in welcome.text
+    assert "Your time zone is Moscow (UTC+3)" in zone.text  # asked at sign-up, the company's by default
+    await anna.tap("Yekaterinburg (UTC+5)", zone)
     assert ["📝 Log a contact"] in anna.emu.reply_keyboard(2001)
 
     boris = Person(ladon, 2002, "Boris")
@@ -41,6 +43,8 @@ async def test_admin_invites_a_manager_who_joins_once(ladon, sessionmaker) -> No
     async with sessionmaker() as session:
         roles = dict((await session.execute(select(User.tg_id, User.role))).all())
     assert roles == {ADMIN_TG: Role.ADMIN, 2001: Role.MANAGER}
+    async with sessionmaker() as session:
+        assert await session.scalar(select(User.timezone).where(User.tg_id == 2001)) == "Asia/Yekaterinburg"
 
 
 async def test_expired_and_forged_codes_are_refused(ladon, clock) -> None:

@@ -69,7 +69,8 @@ async def test_stranger_then_invited_colleague(sandbox: Sandbox) -> None:
     await sandbox.act(":as 5555")
     welcome = await sandbox.act(f"/start {code}")
     assert "Welcome to Ladon, User 5555" in welcome and "(m1) 📝 Log a contact" in welcome
-    assert "no buttons to tap" in await sandbox.act("1")
+    assert "Your time zone is Moscow (UTC+3)" in welcome  # asked at sign-up, with buttons
+    assert "Timezone: Kaliningrad (UTC+2)" in await sandbox.act("1")
     assert "Unknown command" in await sandbox.act(":nope")
     async with sandbox.sessionmaker() as session:
         joined = await session.scalar(select(User).where(User.tg_id == 5555))

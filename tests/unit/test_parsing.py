@@ -129,3 +129,18 @@ def test_what_is_not_a_time(typed: str) -> None:
     from handlers.parsing import parse_time
 
     assert parse_time(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [("Екатеринбург", "Asia/Yekaterinburg"), ("екатеринбург", "Asia/Yekaterinburg"), ("МСК+2", "Asia/Yekaterinburg"),
+     ("мск", "Europe/Moscow"), ("МСК-1", "Europe/Kaliningrad"), ("UTC+5", "Asia/Yekaterinburg"),
+     ("UTC-5", "Etc/GMT+5"), ("Asia/Almaty", "Asia/Almaty"), ("Алматы", "Asia/Almaty"), ("Berlin", "Europe/Berlin"),
+     ("Новосибирск", "Asia/Novosibirsk"), ("МСК+15", None), ("Нарния", None)],
+)
+def test_time_zones_as_people_name_them(typed: str, zone: str | None) -> None:
+    from datetime import datetime, timezone
+
+    from handlers.zones import parse_zone
+
+    assert parse_zone(typed, "ru", datetime(2026, 11, 30, tzinfo=timezone.utc)) == zone
