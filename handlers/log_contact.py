@@ -16,7 +16,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -30,6 +30,8 @@ from handlers.callbacks import CalCb, LogCb, id_of
 from handlers.filters import CurrentFlow, FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.logging_steps import (
+    back_button,
+    back_from,
     begin,
     cancel_button,
     grid,
@@ -107,12 +109,22 @@ def _at(data: dict) -> time:
     return parse_time(data.get("next_time") or "") or PLAN_HOUR
 
 
+def _next_markup(flow: str, user: User, now: datetime, workdays: WorkCalendar, data: dict) -> InlineKeyboardMarkup:
+    return next_step_markup(flow, user, now, workdays, back_from("next", data))
+
+
+def _reasons_markup(flow: str, reasons) -> InlineKeyboardMarkup:
+    buttons = [button(labels.reason(r), LogCb(f=flow, a="rs", v=str(r.id))) for r in reasons]
+    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard
+                                + [[back_button(flow, "outcome"), cancel_button(flow)]])
+
+
 # ---- the way in from the menu ------------------------------------------------------------------
 
 
 async def start_logging(message: Message, state: FSMContext, repos: Repos, bot: Bot) -> None:
     await drop_keyboard(bot, message.chat.id, (await state.get_data()).get("mid"))
-    flow = await begin(state)
+    flow = await begin(state, entry="menu")
     await state.set_state(LogContact.client)  # state changes before the reply: saved when shown
     text, markup = await _client_picker(repos, flow)
     sent = await message.answer(text, reply_markup=markup)
@@ -137,7 +149,7 @@ async def pick_client(query: CallbackQuery, callback_data: LogCb, state: FSMCont
     await query.answer()
     await state.update_data(client_id=client.id, client_name=client.name, new_name=None)
     await state.set_state(LogContact.kind)
-    await show(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(callback_data.f))
+    await show(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(callback_data.f, "client"))
 
 
 async def new_client(query: CallbackQuery, callback_data: LogCb, state: FSMContext, flow_data: dict) -> None:
@@ -146,7 +158,7 @@ async def new_client(query: CallbackQuery, callback_data: LogCb, state: FSMConte
     if typed:
         await state.update_data(client_id=None, client_name=typed, new_name=typed)
         await state.set_state(LogContact.kind)
-        await show(query, summary(await state.get_data()) + "\n" + _("New client. What kind of contact?"), kind_markup(callback_data.f))
+        await show(query, summary(await state.get_data()) + "\n" + _("New client. What kind of contact?"), kind_markup(callback_data.f, "client"))
         return
     await state.set_state(LogContact.new_client)
     await show(query, _("Type the new client's name (the company):"), grid([cancel_button(callback_data.f)]))
@@ -160,7 +172,7 @@ async def pick_kind(query: CallbackQuery, callback_data: LogCb, state: FSMContex
     await state.update_data(kind=callback_data.v)
     await state.set_state(LogContact.outcome)
     flow_data["kind"] = callback_data.v
-    await show(query, summary(flow_data) + "\n" + _("How did it go?"), outcome_markup(callback_data.f, Kind(callback_data.v)))
+    await show(query, summary(flow_data) + "\n" + _("How did it go?"), outcome_markup(callback_data.f, Kind(callback_data.v), back_from("outcome", flow_data)))
 
 
 async def pick_outcome(
@@ -180,15 +192,15 @@ async def pick_outcome(
     flow = callback_data.f
     if outcome == Outcome.REFUSED:
         reasons = await repos.reasons.active()
-        markup = grid([button(labels.reason(r), LogCb(f=flow, a="rs", v=str(r.id))) for r in reasons] + [cancel_button(flow)])
+        markup = _reasons_markup(flow, reasons)
         await state.set_state(LogContact.reason)
         await show(query, head + "\n" + _("Why did they refuse?"), markup)
     elif outcome == Outcome.AGREED:
         await state.set_state(LogContact.amount)
-        await show(query, _question(flow_data, LogContact.amount.state), next_step_markup(flow, user, clock(), workdays))
+        await show(query, _question(flow_data, LogContact.amount.state), _next_markup(flow, user, clock(), workdays, flow_data))
     else:
         await state.set_state(LogContact.next_step)
-        await show(query, _question(flow_data), next_step_markup(flow, user, clock(), workdays))
+        await show(query, _question(flow_data), _next_markup(flow, user, clock(), workdays, flow_data))
 
 
 async def pick_reason(
@@ -211,7 +223,7 @@ async def pick_reason(
         ask = _("Next contact?")
     await state.set_state(LogContact.next_step)
     await show(query, summary(flow_data) + next_line(flow_data) + "\n" + ask,
-               next_step_markup(callback_data.f, user, clock(), workdays))
+               _next_markup(callback_data.f, user, clock(), workdays, flow_data))
 
 
 async def pick_next_step(
@@ -240,7 +252,7 @@ async def pick_next_step(
         await query.answer()
         back_to = flow_data.get("back_to") or LogContact.next_step.state
         await state.set_state(back_to)
-        await show(query, _question(flow_data, back_to), next_step_markup(callback_data.f, user, now, workdays))
+        await show(query, _question(flow_data, back_to), _next_markup(callback_data.f, user, now, workdays, flow_data))
         return
     if choice == "none":
         planned_at = None
@@ -278,6 +290,32 @@ async def calendar_step(
         return
     await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone, _at(flow_data)),
                 i18n.current_locale, workdays)
+
+
+async def go_back(
+    query: CallbackQuery, callback_data: LogCb, state: FSMContext, flow_data: dict, repos: Repos
+) -> None:
+    """‹ Back to an earlier step of the run: what was chosen there can be chosen again."""
+    flow, to = callback_data.f, callback_data.v
+    if to == "client" and flow_data.get("entry") == "menu":
+        await query.answer()
+        await state.set_state(LogContact.client)
+        await show(query, *await _client_picker(repos, flow))
+    elif to == "kind" and not flow_data.get("planned_id") and (flow_data.get("client_id") or flow_data.get("new_name")):
+        await query.answer()
+        await state.set_state(LogContact.kind)
+        await show(query, summary(flow_data) + "\n" + _("What kind of contact?"), kind_markup(flow, back_from("kind", flow_data)))
+    elif to == "outcome" and flow_data.get("kind"):
+        await query.answer()
+        await state.set_state(LogContact.outcome)
+        await show(query, summary(flow_data) + "\n" + _("How did it go?"),
+                   outcome_markup(flow, Kind(flow_data["kind"]), back_from("outcome", flow_data)))
+    elif to == "reason" and flow_data.get("outcome") == Outcome.REFUSED.value:
+        await query.answer()
+        await state.set_state(LogContact.reason)
+        await show(query, summary(flow_data) + "\n" + _("Why did they refuse?"), _reasons_markup(flow, await repos.reasons.active()))
+    else:
+        await stale(query)
 
 
 async def _save(
@@ -412,7 +450,7 @@ async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None
     await state.update_data(client_id=None, client_name=name, new_name=name)
     await state.set_state(LogContact.kind)
     data.update(client_name=name)
-    sent = await message.answer(summary(data) + "\n" + _("New client. What kind of contact?"), reply_markup=kind_markup(data["flow"]))
+    sent = await message.answer(summary(data) + "\n" + _("New client. What kind of contact?"), reply_markup=kind_markup(data["flow"], "client"))
     await state.update_data(mid=sent.message_id)
 
 
@@ -460,7 +498,7 @@ async def _ask_next_step(
     await state.update_data(**typed)  # before the reply: what it shows is saved when it is shown
     await drop_keyboard(bot, message.chat.id, data.get("mid"))
     data.update(typed)
-    sent = await message.answer(_question(data), reply_markup=next_step_markup(data["flow"], user, now, workdays))
+    sent = await message.answer(_question(data), reply_markup=_next_markup(data["flow"], user, now, workdays, data))
     await state.update_data(mid=sent.message_id)
 
 
@@ -477,6 +515,7 @@ def setup() -> Router:
     router.callback_query.register(pick_reason, LogCb.filter(F.a == "rs"), current)
     router.callback_query.register(pick_next_step, LogCb.filter(F.a == "ns"), current)
     router.callback_query.register(ask_when, LogCb.filter(F.a == "nx"), current)
+    router.callback_query.register(go_back, LogCb.filter(F.a == "bk"), current)
     router.callback_query.register(pick_when, LogCb.filter(F.a.in_({"nk", "nt"})), current)
     router.callback_query.register(calendar_step, CalCb.filter(F.to == "ns"), current)
     router.message.register(search_client, StateFilter(LogContact.client), FreeText())

@@ -63,16 +63,24 @@ def summary(data: dict) -> str:
     return text
 
 
-def kind_markup(flow: str) -> InlineKeyboardMarkup:
+def back_button(flow: str, to: str):
+    return button(_("‹ Back"), LogCb(f=flow, a="bk", v=to))
+
+
+def _last_row(flow: str, back: str | None) -> list:
+    return [back_button(flow, back), cancel_button(flow)] if back else [cancel_button(flow)]
+
+
+def kind_markup(flow: str, back: str | None = None) -> InlineKeyboardMarkup:
     buttons = [button(labels.kind(k), LogCb(f=flow, a="kd", v=k.value)) for k in KIND_ORDER]
-    return grid([*buttons, cancel_button(flow)])
+    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard + [_last_row(flow, back)])
 
 
-def outcome_markup(flow: str, kind: Kind | None = None) -> InlineKeyboardMarkup:
+def outcome_markup(flow: str, kind: Kind | None = None, back: str | None = None) -> InlineKeyboardMarkup:
     # a meeting that happened was answered: "no answer" is for calls, e-mails and messages
     outcomes = [o for o in OUTCOME_ORDER if not (o == Outcome.NO_ANSWER and kind == Kind.MEETING)]
     buttons = [button(labels.outcome(o), LogCb(f=flow, a="oc", v=o.value)) for o in outcomes]
-    return grid([*buttons, cancel_button(flow)])
+    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard + [_last_row(flow, back)])
 
 
 # the kind of contact that usually follows an outcome; else the same kind again
@@ -91,16 +99,28 @@ def next_line(data: dict) -> str:
     return "\n" + _("➡️ Next: {kind} at {time}").format(kind=labels.kind(Kind(data["next_kind"])), time=data["next_time"])
 
 
-def next_step_markup(flow: str, user: User, now: datetime, workdays: WorkCalendar) -> InlineKeyboardMarkup:
+def next_step_markup(flow: str, user: User, now: datetime, workdays: WorkCalendar,
+                     back: str | None = None) -> InlineKeyboardMarkup:
     today = local_today(now, user.timezone)
     quick = labels.quick_steps(today, workdays, get_i18n().current_locale)
-    return grid([
+    buttons = [
         *(button(label, LogCb(f=flow, a="ns", v=code)) for code, label in quick),
         button(_("📅 Pick a date"), LogCb(f=flow, a="ns", v="cal")),
         button(_("⚙️ Kind and time"), LogCb(f=flow, a="nx")),
         button(_("No next step"), LogCb(f=flow, a="ns", v="none")),
-        cancel_button(flow),
-    ])
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard + [_last_row(flow, back)])
+
+
+def back_from(step: str, data: dict) -> str | None:
+    """Where "‹ Back" leads from a step of the flow, given how the run began."""
+    if step == "kind":
+        return "client" if data.get("entry") == "menu" else None
+    if step == "outcome":
+        return None if data.get("planned_id") else "kind"
+    if step == "next":
+        return "reason" if data.get("outcome") == Outcome.REFUSED.value else "outcome"
+    return "outcome"  # the reason
 
 
 def when_markup(flow: str, data: dict) -> InlineKeyboardMarkup:

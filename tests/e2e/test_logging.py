@@ -552,3 +552,26 @@ async def test_a_person_added_from_who_was_it_with_is_linked_to_the_contact(anna
 
         person = await session.get(ContactPerson, item.contact_person_id)
     assert person is not None and person.name == "Ivan Petrov"
+
+
+async def test_every_step_can_go_back_and_what_is_saved_is_the_last_choice(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("‹ Back")  # the wrong client: back to the picker
+    assert "Who was the contact with?" in anna.last.text
+    await anna.tap("Romashka LLC")
+    await anna.tap("📞 Call")
+    await anna.tap("‹ Back")  # the wrong kind
+    await anna.tap("🤝 Meeting")
+    await anna.tap("❌ Refused")
+    await anna.tap("‹ Back")  # from the reasons to the outcome
+    await anna.tap("✅ Agreed")
+    await anna.tap("‹ Back")  # from the next step to the outcome
+    await anna.tap("🤔 Thinking it over")
+    await anna.tap("No next step")
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    async with sessionmaker() as session:
+        from db.models import Client
+
+        client = await session.get(Client, item.client_id)
+    assert (client.name, item.kind, item.outcome, item.refusal_reason_id) == ("Romashka LLC", Kind.MEETING, Outcome.THINKING, None)
