@@ -196,6 +196,8 @@ class Interaction(Base):
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(Text)
     voice_file_id: Mapped[str | None] = mapped_column(String(200))
+    # photos kept as notes (a business card, a shelf, a signed offer): Telegram file ids, sent again by id
+    photo_file_ids: Mapped[list[str] | None] = mapped_column(JSON)
     next_step_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL")
     )

@@ -110,6 +110,8 @@ def history_line(item: Interaction, tz: str, locale: str) -> str:
         line += f"\n   📝 {html.escape(item.note[:NOTE_SHOWN])}" + ("…" if len(item.note) > NOTE_SHOWN else "")
     if item.voice_file_id:
         line += " 🎤"
+    if item.photo_file_ids:
+        line += f" 📷 {len(item.photo_file_ids)}"
     return line
 
 
@@ -132,6 +134,8 @@ def render_history(client: Client, items: list[Interaction], total: int, page: i
         nav.append(button(_("Older ›"), ClientCb(a="hpage", id=client.id, p=page + 1)))
     if nav:
         kb.row(*nav)
+    if any(item.photo_file_ids for item in items):
+        kb.row(button(_("📷 Show the photos"), ClientCb(a="photos", id=client.id)))
     kb.row(button(_("📇 Client card"), ClientCb(a="open", id=client.id)))
     return "\n".join(lines), kb.as_markup()  # ten lines of bounded length: always fits
 
@@ -274,6 +278,21 @@ async def open_history(query: CallbackQuery, callback_data: ClientCb, repos: Rep
     await (send if callback_data.a == "history" else show)(query, text, markup)
 
 
+async def show_photos(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, i18n: I18n) -> None:
+    """The photos kept with a client's contacts, sent again by their Telegram file ids."""
+    photos = await found(query, repos.interactions.photos_of(callback_data.id))
+    if photos is None:
+        return
+    if not photos:
+        await query.answer(_("No photos are kept with this client's contacts."), show_alert=True)
+        return
+    await query.answer()
+    for item, photo in photos:
+        moment = item.happened_at or item.planned_at or item.created_at
+        caption = f"{when(moment, user.timezone, i18n.current_locale)} · {labels.kind(item.kind)}"
+        await query.bot.send_photo(query.from_user.id, photo, caption=caption)
+
+
 async def log_for_client(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, state: FSMContext) -> None:
     client = await found(query, repos.clients.get(callback_data.id))
     if client is None:
@@ -294,4 +313,5 @@ def setup() -> Router:
     router.callback_query.register(open_card, ClientCb.filter(F.a == "open"))
     router.callback_query.register(open_history, ClientCb.filter(F.a.in_({"history", "hpage"})))
     router.callback_query.register(log_for_client, ClientCb.filter(F.a == "log"))
+    router.callback_query.register(show_photos, ClientCb.filter(F.a == "photos"))
     return router

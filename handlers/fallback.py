@@ -27,7 +27,7 @@ async def unknown_message(message: Message, state: FSMContext, user: User, repos
     current = await state.get_state()
     if current is not None:
         if current == Note.text.state:
-            hint = _("Send the note as text or as a voice message. /cancel to skip.")
+            hint = _("Send the note as text, a voice message or a photo. /cancel to skip.")
         elif current in TEXT_STEPS and not message.text:
             hint = _("I need a text answer here. Type it, or /cancel to stop.")
         else:
@@ -35,8 +35,8 @@ async def unknown_message(message: Message, state: FSMContext, user: User, repos
         await message.answer(hint)
         return
     if message.photo or message.document:
-        await message.answer(_("Photos and files are not kept yet. A note on a contact can be text or a voice "
-                               "message: 📝 Add a note on its saved card."), reply_markup=main_menu(user))
+        await message.answer(_("To keep a photo with a contact, send it while you log the contact, or after "
+                               "📝 Add a note on its saved card."), reply_markup=main_menu(user))
         return
     if message.contact:
         await message.answer(_("To add a contact person, open the client's card (🔎 Clients) and tap "

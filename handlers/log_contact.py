@@ -23,11 +23,11 @@ from aiogram.utils.i18n import gettext as _
 from db.models import Kind, Outcome, User
 from db.repositories import NotFound, Repos
 from db.repositories.clients import NAME_MAX, clean_name
-from db.repositories.interactions import NOTE_MAX, Conflict, NextStep, NotesFull
+from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, Conflict, NextStep, NotesFull
 from handlers import labels
 from handlers.calendar import calendar_kb, read_tap
 from handlers.callbacks import CalCb, LogCb, id_of
-from handlers.filters import CurrentFlow, FreeText, MenuButton
+from handlers.filters import CurrentFlow, FreeText, Magic, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.logging_steps import (
     back_button,
@@ -344,6 +344,7 @@ async def _save(
             next_step=next_step,
             planned_id=data.get("planned_id"),
             note=data.get("comment"),
+            photos=data.get("photos"),
             due_before=day_bounds(local_today(now, user.timezone), user.timezone)[1],
         )
     except NotFound:
@@ -489,6 +490,17 @@ async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User
     await _ask_next_step(message, state, bot, user, clock(), workdays, comment=comment)
 
 
+async def keep_photo(message: Message, state: FSMContext) -> None:
+    """A photo sent while logging (a business card, a shelf, a signed offer) is kept with the contact."""
+    data = await state.get_data()
+    photos = data.get("photos") or []
+    if len(photos) >= PHOTOS_MAX:
+        await message.answer(_("This contact keeps {max} photos already: this one was not added.").format(max=PHOTOS_MAX))
+        return
+    await state.update_data(photos=[*photos, message.photo[-1].file_id])
+    await message.answer(_("📷 Kept: it is saved with this contact. Carry on with the buttons above."))
+
+
 async def _ask_next_step(
     message: Message, state: FSMContext, bot: Bot, user: User, now: datetime, workdays: WorkCalendar, **typed
 ) -> None:
@@ -523,4 +535,5 @@ def setup() -> Router:
     router.message.register(type_amount, StateFilter(LogContact.amount), FreeText())
     router.message.register(type_comment, StateFilter(LogContact.next_step), FreeText())
     router.message.register(type_time, StateFilter(LogContact.next_time), FreeText())
+    router.message.register(keep_photo, StateFilter(LogContact), Magic(F.photo))
     return router

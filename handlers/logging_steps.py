@@ -56,6 +56,8 @@ def summary(data: dict) -> str:
         parts.append(html.escape(data["reason_name"]))
     if data.get("amount"):
         parts.append(money(data["amount"], get_i18n().current_locale))
+    if data.get("photos"):
+        parts.append(f"📷 {len(data['photos'])}")
     text = " · ".join(parts)
     if data.get("comment"):
         comment = data["comment"]

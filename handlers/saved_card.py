@@ -18,7 +18,7 @@ from bot.settings import Settings
 from db.models import User
 from db.repositories import NotFound, Repos
 from handlers import labels
-from db.repositories.interactions import NOTE_MAX, AlreadyUndone, Conflict, NotesFull
+from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, AlreadyUndone, Conflict, NotesFull, PhotosFull
 from handlers.callbacks import CardCb, ClientCb
 from handlers.filters import FreeText, Magic
 from handlers.keyboards import Rows, button
@@ -144,7 +144,7 @@ async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContex
     await query.answer()
     await state.set_state(Note.text)
     await state.set_data({"note_for": item.id})
-    await query.message.answer(_("Send the note as text or as a voice message. /cancel to skip."))
+    await query.message.answer(_("Send the note as text, a voice message or a photo. /cancel to skip."))
 
 
 async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
@@ -152,12 +152,17 @@ async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
     try:
         await repos.interactions.add_note(
             data["note_for"],
-            text=message.text,
+            text=message.text or message.caption,
             voice_file_id=message.voice.file_id if message.voice else None,
+            photo_file_id=message.photo[-1].file_id if message.photo else None,
         )
     except NotFound:
         await state.clear()
         await message.answer(_("Not found, or not yours to change."))
+        return
+    except PhotosFull:
+        await state.clear()
+        await message.answer(_("This contact keeps {max} photos already: this one was not added.").format(max=PHOTOS_MAX))
         return
     except NotesFull:
         await state.clear()
@@ -169,7 +174,7 @@ async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
         await message.answer(_("The note must be from 1 to {max} characters. Send it again:").format(max=NOTE_MAX))
         return
     await state.clear()
-    await message.answer(_("📝 Note saved."))
+    await message.answer(_("📷 Photo saved with the contact.") if message.photo else _("📝 Note saved."))
 
 
 def setup() -> Router:
@@ -181,4 +186,5 @@ def setup() -> Router:
     router.callback_query.register(ask_note, CardCb.filter(F.a == "note"))
     router.message.register(save_note, StateFilter(Note.text), FreeText())
     router.message.register(save_note, StateFilter(Note.text), Magic(F.voice))
+    router.message.register(save_note, StateFilter(Note.text), Magic(F.photo))
     return router

@@ -13,6 +13,11 @@ from db.repositories.access import NotFound, owned_by_scope
 from db.repositories.clients import ClientRepository
 
 NOTE_MAX = 2000
+PHOTOS_MAX = 10  # photos kept with one contact
+
+
+class PhotosFull(ValueError):
+    """A contact keeps at most PHOTOS_MAX photos."""
 
 
 class NotesFull(ValueError):
@@ -79,6 +84,7 @@ class InteractionRepository:
         new_client_name: str | None = None,
         note: str | None = None,
         due_before: datetime | None = None,
+        photos: list[str] | None = None,
     ) -> Interaction:
         """Record a done contact (new, or completing a planned one) and its next step, in one go.
 
@@ -159,6 +165,9 @@ class InteractionRepository:
         item.refusal_reason_id = reason_id
         item.amount_minor = amount_minor
         item.next_step_id = step.id if step is not None else None
+        if photos:
+            undo.setdefault("photos", item.photo_file_ids)
+            item.photo_file_ids = [*(item.photo_file_ids or []), *photos][:PHOTOS_MAX]
         item.undo = undo or None
         if note:
             item.note = note
@@ -248,6 +257,8 @@ class InteractionRepository:
                 item.note = undo["note"]
             if "closed" in undo:
                 item.kind = Kind(undo["closed"]["kind"])
+            if "photos" in undo:
+                item.photo_file_ids = undo["photos"]
             item.undo = None
         else:
             await self.session.execute(delete(Interaction).where(Interaction.id == item.id))
@@ -280,7 +291,10 @@ class InteractionRepository:
         item = await self._undoable(interaction_id, now, window, "closed")
         undo = dict(item.undo)
         closed = undo.pop("closed")
-        note = item.note
+        note, photos = item.note, item.photo_file_ids
+        if "photos" in undo:  # photos sent with the contact go with it
+            before_photos = undo.pop("photos") or []
+            photos, item.photo_file_ids = photos[len(before_photos):] or None, before_photos or None
         if "note" in undo:  # what the contact's comment added to the plan's notes goes with the contact
             before = undo.pop("note") or ""
             note = note[len(before):].lstrip("\n") if before and note and note.startswith(before) else note
@@ -290,6 +304,7 @@ class InteractionRepository:
             kind=item.kind, status=Status.DONE, happened_at=item.happened_at, logged_at=item.logged_at,
             outcome=item.outcome, refusal_reason_id=item.refusal_reason_id, amount_minor=item.amount_minor,
             note=note or None, voice_file_id=item.voice_file_id, next_step_id=item.next_step_id, undo=undo or None,
+            photo_file_ids=photos,
         )
         self.session.add(done)
         item.kind, item.status = Kind(closed["kind"]), Status.PLANNED
@@ -312,8 +327,13 @@ class InteractionRepository:
         await self.session.flush()
         return step
 
-    async def add_note(self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None) -> Interaction:
+    async def add_note(
+        self, interaction_id: int, *, text: str | None = None, voice_file_id: str | None = None,
+        photo_file_id: str | None = None,
+    ) -> Interaction:
         item = await self.own(interaction_id)
+        if photo_file_id is not None and len(item.photo_file_ids or []) >= PHOTOS_MAX:
+            raise PhotosFull
         if text is not None:
             text = text.strip()
             if not text or len(text) > NOTE_MAX:
@@ -324,8 +344,21 @@ class InteractionRepository:
             item.note = combined
         if voice_file_id is not None:
             item.voice_file_id = voice_file_id
+        if photo_file_id is not None:
+            item.photo_file_ids = [*(item.photo_file_ids or []), photo_file_id]
         await self.session.flush()
         return item
+
+    async def photos_of(self, client_id: int, limit: int = PHOTOS_MAX) -> list[tuple[Interaction, str]]:
+        """The photos kept with a client's contacts, newest contacts first."""
+        client = await ClientRepository(self.session, self.actor).get(client_id)
+        rows = await self.session.scalars(
+            select(Interaction)
+            .where(Interaction.client_id == client.id, Interaction.photo_file_ids.is_not(None))
+            .order_by(Interaction.id.desc())
+            .limit(limit)
+        )
+        return [(item, photo) for item in rows for photo in (item.photo_file_ids or [])][:limit]
 
     async def people_of(self, interaction_id: int) -> tuple[Interaction, list[ContactPerson]]:
         """A contact of the actor's own, and its client's contact persons (whom it may have been with)."""

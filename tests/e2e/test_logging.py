@@ -575,3 +575,29 @@ async def test_every_step_can_go_back_and_what_is_saved_is_the_last_choice(anna:
 
         client = await session.get(Client, item.client_id)
     assert (client.name, item.kind, item.outcome, item.refusal_reason_id) == ("Romashka LLC", Kind.MEETING, Outcome.THINKING, None)
+
+
+async def test_photos_are_kept_with_the_contact_and_shown_again(anna: Person, sessionmaker) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("🤔 Thinking it over")
+    [kept] = await anna.send("photo")  # a business card, while logging
+    assert kept.text.startswith("📷 Kept")
+    await anna.tap("No next step", anna.find("No next step"))
+    card = anna.find("📝 Add a note")
+    assert "📷 1" in card.text  # the saved card says it
+    await anna.tap("📝 Add a note", card)
+    [saved] = await anna.send("photo", caption="Signed offer")
+    assert saved.text == "📷 Photo saved with the contact."
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert len(item.photo_file_ids) == 2 and item.note == "Signed offer"
+
+    await anna.say("/clients")
+    [found] = await anna.say("vector")
+    [card] = await anna.tap("Vector", found)
+    assert "📷 2" in card.text
+    [history] = await anna.tap("📜 Full history", card)
+    photos = await anna.tap("📷 Show the photos", history)
+    assert [m.kind for m in photos] == ["photo", "photo"]  # sent again by their file ids
+    assert all("🤝 Meeting" in (m.text or "") for m in photos)

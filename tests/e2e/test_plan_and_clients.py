@@ -382,7 +382,7 @@ async def test_outside_any_step_a_clients_name_photo_or_contact_gets_a_useful_an
     [card] = await anna.tap("Vector", offer)
     assert card.text.startswith("📇 Vector")
     [photo] = await anna.send("photo")
-    assert "not kept yet" in photo.text and "Add a note" in photo.text
+    assert "while you log the contact" in photo.text and "Add a note" in photo.text
     ladon.sent(ladon.emu.send_contact(ANNA, "+79123456789", first_name="Ivan"))
     await ladon.settle()
     assert "➕ Contact person" in anna.last.text
