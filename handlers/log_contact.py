@@ -31,6 +31,7 @@ from handlers.filters import CurrentFlow, FreeText, Magic, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.logging_steps import (
     back_button,
+    end_run,
     back_from,
     begin,
     cancel_button,
@@ -48,7 +49,7 @@ from handlers.logging_steps import (
 from handlers.parsing import ParseError, parse_amount, parse_time, plain_digits
 from handlers.plan_list import LISTS, refresh_plan
 from handlers.states import LogContact
-from handlers.ui import drop_keyboard, not_found, send, show, stale
+from handlers.ui import not_found, replace_flow_message, send, show, stale
 from reports.dates import PLAN_HOUR, at_local, day_bounds, local_today, quick_step, usual_time
 from reports.formatting import when
 from reports.workdays import WorkCalendar
@@ -94,14 +95,20 @@ def _question(data: dict, step: str | None = None) -> str:
     return summary(data) + next_line(data) + "\n" + ask
 
 
-async def _next_defaults(repos: Repos, user: User, data: dict, outcome: Outcome) -> dict:
+async def _next_defaults(repos: Repos, user: User, data: dict, outcome: Outcome, now: datetime) -> dict:
     """The next step's kind (what usually follows the outcome, unless the person chose one) and
-    time (the person's usual hour, read once per run of the flow)."""
+    time (the person's usual hour: read from their plans once a day, kept in the conversation's
+    data between runs of the flow, so most runs read nothing for it)."""
     change = {}
     if not data.get("next_kind_chosen"):
         change["next_kind"] = next_kind(outcome, Kind(data["kind"])).value
     if not data.get("next_time"):
-        change["next_time"] = usual_time(await repos.interactions.recent_plan_times(), user.timezone).strftime("%H:%M")
+        today = local_today(now, user.timezone).isoformat()
+        usual = data.get("usual") or {}
+        if usual.get("day") != today:
+            at = usual_time(await repos.interactions.recent_plan_times(), user.timezone).strftime("%H:%M")
+            usual = change["usual"] = {"day": today, "time": at}
+        change["next_time"] = usual["time"]
     return change
 
 
@@ -115,27 +122,24 @@ def _next_markup(flow: str, user: User, now: datetime, workdays: WorkCalendar, d
 
 def _reasons_markup(flow: str, reasons) -> InlineKeyboardMarkup:
     buttons = [button(labels.reason(r), LogCb(f=flow, a="rs", v=str(r.id))) for r in reasons]
-    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard
-                                + [[back_button(flow, "outcome"), cancel_button(flow)]])
+    return grid(buttons, last=[back_button(flow, "outcome"), cancel_button(flow)])
 
 
 # ---- the way in from the menu ------------------------------------------------------------------
 
 
 async def start_logging(message: Message, state: FSMContext, repos: Repos, bot: Bot) -> None:
-    await drop_keyboard(bot, message.chat.id, (await state.get_data()).get("mid"))
-    flow = await begin(state, entry="menu")
+    old = (await state.get_data()).get("mid")
+    flow = await begin(state, entry="menu", mid=old)
     await state.set_state(LogContact.client)  # state changes before the reply: saved when shown
-    text, markup = await _client_picker(repos, flow)
-    sent = await message.answer(text, reply_markup=markup)
-    await state.update_data(mid=sent.message_id)
+    await replace_flow_message(message, state, *await _client_picker(repos, flow))
 
 
 # ---- taps --------------------------------------------------------------------------------------
 
 
 async def cancel_flow(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
+    await end_run(state)
     await query.answer()
     await show(query, _("Cancelled. Nothing was saved."))
 
@@ -185,7 +189,7 @@ async def pick_outcome(
     await query.answer()
     outcome = Outcome(callback_data.v)
     change = dict(outcome=outcome.value, reason_id=None, reason_name=None, amount=None)
-    change.update(await _next_defaults(repos, user, flow_data, outcome))
+    change.update(await _next_defaults(repos, user, flow_data, outcome, clock()))
     flow_data.update(change)
     await state.update_data(**change)
     head = summary(flow_data)
@@ -348,11 +352,11 @@ async def _save(
             due_before=day_bounds(local_today(now, user.timezone), user.timezone)[1],
         )
     except NotFound:
-        await state.clear()
+        await end_run(state)
         await not_found(query)
         return
     except Conflict:
-        await state.clear()
+        await end_run(state)
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     except NotesFull:  # completing a planned contact whose notes are already full: save it without the comment
@@ -362,7 +366,7 @@ async def _save(
             show_alert=True,
         )
         return
-    await state.clear()
+    await end_run(state)
     # From here the contact is saved (committed before the first request below): a failure of
     # Telegram must not make the person believe otherwise and log it twice.
     with suppress(TelegramAPIError):
@@ -421,9 +425,7 @@ async def type_time(message: Message, state: FSMContext, bot: Bot) -> None:
     data = await state.get_data()
     await state.update_data(next_time=at.strftime("%H:%M"))
     data["next_time"] = at.strftime("%H:%M")
-    await drop_keyboard(bot, message.chat.id, data.get("mid"))
-    sent = await message.answer(_when_text(data), reply_markup=when_markup(data["flow"], data))
-    await state.update_data(mid=sent.message_id)
+    await replace_flow_message(message, state, _when_text(data), when_markup(data["flow"], data))
 
 
 # ---- typed input -------------------------------------------------------------------------------
@@ -435,10 +437,8 @@ async def search_client(message: Message, state: FSMContext, repos: Repos, bot: 
     if len(typed) < 2 or len(typed) > NAME_MAX:
         await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
         return
-    await drop_keyboard(bot, message.chat.id, data.get("mid"))
-    text, markup = await _client_picker(repos, data["flow"], typed)
-    sent = await message.answer(text, reply_markup=markup)
-    await state.update_data(query=typed, mid=sent.message_id)
+    await state.update_data(query=typed)
+    await replace_flow_message(message, state, *await _client_picker(repos, data["flow"], typed))
 
 
 async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None:
@@ -447,12 +447,11 @@ async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None
         await message.answer(_("The name must be from 1 to {max} characters. Type it again:").format(max=NAME_MAX))
         return
     data = await state.get_data()
-    await drop_keyboard(bot, message.chat.id, data.get("mid"))
     await state.update_data(client_id=None, client_name=name, new_name=name)
     await state.set_state(LogContact.kind)
     data.update(client_name=name)
-    sent = await message.answer(summary(data) + "\n" + _("New client. What kind of contact?"), reply_markup=kind_markup(data["flow"], "client"))
-    await state.update_data(mid=sent.message_id)
+    await replace_flow_message(message, state, summary(data) + "\n" + _("New client. What kind of contact?"),
+                               kind_markup(data["flow"], "client"))
 
 
 async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
@@ -508,10 +507,8 @@ async def _ask_next_step(
     it (the earlier message loses its buttons)."""
     data = await state.get_data()
     await state.update_data(**typed)  # before the reply: what it shows is saved when it is shown
-    await drop_keyboard(bot, message.chat.id, data.get("mid"))
     data.update(typed)
-    sent = await message.answer(_question(data), reply_markup=_next_markup(data["flow"], user, now, workdays, data))
-    await state.update_data(mid=sent.message_id)
+    await replace_flow_message(message, state, _question(data), _next_markup(data["flow"], user, now, workdays, data))
 
 
 def setup() -> Router:

@@ -35,10 +35,15 @@ OUTCOME_ORDER = (
 )
 
 
-def grid(buttons, width: int = 2) -> InlineKeyboardMarkup:
-    # built directly: the builder deep-copies every button, a cost paid on each tap
+def rows(buttons, width: int = 2) -> list[list]:
     buttons = list(buttons)
-    return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + width] for i in range(0, len(buttons), width)])
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def grid(buttons, width: int = 2, last: list | None = None) -> InlineKeyboardMarkup:
+    # built directly, once: the builder deep-copies every button, and each model built is validated,
+    # a cost paid on each tap
+    return InlineKeyboardMarkup(inline_keyboard=rows(buttons, width) + ([last] if last else []))
 
 
 def cancel_button(flow: str):
@@ -75,14 +80,14 @@ def _last_row(flow: str, back: str | None) -> list:
 
 def kind_markup(flow: str, back: str | None = None) -> InlineKeyboardMarkup:
     buttons = [button(labels.kind(k), LogCb(f=flow, a="kd", v=k.value)) for k in KIND_ORDER]
-    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard + [_last_row(flow, back)])
+    return grid(buttons, last=_last_row(flow, back))
 
 
 def outcome_markup(flow: str, kind: Kind | None = None, back: str | None = None) -> InlineKeyboardMarkup:
     # a meeting that happened was answered: "no answer" is for calls, e-mails and messages
     outcomes = [o for o in OUTCOME_ORDER if not (o == Outcome.NO_ANSWER and kind == Kind.MEETING)]
     buttons = [button(labels.outcome(o), LogCb(f=flow, a="oc", v=o.value)) for o in outcomes]
-    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard + [_last_row(flow, back)])
+    return grid(buttons, last=_last_row(flow, back))
 
 
 # the kind of contact that usually follows an outcome; else the same kind again
@@ -111,7 +116,7 @@ def next_step_markup(flow: str, user: User, now: datetime, workdays: WorkCalenda
         button(_("⚙️ Kind and time"), LogCb(f=flow, a="nx")),
         button(_("No next step"), LogCb(f=flow, a="ns", v="none")),
     ]
-    return InlineKeyboardMarkup(inline_keyboard=grid(buttons).inline_keyboard + [_last_row(flow, back)])
+    return grid(buttons, last=_last_row(flow, back))
 
 
 def back_from(step: str, data: dict) -> str | None:
@@ -131,8 +136,8 @@ def when_markup(flow: str, data: dict) -> InlineKeyboardMarkup:
     kinds = [button(("• " if k.value == chosen_kind else "") + labels.kind(k), LogCb(f=flow, a="nk", v=k.value))
              for k in KIND_ORDER]
     times = [button(("• " if t == chosen_time else "") + t, LogCb(f=flow, a="nt", v=t.replace(":", ""))) for t in TIME_CHIPS]
-    rows = grid(kinds, 3).inline_keyboard + [times] + [[button(_("‹ Back"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=rows(kinds, 3) + [times]
+                                + [[button(_("‹ Back"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]])
 
 
 def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:
@@ -170,12 +175,23 @@ def plan_lines(item: Interaction, tz: str, locale: str) -> list[str]:
 # ---- ways in -----------------------------------------------------------------------------------
 
 
+KEPT_ACROSS_RUNS = ("undone", "usual")  # what was undone lately, the person's usual hour (see log_contact)
+
+
+async def end_run(state: FSMContext) -> None:
+    """The run is over (saved or cancelled): no step is current, what lasts between runs stays."""
+    earlier = await state.get_data()
+    await state.set_state(None)
+    await state.set_data({key: earlier[key] for key in KEPT_ACROSS_RUNS if earlier.get(key)})
+
+
 async def begin(state: FSMContext, **data) -> str:
     """Start a fresh run of the flow; buttons of any earlier run become stale (what was undone
-    lately is kept: a late second tap on an Undo is still told so)."""
+    lately is kept: a late second tap on an Undo is still told so; so is the usual hour)."""
     flow = secrets.token_hex(3)
-    undone = (await state.get_data()).get("undone")
-    await state.set_data({"flow": flow, **({"undone": undone} if undone else {}), **data})
+    earlier = await state.get_data()
+    kept = {key: earlier[key] for key in KEPT_ACROSS_RUNS if earlier.get(key)}
+    await state.set_data({"flow": flow, **kept, **data})
     return flow
 
 

@@ -22,7 +22,7 @@ from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, AlreadyUndone, Co
 from handlers.callbacks import CardCb, ClientCb
 from handlers.filters import FreeText, Magic
 from handlers.keyboards import Rows, button
-from handlers.logging_steps import plan_lines, saved_markup
+from handlers.logging_steps import end_run, plan_lines, saved_markup
 from handlers.states import Note
 from handlers.ui import found, not_found, show, toast
 from reports.formatting import when
@@ -157,15 +157,15 @@ async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
             photo_file_id=message.photo[-1].file_id if message.photo else None,
         )
     except NotFound:
-        await state.clear()
+        await end_run(state)
         await message.answer(_("Not found, or not yours to change."))
         return
     except PhotosFull:
-        await state.clear()
+        await end_run(state)
         await message.answer(_("This contact keeps {max} photos already: this one was not added.").format(max=PHOTOS_MAX))
         return
     except NotesFull:
-        await state.clear()
+        await end_run(state)
         await message.answer(
             _("This contact's notes are full ({max} characters): this note was not added.").format(max=NOTE_MAX * 2)
         )
@@ -173,7 +173,7 @@ async def save_note(message: Message, state: FSMContext, repos: Repos) -> None:
     except ValueError:
         await message.answer(_("The note must be from 1 to {max} characters. Send it again:").format(max=NOTE_MAX))
         return
-    await state.clear()
+    await end_run(state)
     await message.answer(_("📷 Photo saved with the contact.") if message.photo else _("📝 Note saved."))
 
 

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
@@ -63,6 +64,24 @@ async def drop_keyboard(bot: Bot, chat_id: int, message_id: int | None) -> None:
     if message_id:
         with contextlib.suppress(TelegramBadRequest):
             await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+
+
+async def replace_flow_message(message: Message, state: FSMContext, text: str, markup=None) -> Message:
+    """The flow's next message in reply to what the person typed: the previous one loses its
+    buttons, and the new one's id is recorded in the state (to do the same next time).
+
+    Telegram numbers a private chat's messages in one sequence, so the reply to message N is
+    N + 1 unless something came in between: the id is recorded before the reply, in the step's
+    one commit, and corrected (a second commit) only when the guess was wrong.
+    """
+    old = (await state.get_data()).get("mid")
+    guess = message.message_id + 1
+    await state.update_data(mid=guess)
+    await drop_keyboard(message.bot, message.chat.id, old)
+    sent = await message.answer(text, reply_markup=markup)
+    if sent.message_id != guess:
+        await state.update_data(mid=sent.message_id)
+    return sent
 
 
 async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:

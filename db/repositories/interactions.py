@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,27 @@ PHOTOS_MAX = 10  # photos kept with one contact
 
 class PhotosFull(ValueError):
     """A contact keeps at most PHOTOS_MAX photos."""
+
+
+# read on every logged contact: built once
+_OPEN_PLANS = (
+    select(Interaction)
+    .where(
+        Interaction.manager_id == bindparam("manager"),
+        Interaction.status == Status.PLANNED,
+        Interaction.client_id == bindparam("client"),
+        Interaction.id != bindparam("exclude"),
+    )
+    .order_by(Interaction.planned_at, Interaction.id)
+    # a client's few plans, not a manager's many: SQLite has no statistics to choose by
+    .with_hint(Interaction, "INDEXED BY ix_interactions_client_status_planned", "sqlite")
+)
+_PLAN_TIMES = (
+    select(Interaction.planned_at)
+    .where(Interaction.manager_id == bindparam("manager"), Interaction.status == Status.PLANNED)
+    .order_by(Interaction.planned_at.desc())
+    .limit(50)
+)
 
 
 class NotesFull(ValueError):
@@ -176,19 +197,8 @@ class InteractionRepository:
 
     async def _open_plans(self, client_id: int, exclude: int | None) -> list[Interaction]:
         """The actor's open planned contacts with a client, earliest first."""
-        rows = await self.session.scalars(
-            select(Interaction)
-            .where(
-                Interaction.manager_id == self.actor.id,
-                Interaction.status == Status.PLANNED,
-                Interaction.client_id == client_id,
-                Interaction.id != (exclude or 0),
-            )
-            .order_by(Interaction.planned_at, Interaction.id)
-            # a client's few plans, not a manager's many: SQLite has no statistics to choose by
-            .with_hint(Interaction, "INDEXED BY ix_interactions_client_status_planned", "sqlite")
-        )
-        return list(rows)
+        params = {"manager": self.actor.id, "client": client_id, "exclude": exclude or 0}
+        return list(await self.session.scalars(_OPEN_PLANS, params))
 
     async def log_greeting(self, person_id: int, now: datetime, since: datetime) -> Interaction | None:
         """A done greeting to a contact person; None if one was already logged since `since`."""
@@ -397,15 +407,9 @@ class InteractionRepository:
         await self.session.flush()
         return item
 
-    async def recent_plan_times(self, limit: int = 50) -> list[datetime]:
+    async def recent_plan_times(self) -> list[datetime]:
         """When the actor's furthest open plans are planned for: their usual hour (an index range)."""
-        rows = await self.session.scalars(
-            select(Interaction.planned_at)
-            .where(Interaction.manager_id == self.actor.id, Interaction.status == Status.PLANNED)
-            .order_by(Interaction.planned_at.desc())
-            .limit(limit)
-        )
-        return list(rows)
+        return list(await self.session.scalars(_PLAN_TIMES, {"manager": self.actor.id}))
 
     async def planned_between(self, start: datetime, end: datetime, *, overdue_from: datetime | None = None) -> list[Interaction]:
         """The actor's own planned contacts due in [start, end); with overdue_from, also older open ones."""

@@ -29,7 +29,8 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.latency = latency  # seconds each call waits, as for a round trip to Telegram
         self.calls: list[TelegramMethod] = []
-        self.message_ids = itertools.count(1_000)
+        # one sequence per chat, shared by the person's messages and the bot's, as in Telegram
+        self.message_ids: dict[int, itertools.count] = {}
         self.messages: dict[int, dict[int, dict]] = {}  # chat -> message_id -> the message as users see it
         self.spent_ns = 0  # time inside make_request: our stand-in for the HTTP round trip's CPU part
 
@@ -49,7 +50,7 @@ class RecordingSession(BaseSession):
 
     def _message(self, bot: Bot, method: SendMessage | EditMessageText) -> Message:
         chat = int(method.chat_id)
-        message_id = next(self.message_ids) if isinstance(method, SendMessage) else method.message_id
+        message_id = self.next_id(chat) if isinstance(method, SendMessage) else method.message_id
         markup = method.reply_markup
         data = {
             "message_id": message_id,
@@ -66,6 +67,9 @@ class RecordingSession(BaseSession):
         while len(chat_messages) > KEPT_PER_CHAT:
             del chat_messages[next(iter(chat_messages))]
         return Message.model_validate(data, context={"bot": bot})
+
+    def next_id(self, chat: int) -> int:
+        return next(self.message_ids.setdefault(chat, itertools.count(1)))
 
     async def close(self) -> None:
         return None
@@ -85,12 +89,11 @@ class Chat:
         self.session = session
         self.user = {"id": tg_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
         self.chat = {"id": tg_id, "type": "private", "first_name": first_name}
-        self._own_ids = itertools.count(1)
 
     def text(self, text: str) -> Update:
         return self._update(
             message={
-                "message_id": next(self._own_ids),
+                "message_id": self.session.next_id(self.user["id"]),
                 "date": int(ANCHOR.timestamp()),
                 "chat": self.chat,
                 "from": self.user,
