@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from db.models import Status, User
+from db.models import Interaction, Status, User
 from db.repositories import NotFound, Repos
 from db.repositories.interactions import Conflict
 from handlers import labels
@@ -57,12 +57,18 @@ async def yesterday(message: Message, repos: Repos, user: User, clock: Callable[
     await answer_parts(message, pack(lines))
 
 
-async def mark_done(query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, state: FSMContext) -> None:
-    item = await found(query, repos.interactions.own(callback_data.id))
-    if item is None:
-        return
-    if item.status != Status.PLANNED:
+async def _open_plan(query: CallbackQuery, repos: Repos, item_id: int) -> Interaction | None:
+    """A planned contact of the presser's own that is still open; else the presser is told why not."""
+    item = await found(query, repos.interactions.own(item_id))
+    if item is not None and item.status != Status.PLANNED:
         await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
+        return None
+    return item
+
+
+async def mark_done(query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, state: FSMContext) -> None:
+    item = await _open_plan(query, repos, callback_data.id)
+    if item is None:
         return
     await query.answer()
     from_list = callback_data.day if callback_data.day in LISTS else None
@@ -73,11 +79,8 @@ async def confirm_cancel(
     query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, i18n: I18n
 ) -> None:
     """Cancelling a plan is one tap away from ✅ Done: it asks first."""
-    item = await found(query, repos.interactions.own(callback_data.id))
+    item = await _open_plan(query, repos, callback_data.id)
     if item is None:
-        return
-    if item.status != Status.PLANNED:
-        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer()
     which, page = callback_data.day, callback_data.p
@@ -117,11 +120,8 @@ async def ask_new_day(
     query: CallbackQuery, callback_data: PlanCb, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n,
     workdays: WorkCalendar,
 ) -> None:
-    item = await found(query, repos.interactions.own(callback_data.id))
+    item = await _open_plan(query, repos, callback_data.id)
     if item is None:
-        return
-    if item.status != Status.PLANNED:
-        await query.answer(_("This contact is no longer open: it has a result or was cancelled."), show_alert=True)
         return
     await query.answer()
     today = local_today(clock(), user.timezone)
