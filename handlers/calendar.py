@@ -35,7 +35,11 @@ def calendar_kb(purpose: str, flow: str, start: date, today: date, locale: str, 
     can_go_back = first > _monday(today)
     title = month_title(first, locale)
     if (last.year, last.month) != (first.year, first.month):
-        title = f"{month_title(first, locale).split()[0]} – {month_title(last, locale)}"
+        second = month_title(last, locale)
+        if locale.startswith("ru"):
+            second = second[0].lower() + second[1:]  # a month mid-phrase is lowercase in Russian
+        head = month_title(first, locale) if first.year != last.year else month_title(first, locale).split()[0]
+        title = f"{head} – {second}"
     kb.row(
         button("‹" if can_go_back else " ",
                CalCb(to=purpose, f=flow, a="nav", v=max(earlier, _monday(today)).isoformat()) if can_go_back else noop),

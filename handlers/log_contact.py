@@ -301,6 +301,12 @@ async def go_back(
 ) -> None:
     """‹ Back to an earlier step of the run: what was chosen there can be chosen again."""
     flow, to = callback_data.f, callback_data.v
+    later = {"client": ("kind", "outcome", "reason_id", "reason_name", "amount"),
+             "kind": ("outcome", "reason_id", "reason_name", "amount"),
+             "outcome": ("reason_id", "reason_name", "amount"), "reason": ()}.get(to, ())
+    if later:  # what came after the step gone back to is chosen again
+        await state.update_data(**dict.fromkeys(later))
+        flow_data.update(dict.fromkeys(later))
     if to == "client" and flow_data.get("entry") == "menu":
         await query.answer()
         await state.set_state(LogContact.client)

@@ -135,9 +135,10 @@ def when_markup(flow: str, data: dict) -> InlineKeyboardMarkup:
     chosen_kind, chosen_time = data.get("next_kind"), data.get("next_time")
     kinds = [button(("• " if k.value == chosen_kind else "") + labels.kind(k), LogCb(f=flow, a="nk", v=k.value))
              for k in KIND_ORDER]
-    times = [button(("• " if t == chosen_time else "") + t, LogCb(f=flow, a="nt", v=t.replace(":", ""))) for t in TIME_CHIPS]
-    return InlineKeyboardMarkup(inline_keyboard=rows(kinds, 3) + [times]
-                                + [[button(_("‹ Back"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]])
+    chips = TIME_CHIPS if not chosen_time or chosen_time in TIME_CHIPS else tuple(sorted({*TIME_CHIPS, chosen_time}))
+    times = [button(("• " if t == chosen_time else "") + t, LogCb(f=flow, a="nt", v=t.replace(":", ""))) for t in chips]
+    return InlineKeyboardMarkup(inline_keyboard=rows(kinds, 3) + rows(times, 5)
+                                + [[button(_("✅ Ready"), LogCb(f=flow, a="ns", v="back")), cancel_button(flow)]])
 
 
 def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:
@@ -167,7 +168,7 @@ def plan_lines(item: Interaction, tz: str, locale: str) -> list[str]:
             kind=labels.kind(Kind(undo["closed"]["kind"])), when=when(item.planned_at, tz, locale)))
     if "moved" in undo:
         moved = undo["moved"]
-        lines.append(_("📅 The planned {kind} of {when} is moved: this is the next step now.").format(
+        lines.append(_("📅 It replaces the plan that was ahead: {kind}, {when}.").format(
             kind=labels.kind(Kind(moved["kind"])), when=when(datetime.fromisoformat(moved["planned_at"]), tz, locale)))
     return lines
 

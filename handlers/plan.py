@@ -171,7 +171,14 @@ async def move_time(
     if at is None:
         await stale(query)
         return
-    await _move(query, repos, user, callback_data.id, at, callback_data.day, callback_data.p, clock(), i18n, workdays)
+    item = await _open_plan(query, repos, callback_data.id)
+    if item is None:
+        return
+    now = clock()
+    if at_local(local_today(item.planned_at, user.timezone), user.timezone, at) <= now:
+        await query.answer(_("That time has already passed today: pick a later one, or another day."), show_alert=True)
+        return
+    await _move(query, repos, user, callback_data.id, at, callback_data.day, callback_data.p, now, i18n, workdays)
 
 
 async def keep_date(

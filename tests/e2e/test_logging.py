@@ -467,7 +467,7 @@ async def test_a_next_step_moves_a_later_plan_instead_of_adding_one(anna: Person
     await anna.tap("🔁 Rescheduled")
     await anna.tap("In a week")
     card = anna.find("↩️ Keep the plan as it was")
-    assert "📅 The planned 🤝 Meeting of" in card.text and "is moved" in card.text
+    assert "📅 It replaces the plan that was ahead: 🤝 Meeting" in card.text
     [step] = await _open_plans(sessionmaker, later.client_id)
     assert step.id == later.id and step.planned_at.date() == (clock() + timedelta(days=7)).date()
 
@@ -487,8 +487,8 @@ async def test_the_next_step_follows_the_outcome_and_can_get_its_own_kind_and_ti
     await anna.tap("⚙️ Kind and time")
     await anna.tap("✉️ Email")
     await anna.say("7 вечера")  # typed, as people say it
-    assert "➡️ Next: ✉️ Email at 19:00" in anna.last.text
-    await anna.tap("‹ Back")
+    assert "➡️ Next: ✉️ Email at 19:00" in anna.last.text and "• 19:00" in anna.last.buttons()  # shown as chosen
+    await anna.tap("✅ Ready")
     assert "Next contact?" in anna.last.text and "✉️ Email at 19:00" in anna.last.text
     await anna.tap("In 3 days")
     assert "Next: ✉️ Email" in anna.last.text

@@ -420,3 +420,14 @@ async def test_a_next_step_on_a_holiday_is_marked_as_such(world, sessionmaker) -
         await anna.tap("›")
     await anna.tap("(4)")  # Monday 4 January 2027: a public holiday in Russia, marked on the calendar
     assert "⚠️ a public holiday: New Year Holidays" in anna.last.text
+
+
+async def test_a_move_to_a_time_already_past_today_is_refused(world, sessionmaker, clock) -> None:
+    anna, items = world
+    [plan] = await anna.say("/today")
+    await anna.tap("📅 2 Move", plan)  # Vector's meeting at 14:00; it is 11:00 in Moscow
+    update_id = anna.emu.press(ANNA, plan.message_id, anna.emu.message(ANNA, plan.message_id).button_data("🕘 09:00"))
+    anna.runner.sent(update_id)
+    await anna.runner.settle()
+    assert "already passed" in anna.answer_to(update_id).text
+    assert (await _get(sessionmaker, items["today"].id)).planned_at == items["today"].planned_at
