@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -35,8 +36,12 @@ def cache_dir() -> Path:
 def compile_catalogs(source: Path = LOCALES, target: Path | None = None) -> Path:
     """Build .mo files from the committed .po sources into `target` (the cache by default) when
     they are missing or older; the source directory is only read. Returns `target`."""
-    target = target or cache_dir()
-    for po in source.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+    sources = sorted(source.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    if target is None:
+        # one folder per catalogs' content: checkouts sharing the cache never use each other's
+        digest = hashlib.sha256(b"".join(po.read_bytes() for po in sources)).hexdigest()[:16]
+        target = cache_dir() / digest
+    for po in sources:
         mo = target / po.relative_to(source).with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
