@@ -66,23 +66,23 @@ def calendar_kb(purpose: str, flow: str, start: date, today: date, locale: str, 
 
 @dataclass(frozen=True)
 class Tap:
-    """A calendar tap: weeks to show (from `month`, a Monday), a day picked, or neither (a blank
+    """A calendar tap: weeks to show (from `start`, a Monday), a day picked, or neither (a blank
     cell or a title)."""
 
-    month: date | None = None
+    start: date | None = None
     day: date | None = None
 
 
 def read_tap(data: CalCb, today: date) -> Tap:
     """What a tap means; ValueError for one that no calendar we drew could carry (a past day,
-    a month out of range, a malformed date)."""
+    weeks out of range, a malformed date)."""
     if data.a == "noop":
         return Tap()
     if data.a == "nav":
         start = date.fromisoformat(data.v)
         if start.weekday() != 0 or start < _monday(today) or start > today + HORIZON:
             raise ValueError(data.v)
-        return Tap(month=start)
+        return Tap(start=start)
     if data.a == "day":
         day = date.fromisoformat(data.v)
         if day < today or day > today + HORIZON:

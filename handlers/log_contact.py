@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, time
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -128,7 +128,7 @@ def _reasons_markup(flow: str, reasons) -> InlineKeyboardMarkup:
 # ---- the way in from the menu ------------------------------------------------------------------
 
 
-async def start_logging(message: Message, state: FSMContext, repos: Repos, bot: Bot) -> None:
+async def start_logging(message: Message, state: FSMContext, repos: Repos) -> None:
     old = (await state.get_data()).get("mid")
     flow = await begin(state, entry="menu", mid=old)
     await state.set_state(LogContact.client)  # state changes before the reply: saved when shown
@@ -288,9 +288,9 @@ async def calendar_step(
         return
     if tap.day is None:
         await query.answer()
-        if tap.month is not None:
+        if tap.start is not None:
             await show(query, summary(flow_data) + "\n" + _("Pick the day of the next contact:"),
-                       _calendar(callback_data.f, tap.month, today, i18n.current_locale, workdays))
+                       _calendar(callback_data.f, tap.start, today, i18n.current_locale, workdays))
         return
     await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone, _at(flow_data)),
                 i18n.current_locale, workdays)
@@ -423,7 +423,7 @@ async def pick_when(query: CallbackQuery, callback_data: LogCb, state: FSMContex
     await show(query, _when_text(flow_data), when_markup(callback_data.f, flow_data))
 
 
-async def type_time(message: Message, state: FSMContext, bot: Bot) -> None:
+async def type_time(message: Message, state: FSMContext) -> None:
     at = parse_time(message.text)
     if at is None:
         await message.answer(_("I could not read the time. Examples: 14:30, 9.00, 19, 7 вечера. Or tap a time above."))
@@ -437,7 +437,7 @@ async def type_time(message: Message, state: FSMContext, bot: Bot) -> None:
 # ---- typed input -------------------------------------------------------------------------------
 
 
-async def search_client(message: Message, state: FSMContext, repos: Repos, bot: Bot) -> None:
+async def search_client(message: Message, state: FSMContext, repos: Repos) -> None:
     typed = clean_name(message.text)
     data = await state.get_data()
     if len(typed) < 2 or len(typed) > NAME_MAX:
@@ -447,7 +447,7 @@ async def search_client(message: Message, state: FSMContext, repos: Repos, bot: 
     await replace_flow_message(message, state, *await _client_picker(repos, data["flow"], typed))
 
 
-async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None:
+async def new_client_name(message: Message, state: FSMContext) -> None:
     name = clean_name(message.text)
     if not name or len(name) > NAME_MAX or name.startswith("/"):
         await message.answer(_("The name must be from 1 to {max} characters. Type it again:").format(max=NAME_MAX))
@@ -460,7 +460,7 @@ async def new_client_name(message: Message, state: FSMContext, bot: Bot) -> None
                                kind_markup(data["flow"], "client"))
 
 
-async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
+async def type_amount(message: Message, state: FSMContext, user: User, clock: Callable[[], datetime],
                       workdays: WorkCalendar) -> None:
     try:
         amount = parse_amount(message.text)
@@ -468,10 +468,10 @@ async def type_amount(message: Message, state: FSMContext, bot: Bot, user: User,
         await message.answer(_("I could not read an amount. Examples: 50000, 50 000, 50k, 50 тыс, 1,5 млн. Type it again or tap a next step above."))
         return
     await state.set_state(LogContact.next_step)
-    await _ask_next_step(message, state, bot, user, clock(), workdays, amount=amount)
+    await _ask_next_step(message, state, user, clock(), workdays, amount=amount)
 
 
-async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User, clock: Callable[[], datetime],
+async def type_comment(message: Message, state: FSMContext, user: User, clock: Callable[[], datetime],
                        workdays: WorkCalendar) -> None:
     """Text typed while the next step is asked for is a comment on the contact, saved as its note;
     a second line is added to the first, never replacing it. After an agreement, an amount typed
@@ -484,7 +484,7 @@ async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User
         except ParseError:
             pass
         else:
-            await _ask_next_step(message, state, bot, user, clock(), workdays, amount=amount)
+            await _ask_next_step(message, state, user, clock(), workdays, amount=amount)
             return
     comment = f"{data['comment']}\n{typed}" if data.get("comment") else typed
     if len(comment) > NOTE_MAX:
@@ -492,7 +492,7 @@ async def type_comment(message: Message, state: FSMContext, bot: Bot, user: User
             _("A comment can be up to {max} characters. Type it again, or choose the next contact above.").format(max=NOTE_MAX)
         )
         return
-    await _ask_next_step(message, state, bot, user, clock(), workdays, comment=comment)
+    await _ask_next_step(message, state, user, clock(), workdays, comment=comment)
 
 
 async def keep_photo(message: Message, state: FSMContext) -> None:
@@ -507,7 +507,7 @@ async def keep_photo(message: Message, state: FSMContext) -> None:
 
 
 async def _ask_next_step(
-    message: Message, state: FSMContext, bot: Bot, user: User, now: datetime, workdays: WorkCalendar, **typed
+    message: Message, state: FSMContext, user: User, now: datetime, workdays: WorkCalendar, **typed
 ) -> None:
     """After a typed answer: it joins the flow's data, and the next-step question comes again below
     it (the earlier message loses its buttons)."""

@@ -253,10 +253,10 @@ async def calendar_move(
         return
     if tap.day is None:
         await query.answer()
-        if tap.month is not None:
+        if tap.start is not None:
             await query.message.edit_reply_markup(
                 reply_markup=calendar_kb(
-                    "mv", callback_data.f, tap.month, today, i18n.current_locale,
+                    "mv", callback_data.f, tap.start, today, i18n.current_locale,
                     _quick_rows(item_id, which, page, today, workdays, i18n.current_locale), workdays,
                 )
             )
