@@ -166,6 +166,9 @@ class RefusalReason(Base):
     title: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # what a head is advised when a manager's refusals are mostly this reason, as an admin wrote
+    # it; None: the built-in advice for the code, in the reader's language
+    advice: Mapped[str | None] = mapped_column(Text)
 
 
 class Interaction(Base):
@@ -175,6 +178,7 @@ class Interaction(Base):
         Index("ix_interactions_manager_logged", "manager_id", "logged_at"),
         Index("ix_interactions_client_happened", "client_id", "happened_at"),
         Index("ix_interactions_client_status_planned", "client_id", "status", "planned_at"),
+        Index("ix_interactions_manager_status_happened", "manager_id", "status", "happened_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -250,6 +254,19 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Export(Base):
+    """A report exported as a file: who took what, when (the base must not leave unnoticed)."""
+
+    __tablename__ = "exports"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    report: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)  # period and scope, as asked
+    rows: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AccessAttempt(Base):

@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Interaction, Kind, Outcome, Role, Status, User
+from db.buckets import utc_hour
+from db.models import Interaction, Kind, Outcome, Role, Status, Team, User
 from db.repositories.access import owned_by_scope
 
 Span = tuple[datetime, datetime]  # [start, end) in UTC
@@ -26,6 +27,48 @@ class TeamCounts:
     planned: list[tuple[int, bool, int]]  # manager, is it tomorrow, count
     logged: list[tuple[int, Kind, Outcome | None, int]]  # manager, kind, outcome, count
     hanging: list[tuple[int, int]]  # manager, count
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    team_id: int | None
+    unreachable: bool  # has blocked the bot
+
+
+@dataclass(frozen=True)
+class Result:
+    """Done contacts of one manager with one kind and outcome: how many, and the sum agreed."""
+
+    manager_id: int
+    kind: Kind
+    outcome: Outcome | None
+    count: int
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class HourCount:
+    """Done contacts that happened in one UTC hour ("YYYY-MM-DD HH"), by kind and outcome;
+    manager_id is None when counted for all the managers asked about together."""
+
+    manager_id: int | None
+    hour: str
+    kind: Kind
+    outcome: Outcome | None
+    count: int
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class LoggingCount:
+    """Contacts a manager logged in one UTC hour that happened in another (or the same) hour."""
+
+    manager_id: int
+    logged_hour: str
+    happened_hour: str
+    count: int
 
 
 class ReportRepository:
@@ -81,3 +124,125 @@ class ReportRepository:
             [tuple(row) for row in logged],
             [tuple(row) for row in hanging],
         )
+
+    # ---- the heads' instruments: who is in scope, then aggregates over them ---------------------
+
+    async def teams(self) -> list[Team]:
+        """Teams the actor may report on: an admin every team, a head their own, a manager none."""
+        query = select(Team).order_by(Team.name)
+        if self.actor.role == Role.HEAD:
+            query = query.where(Team.id == self.actor.team_id)
+        elif self.actor.role != Role.ADMIN:
+            return []
+        return list(await self.session.scalars(query))
+
+    async def people(self, *, team_id: int | None = None, manager_id: int | None = None) -> list[Person]:
+        """Active managers in the actor's scope, narrowed to a team or one manager; a team or a
+        manager outside the scope gives nobody (it is not told apart from one that does not exist)."""
+        query = (
+            select(User.id, User.full_name, User.team_id, User.unreachable_at)
+            .where(owned_by_scope(self.actor, User.id), User.is_active.is_(True), User.role == Role.MANAGER)
+            .order_by(User.full_name, User.id)
+        )
+        if team_id is not None:
+            query = query.where(User.team_id == team_id)
+        if manager_id is not None:
+            query = query.where(User.id == manager_id)
+        rows = await self.session.execute(query)
+        return [Person(i, name, team, blocked is not None) for i, name, team, blocked in rows]
+
+    async def results(self, ids: list[int], span: Span) -> list[Result]:
+        """Done contacts that happened in the span, per manager, kind and outcome."""
+        if not ids:
+            return []
+        rows = await self.session.execute(
+            select(
+                Interaction.manager_id, Interaction.kind, Interaction.outcome,
+                func.count(), func.coalesce(func.sum(Interaction.amount_minor), 0),
+            )
+            .where(*_done_in(ids, span))
+            .group_by(Interaction.manager_id, Interaction.kind, Interaction.outcome)
+        )
+        return [Result(m, k, o, n, int(s)) for m, k, o, n, s in rows]
+
+    async def refusals(self, ids: list[int], span: Span) -> list[tuple[int, int | None, int]]:
+        """Refusals that happened in the span: (manager, reason id, count)."""
+        if not ids:
+            return []
+        rows = await self.session.execute(
+            select(Interaction.manager_id, Interaction.refusal_reason_id, func.count())
+            .where(*_done_in(ids, span), Interaction.outcome == Outcome.REFUSED)
+            .group_by(Interaction.manager_id, Interaction.refusal_reason_id)
+        )
+        return [tuple(row) for row in rows]
+
+    async def hours(self, ids: list[int], span: Span, *, per_manager: bool = True) -> list[HourCount]:
+        """Done contacts by the UTC hour they happened in: what local days and weeks are made of."""
+        if not ids:
+            return []
+        hour = utc_hour(Interaction.happened_at)
+        keys = [hour, Interaction.kind, Interaction.outcome]
+        if per_manager:
+            keys.insert(0, Interaction.manager_id)
+        rows = await self.session.execute(
+            select(*keys, func.count(), func.coalesce(func.sum(Interaction.amount_minor), 0))
+            .where(*_done_in(ids, span))
+            .group_by(*keys)
+        )
+        if per_manager:
+            return [HourCount(m, h, k, o, n, int(s)) for m, h, k, o, n, s in rows]
+        return [HourCount(None, h, k, o, n, int(s)) for h, k, o, n, s in rows]
+
+    async def logging(self, ids: list[int], span: Span) -> list[LoggingCount]:
+        """Done contacts logged in the span, by the hour logged against the hour they happened."""
+        if not ids:
+            return []
+        logged, happened = utc_hour(Interaction.logged_at), utc_hour(Interaction.happened_at)
+        rows = await self.session.execute(
+            select(Interaction.manager_id, logged, happened, func.count())
+            .where(
+                Interaction.manager_id.in_(ids),
+                Interaction.status == Status.DONE,
+                Interaction.logged_at >= span[0],
+                Interaction.logged_at < span[1],
+                Interaction.happened_at.is_not(None),
+            )
+            .group_by(Interaction.manager_id, logged, happened)
+        )
+        return [LoggingCount(m, lh, hh, n) for m, lh, hh, n in rows]
+
+    async def plans(self, ids: list[int], today: Span, tomorrow: Span) -> tuple[list[tuple[int, bool, int]], list[tuple[int, int]]]:
+        """Planned contacts today and tomorrow (manager, is it tomorrow, count), and those planned
+        before today still without a result (manager, count)."""
+        if not ids:
+            return [], []
+        is_tomorrow = Interaction.planned_at >= tomorrow[0]
+        planned = await self.session.execute(
+            select(Interaction.manager_id, is_tomorrow, func.count())
+            .where(
+                Interaction.manager_id.in_(ids),
+                Interaction.status == Status.PLANNED,
+                Interaction.planned_at >= today[0],
+                Interaction.planned_at < tomorrow[1],
+            )
+            .group_by(Interaction.manager_id, is_tomorrow)
+        )
+        hanging = await self.session.execute(
+            select(Interaction.manager_id, func.count())
+            .where(
+                Interaction.manager_id.in_(ids),
+                Interaction.status == Status.PLANNED,
+                Interaction.planned_at < today[0],
+            )
+            .group_by(Interaction.manager_id)
+        )
+        return [(m, bool(t), n) for m, t, n in planned], [tuple(row) for row in hanging]
+
+
+def _done_in(ids: list[int], span: Span) -> tuple:
+    return (
+        Interaction.manager_id.in_(ids),
+        Interaction.status == Status.DONE,
+        Interaction.happened_at >= span[0],
+        Interaction.happened_at < span[1],
+    )

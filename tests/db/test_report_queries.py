@@ -1,0 +1,68 @@
+"""The heads' aggregates on both backends: counted in SQL by hour and scoped to what the actor may see."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from db.models import Kind, Outcome
+from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository
+from db.repositories.reports import ReportRepository
+from tests.db.test_repositories import _people
+
+UTC = timezone.utc
+
+
+async def _log(session, who, client_id, at: datetime, kind=Kind.MEETING, outcome=Outcome.AGREED, amount=None, logged=None):
+    reason = (await RefusalReasonRepository(session).active())[0].id if outcome == Outcome.REFUSED else None
+    item = await InteractionRepository(session, who).log(
+        now=logged or at, client_id=client_id, kind=kind, outcome=outcome, amount_minor=amount, reason_id=reason,
+    )
+    item.happened_at = at
+    return item
+
+
+async def test_reports_count_by_hour_and_stay_in_scope(sessionmaker) -> None:
+    async with sessionmaker() as session:
+        anna, boris, olga, head, admin = await _people(session)
+        a = await ClientRepository(session, anna).create("Ромашка")
+        b = await ClientRepository(session, boris).create("Вектор")
+        o = await ClientRepository(session, olga).create("Альфа")
+        t = datetime(2026, 11, 26, 7, 40, tzinfo=UTC)
+        await _log(session, anna, a.id, t, amount=100_00)
+        await _log(session, anna, a.id, t + timedelta(minutes=10), amount=250_00)
+        await _log(session, anna, a.id, t + timedelta(hours=1), kind=Kind.CALL, outcome=Outcome.REFUSED,
+                   logged=t + timedelta(hours=14))
+        await _log(session, boris, b.id, t, kind=Kind.CALL, outcome=Outcome.THINKING)
+        await _log(session, olga, o.id, t)
+        await _log(session, anna, a.id, t - timedelta(days=3))  # outside the span
+        await session.commit()
+
+        span = (datetime(2026, 11, 26, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
+        repo = ReportRepository(session, head)
+        people = await repo.people()
+        assert [p.name for p in people] == ["Anna", "Boris"]  # Olga is in another team
+        assert [t.name for t in await repo.teams()] == ["Sales"]
+        assert await repo.people(manager_id=olga.id) == []  # a forged id reveals nothing
+        assert await repo.people(team_id=olga.team_id) == []
+        assert await ReportRepository(session, anna).people(manager_id=boris.id) == []
+        assert await ReportRepository(session, anna).teams() == []
+        assert len(await ReportRepository(session, admin).people()) == 3
+
+        ids = [p.id for p in people]
+        results = {(r.manager_id, r.kind, r.outcome): (r.count, r.amount_minor) for r in await repo.results(ids, span)}
+        assert results[(anna.id, Kind.MEETING, Outcome.AGREED)] == (2, 350_00)
+        assert results[(boris.id, Kind.CALL, Outcome.THINKING)] == (1, 0)
+        assert (olga.id, Kind.MEETING, Outcome.AGREED) not in results
+
+        hours = {(h.manager_id, h.hour, h.kind): h.count for h in await repo.hours(ids, span)}
+        assert hours[(anna.id, "2026-11-26 07", Kind.MEETING)] == 2
+        assert hours[(anna.id, "2026-11-26 08", Kind.CALL)] == 1
+        together = await repo.hours(ids, span, per_manager=False)
+        assert {h.manager_id for h in together} == {None}
+        assert sum(h.count for h in together) == 4
+
+        refusals = await repo.refusals(ids, span)
+        assert [(m, n) for m, _reason, n in refusals] == [(anna.id, 1)]
+        logging = {(r.manager_id, r.logged_hour, r.happened_hour): r.count for r in await repo.logging(ids, span)}
+        assert logging[(anna.id, "2026-11-26 21", "2026-11-26 08")] == 1
+        assert logging[(anna.id, "2026-11-26 07", "2026-11-26 07")] == 2
