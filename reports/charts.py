@@ -1,0 +1,206 @@
+"""Charts for the heads' reports, as PNG bytes readable on a phone.
+
+Each chart is a matplotlib `Figure` on the Agg canvas (no pyplot, so no global state), built and
+rendered by `draw` in one worker thread: rendering for many heads never blocks the event loop, and
+matplotlib is never used from two threads at once. Every chart uses one palette for kinds and
+one for outcomes, so a colour means the same thing everywhere. Texts come in already translated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from functools import cache, partial
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from babel.dates import format_date  # noqa: E402
+from babel.numbers import format_decimal, format_percent  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from db.models import Kind, Outcome  # noqa: E402
+
+KIND_COLORS = {
+    Kind.MEETING: "#2e7d32",
+    Kind.CALL: "#1e88e5",
+    Kind.EMAIL: "#8e24aa",
+    Kind.MESSAGE: "#00acc1",
+    Kind.GREETING: "#fbc02d",
+    Kind.OTHER: "#9e9e9e",
+}
+OUTCOME_COLORS = {
+    Outcome.AGREED: "#43a047",
+    Outcome.REFUSED: "#e53935",
+    Outcome.REVISED_OFFER: "#fb8c00",
+    Outcome.RESCHEDULED: "#fdd835",
+    Outcome.THINKING: "#5c6bc0",
+    Outcome.NO_ANSWER: "#bdbdbd",
+}
+REASON_COLORS = ("#e53935", "#8e24aa", "#1e88e5", "#fb8c00", "#00897b", "#6d4c41", "#c0ca33", "#d81b60", "#546e7a", "#9e9e9e")
+WIDTH = 8.0  # inches; at DPI that is 1,200 px, what a phone shows full width
+DPI = 150
+FONT = 13
+NAME_MAX = 22
+
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+
+
+async def draw(build: Callable[..., Figure], *args, **kwargs) -> bytes:
+    """Build and render a chart in the charts thread; PNG bytes."""
+    return await asyncio.get_running_loop().run_in_executor(_pool, partial(_render, build, *args, **kwargs))
+
+
+def _render(build: Callable[..., Figure], *args, **kwargs) -> bytes:
+    figure = build(*args, **kwargs)
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(buffer)
+    return buffer.getvalue()
+
+
+_INVISIBLE = ("Cc", "Cf", "Co", "Cs")  # controls, joiners, direction overrides: nothing to draw
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def plain(text: str, limit: int = NAME_MAX) -> str:
+    """A person's text made safe to draw: characters the font lacks dropped (emoji), "$" not
+    taken for mathematics, long names shortened."""
+    glyphs = _glyphs()
+    kept = " ".join("".join(
+        ch for ch in text if ord(ch) in glyphs and unicodedata.category(ch) not in _INVISIBLE
+    ).split()) or "?"
+    if len(kept) > limit:
+        kept = kept[: limit - 1].rstrip() + "…"
+    return kept.replace("$", r"\$")
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Horizontal stacked bars, one row per person: what most charts here are."""
+
+    title: str
+    names: Sequence[str]
+    series: Sequence[tuple[str, str, Sequence[float]]]  # label, colour, a value per name
+    locale: str
+    percent: bool = False
+
+
+def _figure(rows: int, *, legend_rows: int = 1) -> tuple[Figure, object]:
+    height = 1.6 + 0.5 * max(rows, 2) + 0.35 * legend_rows
+    figure = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    axes.tick_params(labelsize=FONT)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return figure, axes
+
+
+def _number(locale: str) -> FuncFormatter:
+    return FuncFormatter(lambda value, _pos: format_decimal(value, format="#,##0.#", locale=locale))
+
+
+def stacked(bars: Bars) -> Figure:
+    shown = [(label, colour, values) for label, colour, values in bars.series if any(values)]
+    figure, axes = _figure(len(bars.names), legend_rows=(len(shown) + 2) // 3)
+    positions = range(len(bars.names))
+    left = [0.0] * len(bars.names)
+    for label, colour, values in shown:
+        axes.barh(positions, values, left=left, color=colour, label=plain(label, 30), height=0.7)
+        left = [a + b for a, b in zip(left, values)]
+    axes.set_yticks(list(positions), [plain(n) for n in bars.names])
+    axes.invert_yaxis()  # the first name on top, as in the text
+    if bars.percent:
+        axes.set_xlim(0, 1)
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_percent(v, locale=bars.locale)))
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_formatter(_number(bars.locale))
+    axes.set_title(plain(bars.title, 80), fontsize=FONT + 3, loc="left")
+    if shown:
+        figure.legend(loc="outside lower center", ncols=min(3, len(shown)), fontsize=FONT - 1, frameon=False)
+    return figure
+
+
+def activity(title: str, names: Sequence[str], counts: Sequence[Mapping[Kind, int]], labels: Mapping[Kind, str], locale: str) -> Figure:
+    """Contacts per manager, stacked by kind: who visits and who phones."""
+    series = [(labels[k], KIND_COLORS[k], [c.get(k, 0) for c in counts]) for k in Kind]
+    return stacked(Bars(title, names, series, locale))
+
+
+def outcomes(title: str, names: Sequence[str], counts: Sequence[Mapping[Outcome, int]], labels: Mapping[Outcome, str], locale: str) -> Figure:
+    series = [(labels[o], OUTCOME_COLORS[o], [c.get(o, 0) for c in counts]) for o in OUTCOME_COLORS]
+    return stacked(Bars(title, names, series, locale))
+
+
+def reasons(title: str, names: Sequence[str], shares: Sequence[Mapping[str, float]], order: Sequence[str], locale: str) -> Figure:
+    """Each manager's refusals split by reason (shares of their refusals), reasons in `order`."""
+    series = [
+        (reason, REASON_COLORS[i % len(REASON_COLORS)], [s.get(reason, 0.0) for s in shares])
+        for i, reason in enumerate(order)
+    ]
+    return stacked(Bars(title, names, series, locale, percent=True))
+
+
+def conversion(
+    title: str, names: Sequence[str], rates: Sequence[float | None], intervals: Sequence[tuple[float, float] | None],
+    team: float | None, team_label: str, locale: str,
+) -> Figure:
+    """Meeting-to-deal conversion per manager with its 95% interval, and the team's line."""
+    figure, axes = _figure(len(names))
+    for row, (rate, interval) in enumerate(zip(rates, intervals)):
+        if rate is None or interval is None:
+            continue
+        axes.errorbar(rate, row, xerr=[[rate - interval[0]], [interval[1] - rate]], fmt="o", color=OUTCOME_COLORS[Outcome.AGREED],
+                      ecolor="#555555", elinewidth=2, capsize=5, markersize=8)
+    if team is not None:
+        axes.axvline(team, color="#e53935", linestyle="--", linewidth=1.5, label=plain(team_label, 40))
+        figure.legend(loc="outside lower center", fontsize=FONT - 1, frameon=False)
+    axes.set_yticks(list(range(len(names))), [plain(n) for n in names])
+    axes.set_ylim(len(names) - 0.5, -0.5)
+    top = max([i[1] for i in intervals if i] + [team or 0, 0.1])
+    axes.set_xlim(0, min(1.0, top * 1.1))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_percent(v, locale=locale)))
+    axes.grid(axis="x", alpha=0.3)
+    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
+    return figure
+
+
+def trend(title: str, weeks: Sequence[date], counts: Sequence[Mapping[Kind, int]], labels: Mapping[Kind, str], locale: str) -> Figure:
+    """Contacts per week, stacked by kind, weeks named by their Monday."""
+    shown = [k for k in Kind if any(c.get(k, 0) for c in counts)]
+    figure = Figure(figsize=(WIDTH, 5.0), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    axes.tick_params(labelsize=FONT - 1)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    bottom = [0] * len(weeks)
+    positions = list(range(len(weeks)))
+    for kind in shown:
+        values = [c.get(kind, 0) for c in counts]
+        axes.bar(positions, values, bottom=bottom, color=KIND_COLORS[kind], label=plain(labels[kind], 30), width=0.8)
+        bottom = [a + b for a, b in zip(bottom, values)]
+    step = max(1, len(weeks) // 8)  # at most about eight dates under the bars
+    axes.set_xticks(positions[::step], [format_date(w, "d MMM", locale=locale) for w in weeks[::step]])
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(_number(locale))
+    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
+    if shown:
+        figure.legend(loc="outside lower center", ncols=min(3, len(shown)), fontsize=FONT - 1, frameon=False)
+    return figure
+
