@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -16,12 +17,14 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto, Message
 
 log = logging.getLogger(__name__)
 
 # Pace a little under the limit: scheduling jitter must not push a 1-second window over it.
 SAFETY = 0.95
+ALBUM = 10  # photos in one album, Telegram's limit
+T = TypeVar("T")
 
 
 class Unreachable(Exception):
@@ -77,11 +80,27 @@ class Notifier:
                 return
 
     async def send_message(self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
+        return await self._deliver(chat_id, lambda: self.bot.send_message(chat_id, text, reply_markup=reply_markup))
+
+    async def send_photos(self, chat_id: int, photos: list[tuple[bytes, str]]) -> None:
+        """PNG charts with their captions: one photo, or albums of up to ten."""
+        for start in range(0, len(photos), ALBUM):
+            chunk = photos[start : start + ALBUM]
+            if len(chunk) == 1:
+                png, caption = chunk[0]
+                await self._deliver(chat_id, lambda: self.bot.send_photo(chat_id, _file(png), caption=caption))
+                continue
+            media = [InputMediaPhoto(media=_file(png, n), caption=caption) for n, (png, caption) in enumerate(chunk)]
+            # an album counts as a message per photo against the per-chat limit
+            await self._deliver(chat_id, lambda: self.bot.send_media_group(chat_id, media), weight=len(chunk))
+
+    async def _deliver(self, chat_id: int, request: Callable[[], Awaitable[T]], weight: int = 1) -> T:
         failures = waits = 0
         while True:
-            await self._pace(chat_id)
+            for _ in range(weight):
+                await self._pace(chat_id)
             try:
-                message = await self.bot.send_message(chat_id, text, reply_markup=reply_markup)
+                result = await request()
             except TelegramRetryAfter as error:
                 waits += 1
                 self.retried_after_429 += 1
@@ -102,5 +121,9 @@ class Notifier:
                 continue
             except TelegramBadRequest as error:
                 raise DeliveryFailed(error.message) from error
-            self.sent += 1
-            return message
+            self.sent += weight
+            return result
+
+
+def _file(png: bytes, n: int = 0) -> BufferedInputFile:
+    return BufferedInputFile(png, filename=f"chart-{n + 1}.png")

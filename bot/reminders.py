@@ -193,7 +193,7 @@ class ReminderService:
                 try:
                     with self.i18n.context(), self.i18n.use_locale(user.language):
                         outgoing = await render_reminder(
-                            Repos(session, user), reminder, now, user.language, evenings.get(user.id)
+                            Repos(session, user), reminder, now, user.language, self.calendar, evenings.get(user.id)
                         )
                 except Exception as exc:
                     log.exception("Could not render reminder %s; it will be tried again", reminder.key)
@@ -215,6 +215,8 @@ class ReminderService:
             try:
                 for text, markup in item.outgoing.parts:
                     await self.notifier.send_message(item.chat_id, text, markup)
+                if item.outgoing.photos:
+                    await self.notifier.send_photos(item.chat_id, [(p.png, p.caption) for p in item.outgoing.photos])
                 result = _Result(item, ReminderStatus.SENT)
             except Unreachable as exc:
                 log.info("User %s has blocked the bot; marked unreachable", item.user_id)

@@ -26,6 +26,14 @@ _KINDS = {
     Kind.GREETING: __("🎉 Greeting"),
     Kind.OTHER: __("📌 Other"),
 }
+_KIND_PLURALS = {
+    Kind.MEETING: __("Meetings"),
+    Kind.CALL: __("Calls"),
+    Kind.EMAIL: __("Emails"),
+    Kind.MESSAGE: __("Messages"),
+    Kind.GREETING: __("Greetings"),
+    Kind.OTHER: __("Other contacts"),
+}
 _OUTCOMES = {
     Outcome.AGREED: __("✅ Agreed"),
     Outcome.REFUSED: __("❌ Refused"),
@@ -49,6 +57,11 @@ _STATUSES = {ClientStatus.LEAD: __("Lead"), ClientStatus.ACTIVE: __("Active clie
 
 def kind(value: Kind) -> str:
     return str(_KINDS[value])
+
+
+def kind_plural(value: Kind) -> str:
+    """A kind as a chart's legend names it: "Meetings"."""
+    return str(_KIND_PLURALS[value])
 
 
 def outcome(value: Outcome) -> str:

@@ -1,31 +1,31 @@
 """What the bot says on its own: the morning plan, the evening reminder, the brief before a meeting
-and the team summary (also `/team`). Renderers only: the outbox service (`bot.reminders`) calls
+and the heads' morning digest. Renderers only: the outbox service (`bot.reminders`) calls
 them, and the buttons they carry are handled by the routers of each area."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 
 from db.models import Outcome, Reminder, ReminderKind, Role, User
 from db.repositories import Repos
 from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
+from handlers.digest import Photo, team_digest
 from handlers.keyboards import Rows, button
 from handlers.parsing import phone_for_display
 from handlers.plan_list import render_plan
-from handlers.ui import fits, pack
+from handlers.ui import fits
 from reports.briefs import EveningInputs, evening_inputs, meeting_brief
-from reports.dates import day_bounds, local_today
+from reports.dates import local_today
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
 from reports.formatting import money, when
-from reports.team import team_day
+from reports.workdays import WorkCalendar
 
 BIRTHDAY_DAYS = 3  # today and the next two days
 ROWS_PER_MESSAGE = 30  # three buttons each: under Telegram's 100 buttons a message
@@ -37,6 +37,7 @@ class Outgoing:
     with its own buttons."""
 
     parts: tuple[tuple[str, InlineKeyboardMarkup | None], ...]
+    photos: tuple[Photo, ...] = ()  # charts, sent after the texts (an album when several)
 
     @classmethod
     def one(cls, text: str, markup: InlineKeyboardMarkup | None = None) -> Outgoing:
@@ -48,7 +49,8 @@ class Outgoing:
 
 
 async def render_reminder(
-    repos: Repos, reminder: Reminder, now: datetime, locale: str, evening: EveningInputs | None = None,
+    repos: Repos, reminder: Reminder, now: datetime, locale: str, calendar: WorkCalendar,
+    evening: EveningInputs | None = None,
 ) -> Outgoing | None:
     """The message for a due reminder of `repos.actor`, from what the database says now; None when
     there is nothing to say."""
@@ -63,8 +65,10 @@ async def render_reminder(
         case ReminderKind.MEETING:
             return await _meeting(repos, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            parts = await team_summary(repos, user, now, locale)
-            return Outgoing.texts(parts) if parts else None
+            digest = await team_digest(repos, user, now, locale, calendar)
+            if digest is None:
+                return None
+            return Outgoing(tuple((text, None) for text in digest.parts), tuple(digest.photos))
     return None
 
 
@@ -157,37 +161,3 @@ async def _meeting(repos: Repos, user: User, reminder: Reminder, now: datetime, 
         button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
     ]])
     return Outgoing.one("\n".join(lines), markup)
-
-
-async def team_summary(repos: Repos, user: User, now: datetime, locale: str) -> list[str] | None:
-    """The team view for a head (their team) or an admin (everyone), as messages split between
-    managers (a large team takes several); None when nobody is in it."""
-    today = local_today(now, user.timezone)
-    counts = await repos.reports.team_counts(
-        today=day_bounds(today, user.timezone),
-        yesterday=day_bounds(today - timedelta(days=1), user.timezone),
-        tomorrow=day_bounds(today + timedelta(days=1), user.timezone),
-    )
-    days = team_day(counts)
-    if not days:
-        return None
-    blocks = [_("📊 <b>Team</b>, {day}").format(day=day_fmt(today, locale)) + "\n"]
-    for day in days:
-        line = _("<b>{name}</b>: today {planned} planned, tomorrow {tomorrow} · yesterday {logged} logged").format(
-            name=html.escape(day.name), planned=day.planned_today, tomorrow=day.planned_tomorrow,
-            logged=day.logged_yesterday,
-        )
-        if day.by_kind:
-            line += "\n   " + ", ".join(f"{labels.kind(k)} {n}" for k, n in day.by_kind.most_common())
-        if day.by_outcome:
-            line += "\n   " + ", ".join(f"{labels.outcome(o)} {n}" for o, n in day.by_outcome.most_common())
-        if day.without_result:
-            line += "\n   " + ngettext(
-                "⚠️ {count} planned contact left without a result",
-                "⚠️ {count} planned contacts left without a result",
-                day.without_result,
-            ).format(count=day.without_result)
-        if day.unreachable:
-            line += "\n   " + _("🚫 has blocked the bot: reminders do not reach them")
-        blocks.append(line)
-    return pack(blocks)

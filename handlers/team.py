@@ -17,16 +17,19 @@ from db.models import User
 from db.repositories import Repos
 from handlers import labels
 from handlers.filters import MenuButton
-from handlers.notices import team_summary
+from handlers.digest import team_digest
 from handlers.ui import answer_parts
+from reports.workdays import WorkCalendar
 
 
-async def show_team(message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n) -> None:
-    parts = await team_summary(repos, user, clock(), i18n.current_locale)
-    if not parts:
+async def show_team(
+    message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n, workdays: WorkCalendar,
+) -> None:
+    digest = await team_digest(repos, user, clock(), i18n.current_locale, workdays, with_charts=False)
+    if digest is None:
         await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
         return
-    await answer_parts(message, parts)
+    await answer_parts(message, digest.parts)
 
 
 def setup() -> Router:

@@ -39,12 +39,13 @@ async def test_a_head_sees_their_team_from_the_menu(team) -> None:
     await helen.say("/start")
     [view] = await helen.menu("👥 Команда")
     text = view.text
-    assert "Команда" in text and "Olga" not in text  # another team's manager stays out
-    anna_part = text[text.index("Anna"):text.index("Boris")]
-    assert "на сегодня запланировано 1, на завтра 2" in anna_part
-    assert "вчера записано 1" in anna_part and "❌" in anna_part
-    assert "1 запланированный контакт остался без результата" in anna_part
-    assert "на сегодня запланировано 0, на завтра 0 · вчера записано 0" in text[text.index("Boris"):]
+    assert text.startswith("☀️ Сводка по команде, пятница, 27 ноября") and "Olga" not in text  # another team stays out
+    assert "Итоги дня: четверг, 26 ноября" in text and "🤝 Встречи: 1" in text
+    assert "• Anna: 1 запланированный контакт остался без результата" in text
+    assert "• Boris: вчера ни одного контакта" in text
+    anna_part = text[text.index("По менеджерам"):][text[text.index("По менеджерам"):].index("Anna"):]
+    assert "Вчера: 🤝 1 · ❌ 1 (Бюджет исчерпан 1)\n   План: сегодня 1, завтра 2" in anna_part
+    assert "Boris\n   Вчера: ничего\n   План: сегодня 0, завтра 0" in text
 
 
 async def test_a_manager_gets_one_line_and_no_team_data(team) -> None:

@@ -1,0 +1,158 @@
+"""The morning digest for heads and admins (also /team): the last working day per manager and for
+the team against its usual level, today's and tomorrow's plans, what needs attention, and charts."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from db.models import Kind, Outcome, User
+from db.repositories import Repos
+from db.repositories.reports import Person
+from handlers import labels
+from handlers.ui import pack
+from reports import charts
+from reports.analytics import Figures, Level, Usual
+from reports.digest import Morning, morning
+from reports.formatting import day as day_fmt
+from reports.formatting import money, short_day
+from reports.workdays import WorkCalendar
+
+_LEVEL = {Level.ABOVE: " ▲", Level.BELOW: " ▼", Level.USUAL: ""}
+
+
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    parts: list[str]  # texts, split between managers
+    photos: list[Photo]
+
+
+async def team_digest(repos: Repos, user: User, now: datetime, locale: str, calendar: WorkCalendar, *, with_charts: bool = True) -> Digest | None:
+    """The digest for a head (their team) or an admin (everyone); None when nobody is in it."""
+    people = await repos.reports.people()
+    if not people:
+        return None
+    data = await morning(repos.reports, people, now, user.timezone, calendar)
+    reasons = {r.id: labels.reason(r) for r in await repos.reasons.all()}
+    texts = _texts(data, reasons, locale)
+    photos = await _charts(data, locale) if with_charts and data.team.contacts else []
+    return Digest(texts, photos)
+
+
+def _day_word(data: Morning, locale: str) -> str:
+    return _("yesterday") if data.day == data.today - timedelta(days=1) else short_day(data.day, locale)
+
+
+def _usual(name: str, value: str, level: Usual | None, locale: str, is_money: bool = False) -> str:
+    if level is None:
+        return f"{name}: {value}"
+    if is_money:
+        low, high = money(int(level.low) // 100 * 100, locale), money(int(level.high) // 100 * 100, locale)
+    else:
+        low, high = f"{level.low:g}", f"{level.high:g}"
+    usual = low if low == high else f"{low}–{high}"
+    return _("{name}: {value}{mark} (usually {usual})").format(name=name, value=value, mark=_LEVEL[level.level], usual=usual)
+
+
+def _team_lines(data: Morning, locale: str) -> list[str]:
+    team, usual = data.team, data.usual
+    return [
+        _("📈 <b>Results of {day}</b>").format(day=day_fmt(data.day, locale)),
+        _usual(_("🤝 Meetings"), str(team.meetings), usual["meetings"], locale),
+        _usual(_("📞 Calls"), str(team.by_kind[Kind.CALL]), usual["calls"], locale),
+        _usual(_("✅ Deals"), str(team.deals), usual["deals"], locale),
+        _usual(_("💰 Sum of deals"), money(team.deals_sum, locale), usual["deals_sum"], locale, is_money=True),
+    ]
+
+
+def _alerts(data: Morning, day_word: str) -> list[str]:
+    lines: list[str] = []
+    for m in data.managers:
+        name = f"<b>{html.escape(m.person.name)}</b>"
+        if m.idle:
+            lines.append(_("• {name}: not a single contact {day}").format(name=name, day=day_word))
+        if m.hanging:
+            lines.append(ngettext(
+                "• {name}: {count} planned contact left without a result",
+                "• {name}: {count} planned contacts left without a result", m.hanging,
+            ).format(name=name, count=m.hanging))
+        if m.night_batch:
+            lines.append(ngettext(
+                "• {name}: {count} contact logged late at night in one go",
+                "• {name}: {count} contacts logged late at night in one go", m.night_batch,
+            ).format(name=name, count=m.night_batch))
+        if m.person.unreachable:
+            lines.append(_("• {name}: has blocked the bot, reminders do not reach them").format(name=name))
+    return lines
+
+
+def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
+    """'🤝 3 · 📞 5 · ✅ 1 for 150,000 ₽ · ❌ 2 (Price 1, Other 1)': a manager's contacts and results."""
+    if not fig.contacts:
+        return _("nothing")
+    parts = [f"{labels.kind(k).split()[0]} {n}" for k, n in sorted(fig.by_kind.items(), key=lambda kv: list(Kind).index(kv[0])) if n]
+    if fig.deals:
+        parts.append(_("✅ {count} for {sum}").format(count=fig.deals, sum=money(fig.deals_sum, locale)))
+    refused = fig.by_outcome[Outcome.REFUSED]
+    if refused:
+        named = ", ".join(
+            f"{html.escape(reasons.get(reason_id, '?') if reason_id else _('no reason'))} {n}"
+            for reason_id, n in sorted(fig.refusals.items(), key=lambda kv: -kv[1])
+        )
+        parts.append(f"❌ {refused} ({named})" if named else f"❌ {refused}")
+    return " · ".join(parts)
+
+
+def manager_block(person: Person, fig: Figures, planned: tuple[int, int] | None, day_word: str, reasons: dict[int, str], locale: str) -> str:
+    lines = [f"<b>{html.escape(person.name)}</b>", "   " + _("{day}: {results}").format(day=day_word.capitalize(), results=result_line(fig, reasons, locale))]
+    if planned is not None:
+        lines.append("   " + _("Plan: today {today}, tomorrow {tomorrow}").format(today=planned[0], tomorrow=planned[1]))
+    return "\n".join(lines)
+
+
+def _texts(data: Morning, reasons: dict[int, str], locale: str) -> list[str]:
+    day_word = _day_word(data, locale)
+    blocks = [_("☀️ <b>Team digest</b>, {today}").format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, locale))]
+    alerts = _alerts(data, day_word)
+    if alerts:
+        blocks.append("\n" + _("⚠️ <b>Needs attention</b>"))
+        blocks += alerts
+    blocks.append("\n" + _("👤 <b>By manager</b>"))
+    for m in data.managers:
+        blocks.append("\n" + manager_block(m.person, m.day, (m.today, m.tomorrow), day_word, reasons, locale))
+    return pack(blocks)
+
+
+def kind_names() -> dict[Kind, str]:
+    return {k: labels.kind_plural(k) for k in Kind}
+
+
+def outcome_names() -> dict[Outcome, str]:
+    return {o: labels.outcome(o).split(" ", 1)[-1] for o in Outcome}
+
+
+async def _charts(data: Morning, locale: str) -> list[Photo]:
+    names = [m.person.name for m in data.managers]
+    day = short_day(data.day, locale)
+    activity = await charts.draw(
+        charts.activity, _("{day}: contacts by kind").format(day=day), names,
+        [m.day.by_kind for m in data.managers], kind_names(), locale,
+    )
+    results = await charts.draw(
+        charts.outcomes, _("{day}: results").format(day=day), names,
+        [m.day.by_outcome for m in data.managers], outcome_names(), locale,
+    )
+    return [
+        Photo(activity, _("{day}: meetings, calls and the rest, per manager").format(day=day)),
+        Photo(results, _("{day}: results per manager").format(day=day)),
+    ]
