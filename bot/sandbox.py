@@ -283,13 +283,12 @@ class Sandbox:
         self._targets[chat_id] = target.message_id if target else None
         return out
 
-    @staticmethod
-    def _render_message(msg: SentMessage, label: str, numbered: bool, brief: bool = False) -> str:
+    def _render_message(self, msg: SentMessage, label: str, numbered: bool, brief: bool = False) -> str:
         head = "🤖 " + (label + " " if label else "")
         if msg.kind != "text":
-            head += f"[{msg.kind}{': ' + msg.file_name if msg.file_name else ''}] "
+            head += self._media_label(msg)
         body = (msg.text or "").splitlines() or [""]
-        lines = [head + body[0] + (" …" if brief and len(body) > 1 else "")]
+        lines = [(head + body[0]).rstrip() + (" …" if brief and len(body) > 1 else "")]
         lines += [] if brief else [INDENT + line for line in body[1:]]
         if msg.deleted:
             return lines[0]
@@ -304,6 +303,30 @@ class Sandbox:
                 cells.append(f"[{n}] {text}" if numbered else f"[·] {text}")
             lines.append(INDENT + "  ".join(cells))
         return "\n".join(lines)
+
+    def _media_label(self, msg: SentMessage) -> str:
+        """A photo shows as its size, its place in an album and a file the person can open."""
+        if msg.kind != "photo" or not msg.file_bytes:
+            return f"[{msg.kind}{': ' + msg.file_name if msg.file_name else ''}] "
+        size = msg.photo_size
+        parts = [f"photo {size[0]}×{size[1]}" if size else "photo"]
+        if msg.media_group_id:
+            album = self.emu.album(msg.chat_id, msg.media_group_id)
+            place = next(i for i, item in enumerate(album, 1) if item is msg)
+            parts.append(f"album {place}/{len(album)}")
+        parts.append(f"saved to {self._save_photo(msg)}")
+        return f"[{', '.join(parts)}] "
+
+    def _save_photo(self, msg: SentMessage) -> Path:
+        """Into the sandbox's temporary folder, which goes when the sandbox quits."""
+        data = msg.file_bytes or b""
+        kinds = ((b"\x89PNG", ".png"), (b"\xff\xd8", ".jpg"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
+        suffix = next((ext for magic, ext in kinds if data.startswith(magic)), ".bin")
+        path = Path(self._tmp, "photos", f"{msg.chat_id}-{msg.message_id}{suffix}")
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return path
 
     def _render_menu(self, chat_id: int, force: bool = False) -> str | None:
         menu = self.emu.reply_keyboard(chat_id)

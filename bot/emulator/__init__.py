@@ -9,7 +9,8 @@
 Faithful where simple fakes are not: real HTTP with JSON, form and multipart
 bodies; Telegram's error wording and status codes; long polling with offset
 confirmation; edits without reply_markup drop the inline keyboard; each
-callback query can be answered once; optional flood limits and injected faults.
+callback query can be answered once; photos and albums (sendMediaGroup) checked and
+refused as Telegram does; optional flood limits (an album counts each item) and injected faults.
 Not emulated: webhooks, inline mode, channels, Markdown parsing (kept verbatim).
 """
 

@@ -170,6 +170,17 @@ class BotAPIEmulator(UserActions):
             raise LookupError(f"no bot message {message_id} in chat {chat_id}")
         return msg
 
+    def album(self, chat_id: int, media_group_id: str | None = None) -> list[SentMessage]:
+        """The messages of one album (sendMediaGroup), in order; by default the chat's latest album."""
+        grouped = [m for m in self.messages(chat_id) if m.media_group_id]
+        if media_group_id is None and grouped:
+            media_group_id = grouped[-1].media_group_id
+        found = [m for m in grouped if m.media_group_id == media_group_id]
+        if not found:
+            raise LookupError(f"no album {media_group_id} in chat {chat_id}" if media_group_id
+                              else f"no album in chat {chat_id}")
+        return found
+
     def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
         """Button texts of the chat's current reply keyboard (None if none or removed)."""
         markup = self.world.reply_keyboards.get(chat_id)
@@ -213,7 +224,7 @@ class BotAPIEmulator(UserActions):
 
     @property
     def sent_count(self) -> int:
-        """Accepted send* calls."""
+        """Messages the bot sent (each item of an album counts)."""
         return self.world.sent_count
 
     @property

@@ -17,6 +17,8 @@ TINY_PNG = base64.b64decode(
 # Enough of an Ogg page header to look like a voice note.
 TINY_OGG = b"OggS\x00\x02" + bytes(22) + b"\x01\x13OpusHead\x01\x01" + bytes(10)
 
+MAX_PHOTO_SIZE = 10 * 1024 * 1024  # TDLib refuses a bigger photo before uploading it
+
 _FOLDERS = {"photo": ("photos", ".jpg"), "document": ("documents", ""), "voice": ("voice", ".oga"),
             "sticker": ("stickers", ".webp")}
 
@@ -39,6 +41,20 @@ def image_size(data: bytes) -> tuple[int, int] | None:
                 height, width = struct.unpack(">HH", data[i + 5:i + 9])
                 return width, height
             i += 2 + length
+    return None
+
+
+def photo_refusal(data: bytes) -> str | None:
+    """The error Telegram's servers give for photo bytes they will not take, or None.
+
+    sendPhoto's documented limits: width + height at most 10000, a side at most 20 times the other.
+    """
+    size = image_size(data)
+    if size is None or min(size) < 1:
+        return "IMAGE_PROCESS_FAILED"
+    width, height = size
+    if width + height > 10000 or max(width, height) > 20 * min(width, height):
+        return "PHOTO_INVALID_DIMENSIONS"
     return None
 
 

@@ -30,10 +30,15 @@ class SlidingWindow:
             hits.popleft()
         if len(hits) < self.capacity:
             return None
-        return max(1, math.ceil(hits[0] + self.window - now))
+        # hits may be booked ahead (an album's later items): wait until `capacity` of them are old enough
+        return max(1, math.ceil(hits[-self.capacity] + self.window - now))
 
-    def hit(self, key: Hashable, now: float) -> None:
-        self._hits.setdefault(key, deque()).append(now)
+    def hit(self, key: Hashable, now: float, count: int = 1) -> None:
+        """Record `count` hits; those beyond the free room are booked when room frees up, so that
+        an album of ten costs what ten single messages cost and what follows it waits for all of them."""
+        hits = self._hits.setdefault(key, deque())
+        for _ in range(count):
+            hits.append(now if len(hits) < self.capacity else max(now, hits[-self.capacity] + self.window))
 
 
 class RateLimiter:
@@ -49,8 +54,9 @@ class RateLimiter:
         self._chat = SlidingWindow.per_second(per_chat_per_second) if per_chat_per_second else None
         self._group = SlidingWindow(per_group_per_minute, 60.0) if per_group_per_minute else None
 
-    def acquire(self, chat_id: int, *, is_group: bool, now: float) -> int | None:
-        """Record a send and return None, or return retry_after without recording."""
+    def acquire(self, chat_id: int, *, is_group: bool, now: float, count: int = 1) -> int | None:
+        """Record `count` messages sent at once (an album) and return None, or return retry_after
+        without recording. An album goes when its first message may: Telegram takes it whole."""
         checks: list[tuple[SlidingWindow, Hashable]] = []
         if self._global:
             checks.append((self._global, None))
@@ -62,5 +68,5 @@ class RateLimiter:
         if waits:
             return max(waits)
         for window, key in checks:
-            window.hit(key, now)
+            window.hit(key, now, count)
         return None

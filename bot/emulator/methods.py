@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import NOT_MODIFIED, QUERY_TOO_OLD, bad_request
-from .files import image_size
+from .errors import NOT_MODIFIED, QUERY_TOO_OLD, ApiError, bad_request
+from .files import MAX_PHOTO_SIZE, photo_refusal
 from .html import parse_html
 from .markup import Markup, inline_only, parse_markup
 from .models import CallbackAnswer, SentMessage, StoredFile
-from .params import Params
+from .params import Params, Upload
 from .state import World
 
 Handler = Callable[[World, Params], Awaitable[Any]]
 METHODS: dict[str, tuple[str, Handler]] = {}  # lower-case name -> (canonical name, handler)
-SENDING_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice"})
+SENDING_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendMediaGroup"})
 
 _CHAT_ACTIONS = frozenset({
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
@@ -25,6 +26,12 @@ _CHAT_ACTIONS = frozenset({
 })
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _MAX_DOWNLOAD = 20 * 1024 * 1024
+_MAX_CAPTION = 1024
+_MAX_ALBUM = 10
+# Telegram takes these in albums; the emulator has no such files, so it says so instead of faking them.
+_ALBUM_NOT_EMULATED = ("video", "audio", "live_photo")
+# Nothing leaves this machine, so every URL is one Telegram could not fetch.
+_URL_FAILED = "Failed to get HTTP URL content"
 
 
 def api_method(name: str) -> Callable[[Handler], Handler]:
@@ -59,11 +66,8 @@ def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str
     return body, out
 
 
-def _formatted(p: Params, field: str, entities_field: str, *, limit: int,
-               too_long: str) -> tuple[str, str | None, str | None, list[dict[str, Any]]]:
-    """(plain text, raw html-or-markdown, parse_mode, entities) for a text or caption."""
-    raw = p.string(field) or ""
-    mode = p.string("parse_mode") or None
+def _parse_text(raw: str, mode: str | None, entities: Any) -> tuple[str, list[dict[str, Any]]]:
+    """(plain text, entities) of a text or caption, trimmed; what Telegram can't parse is a 400."""
     if mode:
         if mode.lower() == "html":
             text, entities = parse_html(raw)
@@ -72,14 +76,23 @@ def _formatted(p: Params, field: str, entities_field: str, *, limit: int,
         else:
             raise bad_request("unsupported parse_mode")
     else:
-        text = raw
-        entities = p.structured(entities_field, invalid="can't parse entities JSON object") or []
+        text, entities = raw, entities or []
         if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
             raise bad_request("can't parse entities JSON object")
     try:
-        text, entities = _trim(text, entities)
+        return _trim(text, entities)
     except (KeyError, TypeError):
         raise bad_request("can't parse entities JSON object") from None
+
+
+def _formatted(p: Params, field: str, entities_field: str, *, limit: int,
+               too_long: str) -> tuple[str, str | None, str | None, list[dict[str, Any]]]:
+    """(plain text, raw html-or-markdown, parse_mode, entities) for a text or caption."""
+    raw = p.string(field) or ""
+    mode = p.string("parse_mode") or None
+    given = None if mode else p.structured(entities_field, invalid="can't parse entities JSON object")
+    text, entities = _parse_text(raw, mode, given)
+    # code points, as len() counts them: TDLib measures a caption so (utf8_length)
     if len(text) > limit:
         raise bad_request(too_long)
     return text, (raw if mode else None), mode, entities
@@ -108,30 +121,67 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _input_file(world: World, p: Params, field: str, kind: str) -> StoredFile:
+def _reason(message: str) -> str:
+    """An error as the Bot API words it: first letter lower-cased, unless it is a CODE_LIKE_THIS."""
+    if len(message) >= 2 and (message[1] == "_" or message[1].isupper()):
+        return message
+    return message[:1].lower() + message[1:]
+
+
+@dataclass
+class _File:
+    """A file a request names, past TDLib's checks; stored only once the message is sent."""
+
+    kind: str
+    stored: StoredFile | None = None
+    upload: Upload | None = None
+    url: str | None = None
+
+    def refusal(self) -> str | None:
+        """What Telegram's servers answer when they fetch or process the file, or None."""
+        if self.url is not None:
+            return _URL_FAILED
+        if self.upload is not None and self.kind == "photo":
+            return photo_refusal(self.upload.data)
+        return None
+
+    def store(self, world: World) -> StoredFile:
+        if self.stored is None:
+            assert self.upload is not None
+            self.stored = world.files.add(self.upload.data, kind=self.kind, file_name=self.upload.filename,
+                                          mime_type=self.upload.content_type)
+        return self.stored
+
+
+def _file(world: World, value: Any, upload: Upload | None, kind: str) -> _File:
+    """TDLib's checks, made before anything is sent: a failure refuses the whole request."""
+    if upload is not None:
+        if not upload.data:
+            raise bad_request("file must be non-empty")
+        if kind == "photo" and len(upload.data) > MAX_PHOTO_SIZE:
+            raise bad_request(f"file of size {len(upload.data)} bytes is too big for a photo; "
+                              f"the maximum size is {MAX_PHOTO_SIZE} bytes")
+        return _File(kind, upload=upload)
+    if str(value).startswith(("http://", "https://")):
+        return _File(kind, url=str(value))
+    stored = world.files.get(str(value))
+    if stored is None:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    if stored.kind != kind and kind != "document":
+        raise bad_request(f"can't use file of type {stored.kind.title()} as {kind.title()}")
+    return _File(kind, stored=stored)
+
+
+def _input_file(world: World, p: Params, field: str, kind: str) -> _File:
     value = p.get(field)
     upload = p.uploads.get(field)
     if isinstance(value, str) and value.startswith("attach://"):
         upload = p.uploads.get(value.removeprefix("attach://"))
         if upload is None:
             raise bad_request(f"there is no {field} in the request")
-    if upload is not None:
-        if not upload.data:
-            raise bad_request("file must be non-empty")
-        if kind == "photo" and image_size(upload.data) is None:
-            raise bad_request("IMAGE_PROCESS_FAILED")
-        return world.files.add(upload.data, kind=kind, file_name=upload.filename,
-                               mime_type=upload.content_type)
-    if not value:
+    if upload is None and not value:
         raise bad_request(f"there is no {field} in the request")
-    if str(value).startswith(("http://", "https://")):
-        raise bad_request("failed to get HTTP URL content")
-    stored = world.files.get(str(value))
-    if stored is None:
-        raise bad_request("wrong file identifier/HTTP URL specified")
-    if stored.kind != kind and kind != "document":
-        raise bad_request(f"can't use file of type {stored.kind.title()} as {kind.title()}")
-    return stored
+    return _file(world, value, upload, kind)
 
 
 def _editable(world: World, p: Params) -> SentMessage:
@@ -290,17 +340,20 @@ async def send_message(world: World, p: Params) -> Any:
 async def _send_media(world: World, p: Params, kind: str) -> Any:
     chat = world.resolve_chat(p.chat_id())
     world.ensure_reachable(chat)
-    stored = _input_file(world, p, kind, kind)
+    file = _input_file(world, p, kind, kind)
     caption, raw, mode, entities = _formatted(
-        p, "caption", "caption_entities", limit=1024, too_long="message caption is too long"
+        p, "caption", "caption_entities", limit=_MAX_CAPTION, too_long="message caption is too long"
     )
     markup = _markup(p)
     reply_to = _reply_to(world, chat["id"], p)
+    refusal = file.refusal()
+    if refusal:
+        raise bad_request(_reason(refusal))
     world.admit_send(chat)
     msg = SentMessage(
         message_id=world.next_message_id(chat["id"]), chat_id=chat["id"], date=world.now(),
         kind=kind, text=caption or None, html=raw, parse_mode=mode, entities=entities,
-        file=stored, duration=p.integer("duration") if kind == "voice" else None,
+        file=file.store(world), duration=p.integer("duration") if kind == "voice" else None,
         reply_to_message_id=reply_to,
     )
     world.store(msg, markup)
@@ -320,6 +373,124 @@ async def send_document(world: World, p: Params) -> Any:
 @api_method("sendVoice")
 async def send_voice(world: World, p: Params) -> Any:
     return await _send_media(world, p, "voice")
+
+
+# albums --------------------------------------------------------------------
+
+@dataclass
+class _AlbumItem:
+    type: str
+    media: str
+    upload: Upload | None
+    caption: str
+    html: str | None
+    mode: str | None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    above: bool = False
+
+
+def _media_error(reason: str) -> ApiError:
+    # The Bot API prefixes what it can't read in an item; the inner message is left as it was.
+    return bad_request(f"can't parse InputMedia: {reason}")
+
+
+def _item_field(raw: dict[str, Any], name: str, kind: type, *, required: bool = False) -> Any:
+    """A field of an InputMedia, type-checked as TDLib's JSON reader does."""
+    value = raw.get(name)
+    if value is None:
+        if required:
+            raise _media_error(f'Can\'t find field "{name}"')
+        return None
+    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # a number is taken where a string is expected
+    if not isinstance(value, kind):
+        raise _media_error(f'Field "{name}" must be of type {"String" if kind is str else "Boolean"}')
+    return value
+
+
+def _album_item(p: Params, raw: Any) -> _AlbumItem:
+    """One InputMedia read as the Bot API reads it (telegram-bot-api's get_input_media)."""
+    if not isinstance(raw, dict):
+        raise _media_error("expected an Object")
+    source = _item_field(raw, "caption", str) or ""
+    mode = _item_field(raw, "parse_mode", str) or None
+    try:
+        # like the Bot API, an empty caption is not parsed, so its parse_mode is not checked
+        parsed = mode if source else None
+        caption, entities = _parse_text(source, parsed, None if parsed else raw.get("caption_entities"))
+    except ApiError as error:  # TDLib's own wording starts with a capital ("Can't parse entities: ...")
+        reason = error.description.removeprefix("Bad Request: ")
+        raise _media_error(reason[:1].upper() + reason[1:]) from None
+    above = bool(_item_field(raw, "show_caption_above_media", bool))
+    _item_field(raw, "has_spoiler", bool)
+    kind = _item_field(raw, "type", str, required=True)
+    media = _item_field(raw, "media", str) or ""
+    upload = p.uploads.get(media.removeprefix("attach://")) if media.startswith("attach://") else None
+    if not media or (media.startswith("attach://") and upload is None):
+        raise _media_error("media not found")
+    if kind == "animation":
+        raise _media_error(f'type "{kind}" can\'t be used in sendMediaGroup')
+    if kind not in ("photo", "document", *_ALBUM_NOT_EMULATED):
+        raise _media_error(f'type "{kind}" is unsupported')
+    return _AlbumItem(kind, media, upload, caption, source if mode else None, mode, entities, above)
+
+
+@api_method("sendMediaGroup")
+async def send_media_group(world: World, p: Params) -> Any:
+    """An album: one message per item, sharing a media_group_id; refused whole or sent whole.
+
+    The checks come in Telegram's order: the Bot API reads every item, TDLib checks files,
+    captions, count and mix, then the servers process each file (their error names the item).
+    reply_markup is never read: the Bot API ignores it for albums.
+    """
+    media = p.get("media")
+    if media is None or media == "":
+        raise bad_request('parameter "media" is required')
+    if isinstance(media, str):
+        raise bad_request("can't parse media JSON object")
+    if not isinstance(media, list):
+        raise bad_request("expected an Array of InputMedia")
+    items = [_album_item(p, raw) for raw in media]
+    chat = world.resolve_chat(p.chat_id())
+    reply_to = _reply_to(world, chat["id"], p)
+    if not items:
+        raise bad_request("there are no messages to send")
+    world.ensure_reachable(chat)
+    files: list[_File | None] = []
+    for item in items:
+        emulated = item.type not in _ALBUM_NOT_EMULATED
+        files.append(_file(world, item.media, item.upload, item.type) if emulated else None)
+        if len(item.caption) > _MAX_CAPTION:
+            raise bad_request("message caption is too long")
+    # One item is sent as an ordinary message, outside any album: TDLib allows it, whatever the docs say.
+    if len(items) > _MAX_ALBUM:
+        raise bad_request("too many messages to send as an album")
+    if any(item.above != items[0].above for item in items):
+        raise bad_request("parameter show_caption_above_media must be the same for all messages")
+    if len({item.type for item in items}) > 1:
+        for item in items:
+            if item.type in ("document", "audio"):
+                raise bad_request(f"{item.type} can't be mixed with other media types")
+    if any(file is None for file in files):
+        raise ApiError(501, "Not Implemented: the emulator sends albums of photos or of documents only")
+    for number, file in enumerate(files, 1):
+        refusal = file.refusal() if file else None
+        if refusal:
+            raise bad_request(f'failed to send message #{number} with the error message "{refusal}"')
+    world.admit_send(chat, count=len(items))
+    group = world.next_media_group_id() if len(items) > 1 else None
+    sent = []
+    for item, file in zip(items, files, strict=True):
+        assert file is not None
+        msg = SentMessage(
+            message_id=world.next_message_id(chat["id"]), chat_id=chat["id"], date=world.now(),
+            kind=item.type, text=item.caption or None, html=item.html, parse_mode=item.mode,
+            entities=item.entities, file=file.store(world), reply_to_message_id=reply_to,
+            media_group_id=group,
+        )
+        world.store(msg, None)
+        sent.append(world.render(msg))
+    return sent
 
 
 @api_method("sendChatAction")

@@ -47,6 +47,7 @@ class SentMessage:
     file: StoredFile | None = None
     duration: int | None = None
     reply_to_message_id: int | None = None
+    media_group_id: str | None = None  # shared by the messages of one album
     edited: int = 0  # number of successful edits
     edit_date: int | None = None
     deleted: bool = False
@@ -74,6 +75,18 @@ class SentMessage:
     @property
     def file_size(self) -> int | None:
         return self.file.size if self.file else None
+
+    @property
+    def file_bytes(self) -> bytes | None:
+        """The bytes the bot uploaded (a photo as sent, not re-encoded as Telegram would)."""
+        return self.file.data if self.file else None
+
+    @property
+    def photo_size(self) -> tuple[int, int] | None:
+        """(width, height) of a photo."""
+        if self.kind != "photo" or self.file is None or self.file.width is None or self.file.height is None:
+            return None
+        return self.file.width, self.file.height
 
     def buttons(self) -> list[str]:
         """Flat list of inline button texts, row by row."""

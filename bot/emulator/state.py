@@ -47,6 +47,7 @@ class World:
         self.sent_count = 0
         self.rate_limited_count = 0
         self._last_message_id: dict[int, int] = {}
+        self._media_groups = 0
 
     def now(self) -> int:
         return int(self.clock())
@@ -73,9 +74,10 @@ class World:
         if chat["id"] in self.left:
             raise ApiError(403, NOT_A_MEMBER)
 
-    def admit_send(self, chat: dict[str, Any]) -> None:
-        """Apply flood limits to one outgoing message."""
-        retry = self.limiter.acquire(chat["id"], is_group=chat["type"] in GROUP_TYPES, now=self.clock())
+    def admit_send(self, chat: dict[str, Any], count: int = 1) -> None:
+        """Apply flood limits to `count` outgoing messages sent at once (an album counts each item)."""
+        retry = self.limiter.acquire(chat["id"], is_group=chat["type"] in GROUP_TYPES, now=self.clock(),
+                                     count=count)
         if retry is not None:
             self.rate_limited_count += 1
             raise too_many_requests(retry)
@@ -84,6 +86,11 @@ class World:
         # One sequence per chat, shared by user and bot messages, as in Telegram.
         self._last_message_id[chat_id] = self._last_message_id.get(chat_id, 0) + 1
         return self._last_message_id[chat_id]
+
+    def next_media_group_id(self) -> str:
+        # Telegram's are long numbers sent as strings.
+        self._media_groups += 1
+        return str(13_000_000_000_000_000 + self._media_groups)
 
     # messages ----------------------------------------------------------
 
@@ -135,6 +142,8 @@ class World:
         }
         if msg.edit_date:
             out["edit_date"] = msg.edit_date
+        if msg.media_group_id:
+            out["media_group_id"] = msg.media_group_id
         if nested and msg.reply_to_message_id:
             target = self.find_any(msg.chat_id, msg.reply_to_message_id)
             if target:
