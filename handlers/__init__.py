@@ -39,6 +39,7 @@ def setup() -> Router:
         plan,
         reasons,
         refusals,
+        report,
         saved_card,
         settings,
         start,
@@ -58,6 +59,7 @@ def setup() -> Router:
         invite.setup_revoking(),
         birthdays.setup(),
         settings.setup(),
+        report.setup(),
     )
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
     staff.include_routers(team.setup(), invite.setup(), admin.setup())

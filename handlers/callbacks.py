@@ -105,3 +105,11 @@ class SetCb(CallbackData, prefix="st"):
 class EditCb(CallbackData, prefix="ed"):
     f: str  # name | inn | industry | city | address | notes
     id: Int
+
+
+class RepCb(CallbackData, prefix="rp"):
+    a: str  # p (a period) | pp (back to whom) | cal | day | who | s (show) | x (export) | back | noop
+    p: str = ""  # the period: a name, or a picked range "rYYYYMMDD-YYYYMMDD"; with cal/day the first day picked
+    s: str = ""  # the scope: me | all | team | mgr
+    i: Int = 0  # the team or the manager; with who, the page
+    d: str = ""  # with cal: the month shown (YYYYMM); with day: the day tapped (YYYYMMDD)

@@ -18,6 +18,7 @@ MENU = (
     labels.MENU_INVITE,
     labels.MENU_HELP,
     labels.MENU_TEAM,
+    labels.MENU_REPORT,
 )
 
 

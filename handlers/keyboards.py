@@ -15,6 +15,7 @@ def main_menu(user: User) -> ReplyKeyboardMarkup:
         [KeyboardButton(text=str(labels.MENU_CLIENTS)), KeyboardButton(text=str(labels.MENU_HELP))],
     ]
     if user.role in (Role.HEAD, Role.ADMIN):
+        rows[0].append(KeyboardButton(text=str(labels.MENU_REPORT)))
         rows[1].append(KeyboardButton(text=str(labels.MENU_TEAM)))
         rows[2].insert(1, KeyboardButton(text=str(labels.MENU_INVITE)))
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)

@@ -51,6 +51,16 @@ _REASONS = {
     "no_decision_maker": __("No decision-maker"),
     "other": __("Other"),
 }
+# what a head is advised when a manager's refusals are mostly one reason (admins can rewrite it)
+_ADVICE = {
+    "budget": __("Be more flexible on payment terms: deferred payment, instalments, a smaller first order."),
+    "not_interested": __("Know the product and the client's business better: prepare for each meeting and show what the offer changes for them."),
+    "has_supplier": __("Work on what sets the offer apart from the current supplier: terms, service, speed; offer a trial delivery."),
+    "price": __("Argue value rather than price: show what the client gains, offer volume discounts or a simpler package."),
+    "bad_timing": __("Agree on when to come back and plan that contact; keep in touch until then."),
+    "no_decision_maker": __("Find out who decides before the meeting and ask for that person to be there."),
+    "other": __("Read the notes of these refusals: what is logged as \"Other\" may deserve a reason of its own."),
+}
 _ROLES = {Role.MANAGER: __("Manager"), Role.HEAD: __("Head"), Role.ADMIN: __("Admin")}
 _STATUSES = {ClientStatus.LEAD: __("Lead"), ClientStatus.ACTIVE: __("Active client"), ClientStatus.LOST: __("Lost")}
 
@@ -74,6 +84,12 @@ def reason(value: RefusalReason) -> str:
         return value.title
     builtin = _REASONS.get(value.code or "")
     return str(builtin) if builtin is not None else (value.code or "?")
+
+
+def reason_advice(value: RefusalReason) -> str:
+    """The built-in advice for a reason in the person's language (an admin's own text wins elsewhere)."""
+    builtin = _ADVICE.get(value.code or "")
+    return str(builtin) if builtin is not None else _("No advice is written for this reason yet: an admin can add it in /reasons.")
 
 
 def reason_names(value: RefusalReason, locales) -> set[str]:
@@ -124,6 +140,7 @@ MENU_CLIENTS = __("🔎 Clients")
 MENU_INVITE = __("➕ Invite")
 MENU_HELP = __("❓ Help")
 MENU_TEAM = __("👥 Team")
+MENU_REPORT = __("📊 Reports")
 
 
 def day_off(day: date, workdays: WorkCalendar, locale: str) -> str:

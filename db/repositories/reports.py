@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.buckets import utc_hour
-from db.models import Interaction, Kind, Outcome, Role, Status, Team, User
+from db.models import Export, Interaction, Kind, Outcome, Role, Status, Team, User
 from db.repositories.access import owned_by_scope
 
 Span = tuple[datetime, datetime]  # [start, end) in UTC
@@ -150,6 +150,10 @@ class ReportRepository:
             .group_by(Interaction.manager_id, logged, happened)
         )
         return [LoggingCount(m, lh, hh, n) for m, lh, hh, n in rows]
+
+    async def record_export(self, report: str, params: dict, rows: int, at: datetime) -> None:
+        self.session.add(Export(user_id=self.actor.id, report=report, params=params, rows=rows, at=at))
+        await self.session.flush()
 
     async def plans(self, ids: list[int], today: Span, tomorrow: Span) -> tuple[list[tuple[int, bool, int]], list[tuple[int, int]]]:
         """Planned contacts today and tomorrow (manager, is it tomorrow, count), and those planned

@@ -13,10 +13,10 @@ async def test_russian_by_default_and_lang_switches_to_english(ladon, sessionmak
     boss = Person(ladon, ADMIN_TG, "Босс", language="ru")
     [hello] = await boss.say("/start")
     assert hello.text == "Здравствуйте, Босс! Чем займёмся?"
-    assert ["📝 Записать контакт"] in ladon.emu.reply_keyboard(ADMIN_TG)
+    assert ["📝 Записать контакт", "📊 Отчёты"] in ladon.emu.reply_keyboard(ADMIN_TG)
     [picker] = await boss.say("/lang")
     await boss.tap("🇬🇧 English", picker)
-    assert ["📝 Log a contact"] in ladon.emu.reply_keyboard(ADMIN_TG)
+    assert ["📝 Log a contact", "📊 Reports"] in ladon.emu.reply_keyboard(ADMIN_TG)
     async with sessionmaker() as session:
         assert (await session.scalar(select(User.language).where(User.tg_id == ADMIN_TG))) == "en"
     [menu_reply] = await boss.say("/help")

@@ -1,0 +1,206 @@
+"""A report as the person reads it: texts split between managers, charts, and the XLSX sheets."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from babel.dates import format_date, format_interval
+from babel.numbers import format_percent
+
+from db.models import Kind, Outcome, RefusalReason
+from handlers import labels
+from handlers.digest import Photo, kind_names, outcome_names, result_line
+from handlers.ui import pack
+from reports import charts, export
+from reports.analytics import MIN_MEETINGS, Coaching, Figures
+from reports.formatting import money
+from reports.report import Report
+
+TREND_AFTER = 14  # days: a shorter period has no weekly trend worth a chart
+
+
+def period_title(start: date, end: date, locale: str) -> str:
+    if start == end:
+        return format_date(start, "long", locale=locale)
+    return format_interval(start, end, "yMMMd", locale=locale)
+
+
+def _pct(value: float, locale: str) -> str:
+    return format_percent(value, "#,##0%", locale=locale)
+
+
+def _conversion(fig: Figures, locale: str) -> str | None:
+    if not fig.meetings:
+        return None
+    low, high = fig.interval
+    return _("{rate} of {meetings} meetings (95% interval {low}–{high})").format(
+        rate=_pct(fig.conversion, locale), meetings=fig.meetings, low=_pct(low, locale), high=_pct(high, locale),
+    )
+
+
+def advice(reason: RefusalReason) -> str:
+    return reason.advice or labels.reason_advice(reason)
+
+
+def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale: str) -> list[str]:
+    names = {i: labels.reason(r) for i, r in reasons.items()}
+    whole = report.whole
+    head = [
+        _("📊 <b>Report</b>: {scope}, {period}").format(scope=html.escape(scope), period=period_title(report.start, report.end, locale)),
+        _("Contacts: {count}").format(count=whole.contacts) + (" · " + result_line(whole, names, locale) if whole.contacts else ""),
+    ]
+    if whole.deals:
+        head.append(_("✅ Deals: {count} for {sum}, on average {average}").format(
+            count=whole.deals, sum=money(whole.deals_sum, locale), average=money(whole.average_deal, locale)))
+    conversion = _conversion(whole, locale)
+    if conversion:
+        head.append(_("🎯 Meetings that became deals: {conversion}").format(conversion=conversion))
+    blocks = ["\n".join(head)]
+    blocks += _coaching(report, locale)
+    blocks += _refusals(report, names, reasons, locale)
+    blocks += _discipline(report)
+    if len(report.managers) > 1:
+        blocks.append("\n" + _("👤 <b>By manager</b>"))
+        for fig in report.managers:
+            lines = [f"<b>{html.escape(fig.person.name)}</b>", "   " + result_line(fig, names, locale)]
+            conversion = _conversion(fig, locale)
+            if conversion:
+                lines.append("   " + _("🎯 {conversion}").format(conversion=conversion))
+            if fig.deals:
+                lines.append("   " + _("Average deal: {sum}").format(sum=money(fig.average_deal, locale)))
+            blocks.append("\n" + "\n".join(lines))
+    return pack(blocks)
+
+
+def _coaching(report: Report, locale: str) -> list[str]:
+    if len(report.managers) < 2:
+        return []
+    by_verdict: dict[Coaching, list[Figures]] = {}
+    for fig in report.managers:
+        by_verdict.setdefault(report.coaching[fig.person.id], []).append(fig)
+    blocks = ["\n" + _("🎓 <b>Training and mentoring</b>")]
+    for fig in by_verdict.get(Coaching.TRAIN, []):
+        blocks.append(_("• {name} converts meetings significantly worse than the rest: {conversion}. Worth training.").format(
+            name=f"<b>{html.escape(fig.person.name)}</b>", conversion=_conversion(fig, locale)))
+    for fig in by_verdict.get(Coaching.MENTOR, []):
+        blocks.append(_("• {name} converts meetings significantly better than the rest: {conversion}. Could mentor colleagues.").format(
+            name=f"<b>{html.escape(fig.person.name)}</b>", conversion=_conversion(fig, locale)))
+    if len(blocks) == 1:
+        blocks.append(_("Nobody converts significantly better or worse than the rest."))
+    few = by_verdict.get(Coaching.FEW, [])
+    if few:
+        blocks.append(ngettext(
+            "Not enough meetings yet to judge (fewer than {min}): {names}.",
+            "Not enough meetings yet to judge (fewer than {min}): {names}.", MIN_MEETINGS,
+        ).format(min=MIN_MEETINGS, names=", ".join(html.escape(f.person.name) for f in few)))
+    return blocks
+
+
+def _refusals(report: Report, names: dict[int, str], reasons: dict[int, RefusalReason], locale: str) -> list[str]:
+    if not report.whole.refusals:
+        return []
+    blocks = ["\n" + _("❌ <b>Why clients refuse</b>")]
+    ranked = report.whole.refusals.most_common()
+    count = sum(report.whole.refusals.values())
+    blocks.append(", ".join(f"{html.escape(names.get(r, '?') if r else _('no reason'))} {_pct(n / count, locale)}" for r, n in ranked))
+    for fig in report.managers:
+        profile = report.reasons[fig.person.id]
+        if profile.dominant is None:
+            continue
+        reason = reasons[profile.dominant]
+        blocks.append(_("• {name}: mostly «{reason}» ({share} of {count}). {advice}").format(
+            name=f"<b>{html.escape(fig.person.name)}</b>", reason=html.escape(labels.reason(reason)),
+            share=_pct(profile.share, locale), count=profile.total, advice=html.escape(advice(reason))))
+    return blocks
+
+
+def _discipline(report: Report) -> list[str]:
+    lines = []
+    for fig in report.managers:
+        item = report.discipline[fig.person.id]
+        notes = []
+        if item.batched:
+            notes.append(ngettext("{count} contact logged late at night in batches", "{count} contacts logged late at night in batches",
+                                  item.batched).format(count=item.batched))
+        if item.late and item.late_share and item.late_share >= 0.2:
+            notes.append(_("{late} of {logged} logged hours after they happened").format(late=item.late, logged=item.logged))
+        if item.idle_days:
+            notes.append(ngettext("no contacts on {count} working day", "no contacts on {count} working days",
+                                  len(item.idle_days)).format(count=len(item.idle_days)))
+        if notes:
+            lines.append(f"• <b>{html.escape(fig.person.name)}</b>: " + "; ".join(notes))
+    return ["\n" + _("🕑 <b>How contacts are logged</b>"), *lines] if lines else []
+
+
+async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str) -> list[Photo]:
+    if not report.whole.contacts:
+        return []
+    names = [f.person.name for f in report.managers]
+    period = period_title(report.start, report.end, locale)
+    result = [
+        Photo(await charts.draw(charts.activity, _("Contacts by kind"), names, [f.by_kind for f in report.managers], kind_names(), locale),
+              _("Contacts by kind, per manager: who visits and who phones. {period}").format(period=period)),
+        Photo(await charts.draw(charts.outcomes, _("Results"), names, [f.by_outcome for f in report.managers], outcome_names(), locale),
+              _("Results of contacts, per manager. {period}").format(period=period)),
+    ]
+    if report.whole.refusals:
+        order = [labels.reason(reasons[r]) if r in reasons else _("no reason") for r, _n in report.whole.refusals.most_common()]
+        shares = []
+        for fig in report.managers:
+            count = sum(fig.refusals.values())
+            shares.append({(labels.reason(reasons[r]) if r in reasons else _("no reason")): n / count for r, n in fig.refusals.items()} if count else {})
+        result.append(Photo(await charts.draw(charts.reasons, _("Refusal reasons"), names, shares, order, locale),
+                            _("Why clients refuse, as shares of each manager's refusals. {period}").format(period=period)))
+    if report.whole.meetings:
+        team_rate = report.whole.conversion
+        result.append(Photo(await charts.draw(
+            charts.conversion, _("Meetings that became deals"), names, [f.conversion for f in report.managers],
+            [f.interval for f in report.managers], team_rate, _("everyone in the report"), locale,
+        ), _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}").format(period=period)))
+    if (report.end - report.start).days + 1 >= TREND_AFTER and len(report.weeks) > 1:
+        weeks = list(report.weeks)
+        result.append(Photo(await charts.draw(charts.trend, _("Contacts per week"), weeks, [report.weeks[w] for w in weeks], kind_names(), locale),
+                            _("Contacts per week, by kind. {period}").format(period=period)))
+    return result
+
+
+def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[export.Sheet]:
+    """The report's tables for XLSX: per manager, refusal reasons, and by day."""
+    kinds = list(Kind)
+    summary = export.Sheet(
+        _("Managers"),
+        [_("Manager"), *[labels.kind_plural(k) for k in kinds], _("Deals"), _("Sum of deals, ₽"), _("Average deal, ₽"),
+         _("Meetings"), _("Conversion"), _("Lower bound (95%)"), _("Upper bound (95%)"), _("Refusals")],
+        [
+            [f.person.name, *[f.by_kind[k] for k in kinds], f.deals, f.deals_sum / 100,
+             (f.average_deal or 0) / 100 if f.deals else None, f.meetings, f.conversion,
+             *(f.interval or (None, None)), f.by_outcome[Outcome.REFUSED]]
+            for f in report.managers
+        ],
+        {len(kinds) + 2: export.MONEY, len(kinds) + 3: export.MONEY, len(kinds) + 5: export.PERCENT,
+         len(kinds) + 6: export.PERCENT, len(kinds) + 7: export.PERCENT},
+    )
+    order = [r for r, _n in report.whole.refusals.most_common()]
+    refusals = export.Sheet(
+        _("Refusal reasons"),
+        [_("Manager"), *[labels.reason(reasons[r]) if r in reasons else _("no reason") for r in order]],
+        [[f.person.name, *[f.refusals[r] for r in order]] for f in report.managers],
+    )
+    names = {p.id: p.name for p in report.people}
+    days = sorted((d, m) for (m, d) in report.days if m is not None)
+    by_day = export.Sheet(
+        _("By day"),
+        [_("Day"), _("Manager"), *[labels.kind_plural(k) for k in kinds], _("Deals"), _("Sum of deals, ₽")],
+        [[d, names.get(m, "?"), *[report.days[(m, d)].by_kind[k] for k in kinds], report.days[(m, d)].deals,
+          report.days[(m, d)].deals_sum / 100] for d, m in days],
+        {0: export.DATE, len(kinds) + 3: export.MONEY},
+    )
+    return [summary, refusals, by_day]
+
+
+def rows_in(tables: list[export.Sheet]) -> int:
+    return sum(len(t.rows) for t in tables)
+

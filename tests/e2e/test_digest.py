@@ -1,0 +1,131 @@
+"""The heads' morning digest through the outbox: texts and an album of charts, exactly once, split
+between managers when long, with the team's usual level and what needs attention."""
+
+from __future__ import annotations
+
+import struct
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from db.models import Interaction, Kind, Outcome, Role, User
+from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository
+from tests.e2e.harness import seed_user
+
+UTC = timezone.utc
+HEAD, ADMIN_OF_ALL = 4000, 4100
+FRIDAY_9 = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 09:00 in Moscow: the morning plan's hour
+THURSDAY = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 11:00 in Moscow, the day the digest reports
+
+
+async def _done(sessionmaker, user, client: str, happened: datetime, kind=Kind.MEETING, outcome=Outcome.AGREED,
+                amount=None, logged: datetime | None = None, reason: int | None = None) -> None:
+    async with sessionmaker() as session:
+        c = await ClientRepository(session, user).create(client)
+        if outcome == Outcome.REFUSED and reason is None:
+            reason = (await RefusalReasonRepository(session).active())[0].id
+        item = await InteractionRepository(session, user).log(
+            now=logged or happened, client_id=c.id, kind=kind, outcome=outcome, amount_minor=amount, reason_id=reason,
+        )
+        item.happened_at = happened
+        await session.commit()
+
+
+def _photos(emu, chat_id: int):
+    return [m for m in emu.messages(chat_id) if m.kind == "photo"]
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+async def test_the_head_gets_the_digest_with_an_album_of_charts_once(ladon, sessionmaker, clock) -> None:
+    anna = await seed_user(sessionmaker, 2001, "Anna")
+    boris = await seed_user(sessionmaker, 2002, "Boris")
+    olga = await seed_user(sessionmaker, 2003, "Olga", team="Other")
+    await seed_user(sessionmaker, HEAD, "Helen", role=Role.HEAD, language="ru")
+    ladon.emu.add_user(HEAD, "Helen", language_code="ru")
+    await _done(sessionmaker, anna, "Вектор", THURSDAY, amount=150_000_00)
+    await _done(sessionmaker, anna, "Ромашка", THURSDAY + timedelta(hours=1), kind=Kind.CALL, outcome=Outcome.REFUSED)
+    await _done(sessionmaker, olga, "Альфа", THURSDAY, amount=999_000_00)  # another team: not in Helen's digest
+    # eight Thursdays before: Anna's team made 0 meetings a Thursday, so 1 is above the usual level
+    for weeks in range(1, 9):
+        await _done(sessionmaker, boris, f"Звонок {weeks}", THURSDAY - timedelta(weeks=weeks), kind=Kind.CALL,
+                    outcome=Outcome.THINKING)
+
+    clock.now = FRIDAY_9
+    await ladon.reminders.tick()
+    texts = [m for m in ladon.emu.messages(HEAD) if m.kind == "text"]
+    digest = next(m.text for m in texts if "Сводка по команде" in m.text)
+    assert "Итоги дня: четверг, 26 ноября" in digest
+    assert "🤝 Встречи: 1 ▲ (обычно 0)" in digest and "📞 Звонки: 1 (обычно 1)" in digest
+    assert "💰 Сумма сделок: 150\u00a0000\u00a0₽ ▲" in digest
+    assert "Olga" not in digest and "999" not in digest
+    assert "Вчера: 🤝 1 · 📞 1 · ✅ 1 на 150\u00a0000\u00a0₽ · ❌ 1 (Бюджет исчерпан 1)" in digest
+    assert "• Boris: вчера ни одного контакта" in digest
+
+    album = _photos(ladon.emu, HEAD)
+    assert len(album) == 2 and album[0].media_group_id and album[0].media_group_id == album[1].media_group_id
+    assert album[0].caption.startswith("чт, 26 нояб.: встречи, звонки")
+    for photo in album:
+        width, height = _png_size(photo.file.data)
+        assert width == 1200 and height > 300
+
+    before = len(ladon.emu.messages(HEAD))
+    await ladon.reminders.tick()
+    clock.now = FRIDAY_9 + timedelta(minutes=30)
+    await ladon.reminders.tick()
+    assert len(ladon.emu.messages(HEAD)) == before  # exactly once
+
+
+async def test_a_large_company_s_digest_is_split_between_managers(ladon, sessionmaker, clock) -> None:
+    await seed_user(sessionmaker, ADMIN_OF_ALL, "Admin", role=Role.ADMIN, team=None)
+    ladon.emu.add_user(ADMIN_OF_ALL, "Admin", language_code="en")
+    names = [f"{'Konstantin-Aleksandr ' * 4}<{n:02d}> & Co" for n in range(60)]
+    async with sessionmaker() as session:
+        from db.repositories import UserRepository
+
+        team = await UserRepository(session).team_by_name("Sales")
+        for n, name in enumerate(names):
+            user = await UserRepository(session).create(
+                tg_id=5000 + n, full_name=name, username=None, role=Role.MANAGER, team_id=team.id,
+                timezone="Europe/Moscow", language="en",
+            )
+            client = await ClientRepository(session, user).create(f"Client {n}")
+            await InteractionRepository(session, user).plan(client_id=client.id, kind=Kind.CALL,
+                                                             planned_at=THURSDAY - timedelta(days=3))
+        await session.commit()
+    clock.now = FRIDAY_9
+    await ladon.reminders.tick()
+    parts = [m for m in ladon.emu.messages(ADMIN_OF_ALL) if m.kind == "text" and "Good morning" not in m.text]
+    assert len(parts) > 2 and all(len(p.text) <= 4096 for p in parts)
+    whole = "\n".join(p.text for p in parts)
+    for name in names:  # every manager, escaped and whole, in the attention list and by manager
+        assert whole.count(f"{name}\n   Yesterday: nothing\n   Plan: today 0, tomorrow 0") == 1
+        assert f"• {name}: 1 planned contact left without a result" in whole
+    for part in parts[1:]:  # a part starts at a block, never mid-manager
+        assert not part.text.startswith("   ")
+    assert _photos(ladon.emu, ADMIN_OF_ALL) == []  # nothing happened: no charts of zeros
+
+
+async def test_alerts_name_night_batches_and_blocked_managers(ladon, sessionmaker, clock) -> None:
+    anna = await seed_user(sessionmaker, 2001, "Anna")
+    await seed_user(sessionmaker, 2002, "Boris")
+    await seed_user(sessionmaker, HEAD, "Helen", role=Role.HEAD)
+    ladon.emu.add_user(HEAD, "Helen", language_code="en")
+    night = datetime(2026, 11, 26, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
+    for n in range(4):
+        await _done(sessionmaker, anna, f"Batch {n}", THURSDAY + timedelta(minutes=20 * n), logged=night + timedelta(minutes=n))
+    async with sessionmaker() as session:
+        boris = await session.scalar(select(User).where(User.tg_id == 2002))
+        boris.unreachable_at = THURSDAY
+        await session.commit()
+    clock.now = FRIDAY_9
+    await ladon.reminders.tick()
+    digest = next(m.text for m in ladon.emu.messages(HEAD) if "Team digest" in (m.text or ""))
+    assert "• Anna: 4 contacts logged late at night in one go" in digest
+    assert "• Boris: has blocked the bot, reminders do not reach them" in digest
+    assert "Anna: not a single contact" not in digest
+    async with sessionmaker() as session:  # the digest reads, it never changes a record
+        assert len(list(await session.scalars(select(Interaction)))) == 4
