@@ -1,4 +1,4 @@
-"""Command line: `python -m bot` (run) and `python -m bot sandbox`."""
+"""Command line: `python -m bot` (run), `python -m bot sandbox` and `python -m bot demo-data`."""
 
 from __future__ import annotations
 
@@ -29,14 +29,46 @@ def load_settings(**overrides) -> Settings:
         raise SystemExit(2) from None
 
 
+def _positive(minimum: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"at least {minimum}")
+        return value
+
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    from bot.demo_data import MIN_MANAGERS
+
+    root = argparse.ArgumentParser(prog="python -m bot", description="Ladon, the CRM in Telegram")
+    commands = root.add_subparsers(dest="command", metavar="{run,sandbox,demo-data}")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("sandbox", help="try the bot in the terminal, against a local Telegram emulator")
+    demo = commands.add_parser(
+        "demo-data", help="fill the database with a made-up company (never one that has users)",
+        description="Fill the configured database (DATABASE_URL; migrated first) with a made-up company: two "
+        "teams with heads, managers, clients with contact persons, months of contacts ending now, and six "
+        "managers with a pattern planted for the heads' reports to find. Refuses a database that has users.",
+    )
+    demo.add_argument("--managers", type=_positive(MIN_MANAGERS), default=12,
+                      help=f"how many managers (default 12, at least {MIN_MANAGERS}); about 65 clients each")
+    demo.add_argument("--months", type=_positive(1), default=18, help="months of history (default 18)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed and day give the same company (default 1)")
+    demo.add_argument("--force", action="store_true", help="add the company even though the database has users")
+    demo.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
+    return root
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Ladon, the CRM in Telegram")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "sandbox"])
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     if args.command == "sandbox":
         from bot.sandbox import run_sandbox
 
         return asyncio.run(run_sandbox())
+    if args.command == "demo-data":
+        return demo_data(args)
     settings = load_settings()
     setup_logging(settings.log_level, settings.bot_token.get_secret_value())
     from bot.app import run_polling
@@ -45,4 +77,55 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_polling(settings))
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def demo_data(args: argparse.Namespace) -> int:
+    import time
+
+    from sqlalchemy.engine import make_url
+
+    from bot.demo_data import PATTERNS, DemoDataError, generate
+    from db.base import utcnow
+    from db.engine import create_engine, create_sessionmaker
+    from db.migrate import upgrade
+    from reports.workdays import WorkCalendar
+
+    # the token is not needed to fill a database: a placeholder satisfies the settings
+    settings = load_settings(bot_token="0:demo-data")
+    url = args.database_url or settings.database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    started = time.perf_counter()
+    upgrade(url)
+
+    async def fill():
+        engine = create_engine(url)
+        try:
+            return await generate(
+                create_sessionmaker(engine), utcnow(), managers=args.managers, months=args.months, seed=args.seed,
+                force=args.force, calendar=WorkCalendar.from_settings(settings),
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        facts = asyncio.run(fill())
+    except DemoDataError as exc:
+        print(f"{shown}: {exc}", file=sys.stderr)
+        return 1
+    c = facts.counts
+    print(
+        f"Demo company added to {shown} in {time.perf_counter() - started:.1f} s (seed {facts.seed}, "
+        f"history from {facts.start} to today):\n"
+        f"  {c['teams']} teams, {c['heads']} heads, {c['managers']} managers, {c['clients']} clients, "
+        f"{c['contact_persons']} contact persons\n"
+        f"  {c['done']} contacts done ({c['agreed']} agreed, {c['amount_minor'] // 100:,} RUB), "
+        f"{c['planned_ahead']} planned ahead, {c['planned_overdue']} overdue, {c['cancelled']} cancelled"
+    )
+    print("Planted patterns (name, Telegram id):")
+    for pattern, user_id in facts.planted.items():
+        extra = f", training on {facts.training_date}" if pattern == "trained" else ""
+        print(f"  {facts.names[user_id]} ({facts.tg_ids[user_id]}): {PATTERNS[pattern]}{extra}")
+    heads = ", ".join(f"{facts.names[h]} ({facts.tg_ids[h]})" for h in facts.head_ids)
+    print(f"Heads: {heads}. The other managers are ordinary.")
     return 0
