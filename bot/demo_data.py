@@ -714,7 +714,8 @@ class _Builder:
         if rng.random() < 0.55:
             r = rng.random()
             if domain is None or r < 0.15:
-                email = f"{latin(surname)}{rng.randrange(1960, 2000) if rng.random() < 0.5 else ''}@{rng.choice(('mail.ru', 'yandex.ru', 'gmail.com', 'bk.ru'))}"
+                year = rng.randrange(1960, 2000) if rng.random() < 0.5 else ""
+                email = f"{latin(surname)}{year}@{rng.choice(('mail.ru', 'yandex.ru', 'gmail.com', 'bk.ru'))}"
             elif position and "закуп" in position.lower() and r < 0.4:
                 email = f"zakupki@{domain}"
             else:
@@ -787,7 +788,8 @@ class _Builder:
             if item.kind == Kind.MEETING:
                 delay = 5 + rng.lognormvariate(math.log(20), 0.7)
                 if rng.random() < 0.03:  # written up at the end of the day
-                    delay = max(delay, (self.local(day, rng.uniform(18.5 * 60, 20.5 * 60), manager.tz) - item.at).total_seconds() / 60)
+                    evening = self.local(day, rng.uniform(18.5 * 60, 20.5 * 60), manager.tz)
+                    delay = max(delay, (evening - item.at).total_seconds() / 60)
             elif item.kind == Kind.CALL:
                 delay = rng.lognormvariate(math.log(3), 0.9)
             elif item.kind in (Kind.EMAIL, Kind.MESSAGE):
