@@ -10,25 +10,22 @@ from datetime import datetime, timedelta
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from db.models import Kind, Outcome, User
+from db.models import Kind, Role, User
 from db.repositories import Repos
 from db.repositories.reports import Person
 from handlers import labels
+from handlers import report_view
+from handlers.report_view import Photo, kind_names, outcome_names, result_line
 from handlers.ui import pack
 from reports import charts
 from reports.analytics import Figures, Level, Usual
 from reports.digest import Morning, morning
+from reports.report import first_workday_of_week, weekly
 from reports.formatting import day as day_fmt
 from reports.formatting import money, short_day
 from reports.workdays import WorkCalendar
 
 _LEVEL = {Level.ABOVE: " ▲", Level.BELOW: " ▼", Level.USUAL: ""}
-
-
-@dataclass(frozen=True)
-class Photo:
-    png: bytes
-    caption: str
 
 
 @dataclass(frozen=True)
@@ -43,9 +40,16 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
     if not people:
         return None
     data = await morning(repos.reports, people, now, user.timezone, calendar)
-    reasons = {r.id: labels.reason(r) for r in await repos.reasons.all()}
-    texts = _texts(data, reasons, locale)
+    reasons = await repos.reasons.all()
+    texts = _texts(data, {r.id: labels.reason(r) for r in reasons}, locale)
     photos = await _charts(data, locale) if with_charts and data.team.contacts else []
+    if with_charts and first_workday_of_week(data.today, calendar):
+        # the first working morning of a week brings the weekly report along, in the same outbox row
+        week = await weekly(repos.reports, people, data.today, user.timezone, calendar)
+        by_id = {r.id: r for r in reasons}
+        scope = _("everyone") if user.role == Role.ADMIN else _("the team")
+        texts += report_view.texts(week, scope, by_id, locale)
+        photos += (await report_view.photos(week, by_id, locale))[: charts.ALBUM - len(photos)]
     return Digest(texts, photos)
 
 
@@ -96,23 +100,6 @@ def _alerts(data: Morning, day_word: str) -> list[str]:
     return lines
 
 
-def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
-    """'🤝 3 · 📞 5 · ✅ 1 for 150,000 ₽ · ❌ 2 (Price 1, Other 1)': a manager's contacts and results."""
-    if not fig.contacts:
-        return _("nothing")
-    parts = [f"{labels.kind(k).split()[0]} {n}" for k, n in sorted(fig.by_kind.items(), key=lambda kv: list(Kind).index(kv[0])) if n]
-    if fig.deals:
-        parts.append(_("✅ {count} for {sum}").format(count=fig.deals, sum=money(fig.deals_sum, locale)))
-    refused = fig.by_outcome[Outcome.REFUSED]
-    if refused:
-        named = ", ".join(
-            f"{html.escape(reasons.get(reason_id, '?') if reason_id else _('no reason'))} {n}"
-            for reason_id, n in sorted(fig.refusals.items(), key=lambda kv: -kv[1])
-        )
-        parts.append(f"❌ {refused} ({named})" if named else f"❌ {refused}")
-    return " · ".join(parts)
-
-
 def manager_block(person: Person, fig: Figures, planned: tuple[int, int] | None, day_word: str, reasons: dict[int, str], locale: str) -> str:
     lines = [f"<b>{html.escape(person.name)}</b>", "   " + _("{day}: {results}").format(day=day_word.capitalize(), results=result_line(fig, reasons, locale))]
     if planned is not None:
@@ -131,14 +118,6 @@ def _texts(data: Morning, reasons: dict[int, str], locale: str) -> list[str]:
     for m in data.managers:
         blocks.append("\n" + manager_block(m.person, m.day, (m.today, m.tomorrow), day_word, reasons, locale))
     return pack(blocks)
-
-
-def kind_names() -> dict[Kind, str]:
-    return {k: labels.kind_plural(k) for k in Kind}
-
-
-def outcome_names() -> dict[Outcome, str]:
-    return {o: labels.outcome(o).split(" ", 1)[-1] for o in Outcome}
 
 
 async def _charts(data: Morning, locale: str) -> list[Photo]:

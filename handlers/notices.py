@@ -15,7 +15,8 @@ from db.models import Outcome, Reminder, ReminderKind, Role, User
 from db.repositories import Repos
 from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
-from handlers.digest import Photo, team_digest
+from handlers.digest import team_digest
+from handlers.report_view import Photo
 from handlers.keyboards import Rows, button
 from handlers.parsing import phone_for_display
 from handlers.plan_list import render_plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
@@ -12,7 +13,6 @@ from babel.numbers import format_percent
 
 from db.models import Kind, Outcome, RefusalReason
 from handlers import labels
-from handlers.digest import Photo, kind_names, outcome_names, result_line
 from handlers.ui import pack
 from reports import charts, export
 from reports.analytics import MIN_MEETINGS, Coaching, Figures
@@ -20,6 +20,37 @@ from reports.formatting import money
 from reports.report import Report
 
 TREND_AFTER = 14  # days: a shorter period has no weekly trend worth a chart
+
+
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    caption: str
+
+
+def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
+    """'🤝 3 · 📞 5 · ✅ 1 for 150,000 ₽ · ❌ 2 (Price 1, Other 1)': a manager's contacts and results."""
+    if not fig.contacts:
+        return _("nothing")
+    parts = [f"{labels.kind(k).split()[0]} {n}" for k, n in sorted(fig.by_kind.items(), key=lambda kv: list(Kind).index(kv[0])) if n]
+    if fig.deals:
+        parts.append(_("✅ {count} for {sum}").format(count=fig.deals, sum=money(fig.deals_sum, locale)))
+    refused = fig.by_outcome[Outcome.REFUSED]
+    if refused:
+        named = ", ".join(
+            f"{html.escape(reasons.get(reason_id, '?') if reason_id else _('no reason'))} {n}"
+            for reason_id, n in sorted(fig.refusals.items(), key=lambda kv: -kv[1])
+        )
+        parts.append(f"❌ {refused} ({named})" if named else f"❌ {refused}")
+    return " · ".join(parts)
+
+
+def kind_names() -> dict[Kind, str]:
+    return {k: labels.kind_plural(k) for k in Kind}
+
+
+def outcome_names() -> dict[Outcome, str]:
+    return {o: labels.outcome(o).split(" ", 1)[-1] for o in Outcome}
 
 
 def period_title(start: date, end: date, locale: str) -> str:
@@ -81,14 +112,17 @@ def _coaching(report: Report, locale: str) -> list[str]:
     by_verdict: dict[Coaching, list[Figures]] = {}
     for fig in report.managers:
         by_verdict.setdefault(report.coaching[fig.person.id], []).append(fig)
-    blocks = ["\n" + _("🎓 <b>Training and mentoring</b>")]
+    title = _("🎓 <b>Training and mentoring</b>")
+    if report.judged is not None:
+        title += " " + _("(judged over {period})").format(period=period_title(*report.judged, locale))
+    blocks = ["\n" + title]
     for fig in by_verdict.get(Coaching.TRAIN, []):
         blocks.append(_("• {name} converts meetings significantly worse than the rest: {conversion}. Worth training.").format(
             name=f"<b>{html.escape(fig.person.name)}</b>", conversion=_conversion(fig, locale)))
     for fig in by_verdict.get(Coaching.MENTOR, []):
         blocks.append(_("• {name} converts meetings significantly better than the rest: {conversion}. Could mentor colleagues.").format(
             name=f"<b>{html.escape(fig.person.name)}</b>", conversion=_conversion(fig, locale)))
-    if len(blocks) == 1:
+    if len(blocks) == 1 and by_verdict.get(Coaching.USUAL):
         blocks.append(_("Nobody converts significantly better or worse than the rest."))
     few = by_verdict.get(Coaching.FEW, [])
     if few:
@@ -160,10 +194,11 @@ async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str)
             charts.conversion, _("Meetings that became deals"), names, [f.conversion for f in report.managers],
             [f.interval for f in report.managers], team_rate, _("everyone in the report"), locale,
         ), _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}").format(period=period)))
-    if (report.end - report.start).days + 1 >= TREND_AFTER and len(report.weeks) > 1:
+    start, end = report.judged or (report.start, report.end)
+    if (end - start).days + 1 >= TREND_AFTER and len(report.weeks) > 1:
         weeks = list(report.weeks)
         result.append(Photo(await charts.draw(charts.trend, _("Contacts per week"), weeks, [report.weeks[w] for w in weeks], kind_names(), locale),
-                            _("Contacts per week, by kind. {period}").format(period=period)))
+                            _("Contacts per week, by kind. {period}").format(period=period_title(start, end, locale))))
     return result
 
 

@@ -50,6 +50,7 @@ WIDTH = 8.0  # inches; at DPI that is 1,200 px, what a phone shows full width
 DPI = 150
 FONT = 13
 NAME_MAX = 22
+ALBUM = 10  # photos in one Telegram album
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 

@@ -38,6 +38,9 @@ class Report:
     discipline: dict[int, Discipline]
     days: dict[tuple[int | None, date], DayFigures]
     weeks: dict[date, Counter[Kind]]
+    # the span coaching verdicts and the weekly trend were judged over, when wider than the period
+    # (a week has too few meetings to judge anyone)
+    judged: tuple[date, date] | None = None
 
 
 async def build(
@@ -60,3 +63,24 @@ async def build(
         days,
         by_week(days),
     )
+
+
+WEEKLY_JUDGED = timedelta(weeks=13)
+
+
+def first_workday_of_week(day: date, calendar: WorkCalendar) -> bool:
+    monday = day - timedelta(days=day.weekday())
+    return calendar.is_workday(day) and not any(
+        calendar.is_workday(monday + timedelta(days=n)) for n in range(day.weekday())
+    )
+
+
+async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: str, calendar: WorkCalendar) -> Report:
+    """Last week's report, with training and mentoring judged, and the trend drawn, over the
+    last quarter: what the head reads on the first working morning of a week."""
+    monday = today - timedelta(days=today.weekday())
+    week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar)
+    start = monday - WEEKLY_JUDGED
+    quarter = await build(repo, people, start, monday - timedelta(days=1), today, tz, calendar)
+    week.coaching, week.weeks, week.judged = quarter.coaching, quarter.weeks, (start, monday - timedelta(days=1))
+    return week

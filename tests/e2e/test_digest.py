@@ -129,3 +129,36 @@ async def test_alerts_name_night_batches_and_blocked_managers(ladon, sessionmake
     assert "Anna: not a single contact" not in digest
     async with sessionmaker() as session:  # the digest reads, it never changes a record
         assert len(list(await session.scalars(select(Interaction)))) == 4
+
+
+async def test_the_first_working_morning_of_a_week_brings_the_weekly_report(ladon, sessionmaker, clock) -> None:
+    anna = await seed_user(sessionmaker, 2001, "Anna")
+    boris = await seed_user(sessionmaker, 2002, "Boris")
+    await seed_user(sessionmaker, HEAD, "Helen", role=Role.HEAD, language="ru")
+    ladon.emu.add_user(HEAD, "Helen", language_code="ru")
+    budget = None
+    async with sessionmaker() as session:
+        budget = next(r.id for r in await RefusalReasonRepository(session).active() if r.code == "budget")
+        price = next(r.id for r in await RefusalReasonRepository(session).active() if r.code == "price")
+    # last week (16–20 November... and the quarter before it): Anna refuses on budget, Boris on price
+    for n in range(10):
+        day = datetime(2026, 11, 16, 8, 0, tzinfo=UTC) + timedelta(days=n % 5, minutes=n)
+        await _done(sessionmaker, anna, f"Anna {n}", day, outcome=Outcome.REFUSED, reason=budget)
+        await _done(sessionmaker, boris, f"Boris {n}", day, outcome=Outcome.REFUSED, reason=price)
+    clock.now = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 23 November, 09:00 in Moscow
+    await ladon.reminders.tick()
+    whole = "\n".join(m.text for m in ladon.emu.messages(HEAD) if m.kind == "text")
+    assert "Сводка по команде, понедельник, 23 ноября" in whole and "Итоги дня: пятница, 20 ноября" in whole
+    assert "📊 Отчёт: команда, 16—22 нояб. 2026" in whole
+    assert "Обучение и наставничество (оценка за 24 авг. — 22 нояб. 2026" in whole.replace("\u2009", " ")
+    assert "Пока мало встреч, чтобы судить (меньше 20): Anna, Boris." in whole and "Никто не" not in whole
+    assert "• Anna: чаще всего «Бюджет исчерпан» (100% из 10). Гибче подходить к условиям оплаты" in whole
+    assert "• Boris: чаще всего «Цена» (100% из 10). Говорить о ценности" in whole
+    album = _photos(ladon.emu, HEAD)
+    assert 4 <= len(album) <= 10 and len({m.media_group_id for m in album}) == 1
+
+    clock.now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # Tuesday: the digest alone
+    before = len(ladon.emu.messages(HEAD))
+    await ladon.reminders.tick()
+    tuesday = "\n".join(m.text for m in ladon.emu.messages(HEAD)[before:] if m.kind == "text")
+    assert "Сводка по команде, вторник, 24 ноября" in tuesday and "Отчёт:" not in tuesday
