@@ -293,17 +293,19 @@ def discipline(
     people: list[Person], logging: list[LoggingCount], days: dict[tuple[int | None, date], DayFigures],
     workdays: list[date], tz: str,
 ) -> dict[int, Discipline]:
-    """When contacts were logged against when they happened, per manager, and the working days
-    (`workdays`, those of the period) on which a manager has nothing done."""
+    """When contacts were logged against when they happened, per manager (night by the manager's
+    own clock), and the working days (`workdays`, in the reader's zone `tz`) on which a manager
+    has nothing done."""
     result = {p.id: Discipline() for p in people}
+    zones = {p.id: p.timezone or tz for p in people}
     night_hours: dict[tuple[int, str], int] = Counter()
     for row in logging:
         item = result.get(row.manager_id)
         if item is None:
             continue
         item.logged += row.count
-        logged = local_hour(row.logged_hour, tz)
-        delay = logged - local_hour(row.happened_hour, tz)
+        logged = local_hour(row.logged_hour, zones[row.manager_id])  # night by the manager's clock
+        delay = logged - local_hour(row.happened_hour, zones[row.manager_id])
         if delay >= LATE:
             item.late += row.count
             if _is_night(logged):

@@ -24,6 +24,7 @@ class Person:
     name: str
     team_id: int | None
     unreachable: bool  # has blocked the bot
+    timezone: str | None = None  # theirs: "late at night" is by their clock
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class ReportRepository:
         """Active managers in the actor's scope, narrowed to a team or one manager; a team or a
         manager outside the scope gives nobody (it is not told apart from one that does not exist)."""
         query = (
-            select(User.id, User.full_name, User.team_id, User.unreachable_at)
+            select(User.id, User.full_name, User.team_id, User.unreachable_at, User.timezone)
             .where(owned_by_scope(self.actor, User.id), User.is_active.is_(True), User.role == Role.MANAGER)
             .order_by(User.full_name, User.id)
         )
@@ -89,7 +90,7 @@ class ReportRepository:
         if manager_id is not None:
             query = query.where(User.id == manager_id)
         rows = await self.session.execute(query)
-        return [Person(i, name, team, blocked is not None) for i, name, team, blocked in rows]
+        return [Person(i, name, team, blocked is not None, zone) for i, name, team, blocked, zone in rows]
 
     async def results(self, ids: list[int], span: Span) -> list[Result]:
         """Done contacts that happened in the span, per manager, kind and outcome."""

@@ -144,3 +144,10 @@ def test_discipline_finds_night_batches_late_logging_and_idle_days() -> None:
     assert (anna.logged, anna.late, anna.night, anna.batched) == (9, 4, 4, 4)
     assert (boris.logged, boris.late, boris.night, boris.batched) == (3, 3, 1, 0)
     assert anna.idle_days == [date(2026, 11, 27)] and boris.idle_days == workdays
+    # the same hours for a manager in Yekaterinburg (UTC+5): 01:xx there, still a night batch
+    far = Person(5, "Far", 1, False, "Asia/Yekaterinburg")
+    late = discipline([far], [LoggingCount(5, "2026-11-26 20", "2026-11-26 09", 4)], {}, [], "Europe/Moscow")[5]
+    assert late.batched == 4
+    early = [LoggingCount(5, "2026-11-26 01", "2026-11-25 10", 4)]  # 04:xx in Moscow, 06:xx in Yekaterinburg
+    assert discipline([far], early, {}, [], "Europe/Moscow")[5].night == 0
+    assert discipline([Person(5, "Near", 1, False, "Europe/Moscow")], early, {}, [], "Asia/Yekaterinburg")[5].night == 4
