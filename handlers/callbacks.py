@@ -113,3 +113,10 @@ class RepCb(CallbackData, prefix="rp"):
     s: str = ""  # the scope: me | all | team | mgr
     i: Int = 0  # the team or the manager; with who, the page
     d: str = ""  # with cal: the month shown (YYYYMM); with day: the day tapped (YYYYMMDD)
+
+
+class TeamCb(CallbackData, prefix="tm"):
+    a: str  # open (a manager's day, as a new message) | day (another day, in place) | list (a page) | noop
+    id: Int = 0  # the manager
+    d: Int = 0  # the day, in days from today
+    p: Int = 0  # the list's page

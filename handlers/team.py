@@ -1,25 +1,50 @@
-"""/team (👥 in a head's menu): the team's plan for today and tomorrow, yesterday's results and
-what hangs, per manager; the same view the morning summary sends. Heads and admins only (the
-router's gate)."""
+"""/team (👥 in a head's menu): the morning digest's view on demand, with a button per manager that
+opens that manager's day: their plan, their contacts with results, their refusals. Heads and
+admins only (the router's gate); a forged manager id shows nothing (the repository's scope)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from db.models import User
+from db.models import Status, User
 from db.repositories import Repos
+from db.repositories.reports import Person
 from handlers import labels
-from handlers.filters import MenuButton
+from handlers.callbacks import TeamCb
 from handlers.digest import team_digest
-from handlers.ui import answer_parts
+from handlers.filters import MenuButton
+from handlers.keyboards import Rows, button
+from handlers.ui import answer_parts, pack, show
+from reports.dates import day_bounds, local_today
+from reports.formatting import clock as clock_fmt
+from reports.formatting import day as day_fmt
 from reports.workdays import WorkCalendar
+
+PAGE = 20  # managers' buttons per page, two a row
+
+
+def _people_kb(people: list[Person], page: int) -> InlineKeyboardMarkup:
+    pages = max(1, -(-len(people) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    kb = Rows()
+    shown = people[page * PAGE:(page + 1) * PAGE]
+    for pair in (shown[i:i + 2] for i in range(0, len(shown), 2)):
+        kb.row(*(button("👤 " + p.name[:30], TeamCb(a="open", id=p.id)) for p in pair))
+    if pages > 1:
+        kb.row(
+            button("‹", TeamCb(a="list", p=page - 1)) if page else button(" ", TeamCb(a="noop")),
+            button(f"{page + 1}/{pages}", TeamCb(a="noop")),
+            button("›", TeamCb(a="list", p=page + 1)) if page + 1 < pages else button(" ", TeamCb(a="noop")),
+        )
+    return kb.as_markup()
 
 
 async def show_team(
@@ -29,11 +54,66 @@ async def show_team(
     if digest is None:
         await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
         return
-    await answer_parts(message, digest.parts)
+    people = await repos.reports.people()
+    # the question joins the last part when it fits: the buttons sit under the text they are about
+    await answer_parts(message, pack([*digest.parts, "\n" + _("Whose day to open?")]), _people_kb(people, 0))
+
+
+async def turn_page(query: CallbackQuery, callback_data: TeamCb, repos: Repos) -> None:
+    await query.answer()
+    if query.message is not None:
+        await query.message.edit_reply_markup(reply_markup=_people_kb(await repos.reports.people(), callback_data.p))
+
+
+def day_lines(items, day: date, name: str, tz: str, locale: str) -> list[str]:
+    planned = [i for i in items if i.status == Status.PLANNED]
+    done = [i for i in items if i.status == Status.DONE]
+    blocks = [_("👤 <b>{name}</b>, {day}").format(name=html.escape(name), day=day_fmt(day, locale))]
+    blocks.append("\n" + (_("📅 <b>Planned, still without a result</b>") if planned else _("📅 Nothing planned is left open.")))
+    blocks += [f"{clock_fmt(i.planned_at, tz, locale)} <b>{html.escape(i.client.name)}</b> · {labels.kind(i.kind)}" for i in planned]
+    blocks.append("\n" + (_("✔️ <b>Done</b>") if done else _("✔️ Nothing done yet.")))
+    for item in done:
+        line = f"{clock_fmt(item.happened_at, tz, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}{labels.result(item, locale)}"
+        if item.note:
+            line += "\n   📝 " + html.escape(item.note[:200])
+        blocks.append(line)
+    return blocks
+
+
+async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, user: User, clock, i18n: I18n) -> None:
+    found = await repos.reports.people(manager_id=callback_data.id)
+    today = local_today(clock(), user.timezone)
+    shift = callback_data.d
+    if not found or not -31 <= shift <= 1:
+        await query.answer(_("Not found, or not yours to see."), show_alert=True)
+        return
+    await query.answer()
+    day = today + timedelta(days=shift)
+    start, end = day_bounds(day, user.timezone)
+    items = await repos.interactions.of_manager(callback_data.id, start, end)
+    parts = pack(day_lines(items, day, found[0].name, user.timezone, i18n.current_locale))
+    kb = Rows().row(
+        button(_("‹ Day before"), TeamCb(a="day", id=callback_data.id, d=shift - 1)),
+        *([button(_("Day after ›"), TeamCb(a="day", id=callback_data.id, d=shift + 1))] if shift < 1 else []),
+    ).as_markup()
+    if callback_data.a == "open":  # from the list: a new message, the list stays to open another
+        for n, part in enumerate(parts, 1):
+            await query.message.answer(part, reply_markup=kb if n == len(parts) else None)
+        return
+    await show(query, parts[0], kb if len(parts) == 1 else None)
+    for n, part in enumerate(parts[1:], 2):
+        await query.message.answer(part, reply_markup=kb if n == len(parts) else None)
+
+
+async def noop(query: CallbackQuery) -> None:
+    await query.answer()
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(show_team, Command("team"))
     router.message.register(show_team, MenuButton(labels.MENU_TEAM))
+    router.callback_query.register(open_day, TeamCb.filter(F.a.in_({"open", "day"})))
+    router.callback_query.register(turn_page, TeamCb.filter(F.a == "list"))
+    router.callback_query.register(noop, TeamCb.filter(F.a == "noop"))
     return router

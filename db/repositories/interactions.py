@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -435,6 +435,24 @@ class InteractionRepository:
                 Interaction.logged_at < end,
             )
             .order_by(Interaction.logged_at, Interaction.id)
+        )
+        return list(rows)
+
+    async def of_manager(self, manager_id: int, start: datetime, end: datetime, limit: int = 300) -> list[Interaction]:
+        """A manager's day as a head sees it: contacts planned in [start, end) and still open, and
+        those done in it, by time; nothing for a manager outside the actor's scope."""
+        moment = func.coalesce(Interaction.happened_at, Interaction.planned_at)
+        rows = await self.session.scalars(
+            self._scoped()
+            .where(
+                Interaction.manager_id == manager_id,
+                or_(
+                    and_(Interaction.status == Status.PLANNED, Interaction.planned_at >= start, Interaction.planned_at < end),
+                    and_(Interaction.status == Status.DONE, Interaction.happened_at >= start, Interaction.happened_at < end),
+                ),
+            )
+            .order_by(moment, Interaction.id)
+            .limit(limit)
         )
         return list(rows)
 

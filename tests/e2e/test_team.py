@@ -62,3 +62,46 @@ async def test_a_head_with_nobody_in_the_team(ladon, sessionmaker) -> None:
     await helen.say("/start")
     [answer] = await helen.say("/team")
     assert "no active managers" in answer.text
+
+
+async def test_a_tap_on_a_manager_opens_their_day_and_a_forged_one_shows_nothing(team, sessionmaker) -> None:
+    helen = Person(team, HELEN, "Helen", language="ru")
+    await helen.say("/start")
+    [view] = await helen.say("/team")
+    assert view.text.endswith("\n\nЧей день открыть?") and view.buttons() == ["👤 Anna", "👤 Boris"]
+    [day] = await helen.tap("👤 Anna")
+    assert day.text.startswith("👤 Anna, пятница, 27 ноября")
+    assert "Запланировано, результата пока нет" in day.text and "Vector · 📞 Звонок" in day.text
+    assert "Пока ничего не сделано." in day.text
+    await helen.tap("‹ День раньше", day)
+    before = helen.emu.message(HELEN, day.message_id).text
+    assert before.startswith("👤 Anna, четверг, 26 ноября") and "Vector · 🤝 Встреча · ❌ Отказ (Бюджет исчерпан)" in before
+    assert "День позже ›" in helen.emu.message(HELEN, day.message_id).buttons()
+
+    from handlers.callbacks import TeamCb
+    from sqlalchemy import select
+    from db.models import User
+
+    async with sessionmaker() as session:
+        olga = await session.scalar(select(User.id).where(User.tg_id == OLGA))
+    seen = len(helen.emu.messages(HELEN))
+    for forged in (TeamCb(a="open", id=olga), TeamCb(a="day", id=olga, d=-1), TeamCb(a="day", id=olga, d=-10_000)):
+        update = await helen.press_raw(day, forged.pack())
+        assert helen.answer_to(update).text == "Не найдено или недоступно вам."
+    assert len(helen.emu.messages(HELEN)) == seen and "Alpha" not in helen.emu.message(HELEN, day.message_id).text
+
+
+async def test_a_large_team_pages_its_managers(ladon, sessionmaker) -> None:
+    for n in range(45):
+        await seed_user(sessionmaker, 6000 + n, f"Manager {n:02d}")
+    await seed_user(sessionmaker, HELEN, "Helen", role=Role.HEAD)
+    helen = Person(ladon, HELEN, "Helen")
+    await helen.say("/start")
+    parts = await helen.say("/team")
+    assert len(parts) >= 1 and all(len(p.text) <= 4096 for p in parts)
+    last = parts[-1]
+    names = [b for b in last.buttons() if b.startswith("👤")]
+    assert names[:2] == ["👤 Manager 00", "👤 Manager 01"] and len(names) == 20 and "1/3" in last.buttons()
+    await helen.tap("›", last)
+    names = [b for b in helen.emu.message(HELEN, last.message_id).buttons() if b.startswith("👤")]
+    assert names[0] == "👤 Manager 20" and "2/3" in helen.emu.message(HELEN, last.message_id).buttons()
