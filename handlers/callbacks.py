@@ -89,7 +89,7 @@ class UserCb(CallbackData, prefix="us"):
 
 
 class ReasonCb(CallbackData, prefix="rs"):
-    a: str  # on | off | add | ren (rename) | up (one place up) | cx (cancel the typing)
+    a: str  # on | off | add | ren (rename) | up (one place up) | cx (cancel the typing) | adv (the advice) | eadv (write it)
     id: Int = 0
 
 

@@ -1,4 +1,4 @@
-"""/reasons (admins): the list of refusal reasons (add, hide, show again)."""
+"""/reasons (admins): the list of refusal reasons (add, rename, reorder, hide, show again) and the\nadvice reports give heads for each."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from aiogram.utils.i18n import gettext as _
 
 from db.models import User
 from db.repositories import AccessDenied, NotFound, Repos
-from db.repositories.reasons import TITLE_MAX
+from db.repositories.reasons import ADVICE_MAX, TITLE_MAX
 from handlers import labels
 from handlers.callbacks import ReasonCb
 from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
 from handlers.states import AddReason
-from handlers.ui import not_found, show
+from handlers.report_view import advice
+from handlers.ui import not_found, pack, show
 
 
 async def render(repos: Repos, user: User) -> tuple[str, InlineKeyboardMarkup]:
@@ -38,7 +39,7 @@ async def render(repos: Repos, user: User) -> tuple[str, InlineKeyboardMarkup]:
         if n:
             row.append(button("⬆️", ReasonCb(a="up", id=reason.id)))
         kb.row(*row)
-    kb.row(button(_("➕ Add a reason"), ReasonCb(a="add")))
+    kb.row(button(_("➕ Add a reason"), ReasonCb(a="add")), button(_("💡 Advice to heads"), ReasonCb(a="adv")))
     return "\n".join(lines), kb.as_markup()
 
 
@@ -91,7 +92,7 @@ async def ask_title(query: CallbackQuery, callback_data: ReasonCb, repos: Repos,
 
 
 async def cancel_title(query: CallbackQuery, state: FSMContext) -> None:
-    if await state.get_state() != AddReason.title.state:
+    if await state.get_state() not in (AddReason.title.state, AddReason.advice.state):
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
     await state.clear()
@@ -131,11 +132,64 @@ async def add_reason(message: Message, repos: Repos, user: User, state: FSMConte
     await message.answer((_("Renamed.") if renaming else _("Added.")) + "\n\n" + text, reply_markup=markup)
 
 
+async def list_advice(query: CallbackQuery, repos: Repos) -> None:
+    """What a head reads when a manager's refusals are mostly one reason, per reason."""
+    await query.answer()
+    reasons = await repos.reasons.all()
+    blocks = [_("💡 <b>Advice to heads</b>: what the reports suggest when a manager's refusals are mostly "
+                "one reason. Tap a reason to write your own.")]
+    kb = Rows()
+    for reason in reasons:
+        own = "" if reason.advice is None else " " + _("(yours)")
+        blocks.append(f"\n<b>{html.escape(labels.reason(reason))}</b>{own}\n{html.escape(advice(reason))}")
+        kb.row(button("💡 " + labels.reason(reason)[:40], ReasonCb(a="eadv", id=reason.id)))
+    parts = pack(blocks)
+    for n, part in enumerate(parts, 1):
+        await query.message.answer(part, reply_markup=kb.as_markup() if n == len(parts) else None)
+
+
+async def ask_advice(query: CallbackQuery, callback_data: ReasonCb, repos: Repos, state: FSMContext) -> None:
+    reason = next((r for r in await repos.reasons.all() if r.id == callback_data.id), None)
+    if reason is None:
+        await not_found(query)
+        return
+    await query.answer()
+    await state.set_state(AddReason.advice)
+    await state.set_data({"reason": reason.id})
+    await query.message.answer(
+        _("Advice for «{name}» now:\n<i>{advice}</i>\n\nType your own (up to {max} characters), or - to go back "
+          "to the built-in one:").format(name=html.escape(labels.reason(reason)), advice=html.escape(advice(reason)),
+                                         max=ADVICE_MAX),
+        reply_markup=_cancel_markup(),
+    )
+
+
+async def set_advice(message: Message, repos: Repos, user: User, state: FSMContext) -> None:
+    text = " ".join(message.text.split())
+    if text != "-" and not 1 <= len(text) <= ADVICE_MAX:
+        await message.answer(_("The advice must be from 1 to {max} characters. Type it again:").format(max=ADVICE_MAX),
+                             reply_markup=_cancel_markup())
+        return
+    reason_id = (await state.get_data()).get("reason")
+    try:
+        reason = await repos.reasons.set_advice(reason_id, None if text == "-" else text)
+    except (NotFound, AccessDenied):
+        await state.clear()
+        await message.answer(_("Not found, or not yours to change."))
+        return
+    await state.clear()
+    await message.answer(_("Saved. Reports now advise for «{name}»:\n<i>{advice}</i>").format(
+        name=html.escape(labels.reason(reason)), advice=html.escape(advice(reason))))
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(list_reasons, Command("reasons"))
     router.callback_query.register(toggle, ReasonCb.filter(F.a.in_({"on", "off", "up"})))
     router.callback_query.register(ask_title, ReasonCb.filter(F.a.in_({"add", "ren"})))
     router.callback_query.register(cancel_title, ReasonCb.filter(F.a == "cx"))
+    router.callback_query.register(list_advice, ReasonCb.filter(F.a == "adv"))
+    router.callback_query.register(ask_advice, ReasonCb.filter(F.a == "eadv"))
     router.message.register(add_reason, StateFilter(AddReason.title), FreeText())
+    router.message.register(set_advice, StateFilter(AddReason.advice), FreeText())
     return router

@@ -44,6 +44,7 @@ class InviteFlow(StatesGroup):
 
 class AddReason(StatesGroup):
     title = State()
+    advice = State()  # an admin's own advice for a reason
 
 
 class SettingsFlow(StatesGroup):

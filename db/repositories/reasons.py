@@ -7,6 +7,7 @@ from db.models import RefusalReason, Role, User
 from db.repositories.access import AccessDenied, NotFound
 
 TITLE_MAX = 100
+ADVICE_MAX = 500
 LAST_CODE = "other"  # the catch-all reason, kept at the end of the list
 
 
@@ -66,6 +67,18 @@ class RefusalReasonRepository:
         if reason is None:
             raise NotFound
         reason.title = title
+        await self.session.flush()
+        return reason
+
+    async def set_advice(self, reason_id: int, advice: str | None) -> RefusalReason:
+        """An admin's advice for the reason; None brings the built-in one back."""
+        self._admin()
+        if advice is not None and not 1 <= len(advice) <= ADVICE_MAX:
+            raise ValueError("advice length")
+        reason = await self.session.get(RefusalReason, reason_id)
+        if reason is None:
+            raise NotFound
+        reason.advice = advice
         await self.session.flush()
         return reason
 

@@ -199,3 +199,28 @@ async def test_people_come_in_pages_and_a_head_sees_only_their_team(ladon, sessi
     assert "(31) · page 1 of 2" in team.text  # 30 managers in North, and Helen
     assert "Manager 01" in team.text and "Manager 00" not in team.text  # 00 is in South
     assert [[b.text for b in row] for row in team.inline_keyboard] == [["Next ›"]]  # no access buttons
+
+
+async def test_admin_writes_the_advice_reports_give_for_a_reason_and_can_restore_it(ladon, sessionmaker) -> None:
+    admin = Person(ladon, ADMIN_TG, "Boss")
+    [listing] = await admin.say("/reasons")
+    [advice] = await admin.tap("💡 Advice to heads", listing)
+    assert "Budget exhausted\nBe more flexible on payment terms" in advice.text and "(yours)" not in advice.text
+    [ask] = await admin.tap("💡 Budget exhausted", advice)
+    assert "Be more flexible on payment terms" in ask.text
+    [error] = await admin.say("x" * 501)
+    assert "from 1 to 500" in error.text
+    [saved] = await admin.say("Offer <b>leasing</b> & instalments")
+    assert saved.text == "Saved. Reports now advise for «Budget exhausted»:\nOffer <b>leasing</b> & instalments"
+    async with sessionmaker() as session:
+        budget = await session.scalar(select(RefusalReason).where(RefusalReason.code == "budget"))
+    assert budget.advice == "Offer <b>leasing</b> & instalments"
+    [listing] = await admin.say("/reasons")
+    [advice] = await admin.tap("💡 Advice to heads", listing)
+    assert "Budget exhausted (yours)\nOffer <b>leasing</b> & instalments" in advice.text
+    await admin.tap("💡 Budget exhausted", advice)
+    [restored] = await admin.say("-")
+    assert "Be more flexible on payment terms" in restored.text
+    async with sessionmaker() as session:
+        budget = await session.scalar(select(RefusalReason).where(RefusalReason.code == "budget"))
+    assert budget.advice is None
