@@ -45,7 +45,7 @@ class PlanCb(CallbackData, prefix="pl"):
 
 
 class CardCb(CallbackData, prefix="cc"):
-    a: str  # note | undo | who (whom was it with?) | pp (this person) | back
+    a: str  # note | undo | who (whom was it with?) | pp (this person) | back | when | wday | wat (it was earlier)
     id: Int  # the contact
     p: Int = 0  # a contact person
 

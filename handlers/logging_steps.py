@@ -142,14 +142,15 @@ def when_markup(flow: str, data: dict) -> InlineKeyboardMarkup:
 
 
 def saved_markup(item: Interaction, person: str | None = None) -> InlineKeyboardMarkup:
-    """The saved card's buttons: note, undo, whom it was with, the client's card, and taking back
-    just the plan it closed or moved."""
+    """The saved card's buttons: note, undo, whom it was with, the client's card, when it really
+    happened, and taking back just the plan it closed or moved."""
     who = "👤 " + person[:40] if person else _("👤 Who was it with?")
     buttons = [
         button(_("📝 Add a note"), CardCb(a="note", id=item.id)),
         button(_("↩️ Undo"), CardCb(a="undo", id=item.id)),
         button(who, CardCb(a="who", id=item.id)),
         button(_("📇 Client card"), ClientCb(a="open", id=item.client_id)),
+        button(_("🕐 It was earlier"), CardCb(a="when", id=item.id)),
     ]
     undo = item.undo or {}
     if "closed" in undo:

@@ -1,10 +1,11 @@
-"""The card of a just-saved contact: undo, whom it was with, a note (text or voice)."""
+"""The card of a just-saved contact: undo, whom it was with, a note (text, voice or photo), and when it\nreally happened if that was earlier."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -22,10 +23,11 @@ from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, AlreadyUndone, Co
 from handlers.callbacks import CardCb, ClientCb
 from handlers.filters import FreeText, Magic
 from handlers.keyboards import Rows, button
-from handlers.logging_steps import end_run, plan_lines, saved_markup
+from handlers.logging_steps import end_run, grid, plan_lines, saved_markup
 from handlers.states import Note
 from handlers.ui import found, not_found, show, toast
-from reports.formatting import when
+from reports.dates import at_local, local_today
+from reports.formatting import short_day, when
 
 
 UNDONE_KEPT = 10  # contacts undone lately, remembered per chat: a second tap is told, not refused
@@ -137,6 +139,62 @@ async def pick_person(query: CallbackQuery, callback_data: CardCb, repos: Repos)
     await query.message.edit_reply_markup(reply_markup=saved_markup(item, name))
 
 
+WHEN_DAYS = 7  # "it was earlier": today and the week before
+WHEN_HOURS = range(8, 21)
+
+
+async def ask_when(query: CallbackQuery, callback_data: CardCb, repos: Repos, user: User, clock: Callable[[], datetime],
+                   i18n: I18n) -> None:
+    """It was earlier: which day (today or the week before), then (a="wday") at what hour."""
+    item = await found(query, repos.interactions.own(callback_data.id))
+    if item is None:
+        return
+    today = local_today(clock(), user.timezone)
+    if callback_data.a == "when":
+        days = [today - timedelta(days=n) for n in range(WHEN_DAYS + 1)]
+        names = [_("Today"), _("Yesterday")] + [short_day(d, i18n.current_locale) for d in days[2:]]
+        buttons = [button(name, CardCb(a="wday", id=item.id, p=n)) for n, name in enumerate(names)]
+        await query.answer(_("When was it?"))
+        await query.message.edit_reply_markup(reply_markup=grid(buttons, 4, [button(_("‹ Back"), CardCb(a="back", id=item.id))]))
+        return
+    if not 0 <= callback_data.p <= WHEN_DAYS:
+        await not_found(query)
+        return
+    day = today - timedelta(days=callback_data.p)
+    now_local = clock().astimezone(ZoneInfo(user.timezone))
+    hours = [h for h in WHEN_HOURS if callback_data.p or h <= now_local.hour]
+    if not hours:
+        await query.answer(_("Nothing earlier today to choose: pick another day."), show_alert=True)
+        return
+    buttons = [button(f"{h:02d}:00", CardCb(a="wat", id=item.id, p=callback_data.p * 100 + h)) for h in hours]
+    await query.answer(short_day(day, i18n.current_locale))
+    await query.message.edit_reply_markup(reply_markup=grid(buttons, 5, [button(_("‹ Back"), CardCb(a="when", id=item.id))]))
+
+
+async def set_when(query: CallbackQuery, callback_data: CardCb, repos: Repos, user: User, clock: Callable[[], datetime],
+                   i18n: I18n) -> None:
+    back, hour = divmod(callback_data.p, 100)
+    if not 0 <= back <= WHEN_DAYS or hour not in WHEN_HOURS:
+        await not_found(query)
+        return
+    day = local_today(clock(), user.timezone) - timedelta(days=back)
+    try:
+        item = await repos.interactions.set_happened(callback_data.id, at_local(day, user.timezone, time(hour)), clock())
+    except NotFound:
+        await not_found(query)
+        return
+    except Conflict:
+        await query.answer(_("It can no longer be changed: it was logged more than a day ago."), show_alert=True)
+        return
+    except ValueError:
+        await query.answer(_("That is later than now: pick an earlier hour."), show_alert=True)
+        return
+    status = _("🕐 It was: {when}.").format(when=when(item.happened_at, user.timezone, i18n.current_locale))
+    await query.answer(toast(status))
+    kept = [line for line in (query.message.html_text or "").split("\n") if not line.startswith("🕐")]
+    await show(query, "\n".join([*kept, status]), saved_markup(item))
+
+
 async def ask_note(query: CallbackQuery, callback_data: CardCb, state: FSMContext, repos: Repos) -> None:
     item = await found(query, repos.interactions.own(callback_data.id))
     if item is None:
@@ -184,6 +242,8 @@ def setup() -> Router:
     router.callback_query.register(ask_person, CardCb.filter(F.a == "who"))
     router.callback_query.register(pick_person, CardCb.filter(F.a.in_({"pp", "back"})))
     router.callback_query.register(ask_note, CardCb.filter(F.a == "note"))
+    router.callback_query.register(ask_when, CardCb.filter(F.a.in_({"when", "wday"})))
+    router.callback_query.register(set_when, CardCb.filter(F.a == "wat"))
     router.message.register(save_note, StateFilter(Note.text), FreeText())
     router.message.register(save_note, StateFilter(Note.text), Magic(F.voice))
     router.message.register(save_note, StateFilter(Note.text), Magic(F.photo))

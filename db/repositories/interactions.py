@@ -60,6 +60,10 @@ class Undone:
     client_removed: bool = False  # ...and whether that went too (not when it has contact persons now)
 
 
+HAPPENED_EDITABLE = timedelta(days=1)  # how long after logging "it was earlier" can be said
+HAPPENED_BACK = timedelta(days=8)  # and how far back it can say
+
+
 @dataclass(frozen=True)
 class NextStep:
     kind: Kind
@@ -387,6 +391,18 @@ class InteractionRepository:
         item.contact_person_id = person.id
         await self.session.flush()
         return item, person
+
+    async def set_happened(self, interaction_id: int, at: datetime, now: datetime) -> Interaction:
+        """When a logged contact really happened (it was earlier): the manager's own, done, logged
+        within the last day, and at a moment no later than now and no more than a week before."""
+        item = await self.own(interaction_id)
+        if item.status != Status.DONE or item.logged_at is None or item.logged_at < now - HAPPENED_EDITABLE:
+            raise Conflict
+        if at > now or at < item.logged_at - HAPPENED_BACK:
+            raise ValueError("happened_at out of range")
+        item.happened_at = at
+        await self.session.flush()
+        return item
 
     async def reschedule(
         self, interaction_id: int, planned_at: datetime | Callable[[datetime], datetime]

@@ -601,3 +601,43 @@ async def test_photos_are_kept_with_the_contact_and_shown_again(anna: Person, se
     photos = await anna.tap("📷 Show the photos", history)
     assert [m.kind for m in photos] == ["photo", "photo"]  # sent again by their file ids
     assert all("🤝 Meeting" in (m.text or "") for m in photos)
+
+
+async def test_it_was_earlier_sets_when_the_contact_happened_without_a_tap_on_the_budget(
+    anna: Person, sessionmaker, clock,
+) -> None:
+    await anna.menu("📝 Log a contact")
+    await anna.tap("Vector")
+    await anna.tap("🤝 Meeting")
+    await anna.tap("✅ Agreed")
+    await anna.tap("In a week")
+    assert anna.taps <= 5  # the option is on the saved card, after the budgeted path
+    card = anna.last
+    assert "🕐 It was earlier" in card.buttons()
+    await anna.tap("🕐 It was earlier", card)
+    days = anna.emu.message(ANNA, card.message_id).buttons()
+    assert days[:2] == ["Today", "Yesterday"] and "‹ Back" in days
+    await anna.tap("Today", card)  # 11:00 in Moscow: 08:00 to 11:00 are offered, not later
+    hours = anna.emu.message(ANNA, card.message_id).buttons()
+    assert "11:00" in hours and "12:00" not in hours and hours[0] == "08:00"
+    await anna.tap("‹ Back", card)
+    await anna.tap("Yesterday", card)
+    await anna.tap("15:00", card)
+    text = anna.emu.message(ANNA, card.message_id).text
+    assert text.endswith("🕐 It was: Thu, 26 Nov, 15:00.") and "✅ Saved" in text
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.happened_at == datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)  # 15:00 Moscow
+    assert item.logged_at == clock()  # when it was logged stays the truth
+    assert "🕐 It was earlier" in anna.emu.message(ANNA, card.message_id).buttons()
+
+    # forged: a day or hour no screen offers, or a day after the logging changes nothing
+    from handlers.callbacks import CardCb
+
+    for forged in (CardCb(a="wat", id=item.id, p=900 + 15), CardCb(a="wat", id=item.id, p=23), CardCb(a="wday", id=item.id, p=40)):
+        update = await anna.press_raw(card, forged.pack())
+        assert anna.answer_to(update).show_alert
+    clock.advance(days=2)
+    update = await anna.press_raw(card, CardCb(a="wat", id=item.id, p=100 + 10).pack())
+    assert "more than a day ago" in anna.answer_to(update).text
+    [item] = await _done(sessionmaker, kind=Kind.MEETING)
+    assert item.happened_at == datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
