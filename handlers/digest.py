@@ -41,7 +41,7 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
         return None
     data = await morning(repos.reports, people, now, user.timezone, calendar)
     reasons = await repos.reasons.all()
-    texts = _texts(data, {r.id: labels.reason(r) for r in reasons}, locale)
+    texts = _texts(data, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN)
     photos = await _charts(data, locale) if with_charts and data.team.contacts else []
     if with_charts and first_workday_of_week(data.today, calendar):
         # the first working morning of a week brings the weekly report along, in the same outbox row
@@ -100,16 +100,18 @@ def _alerts(data: Morning, day_word: str) -> list[str]:
     return lines
 
 
-def manager_block(person: Person, fig: Figures, planned: tuple[int, int] | None, day_word: str, reasons: dict[int, str], locale: str) -> str:
-    lines = [f"<b>{html.escape(person.name)}</b>", "   " + _("{day}: {results}").format(day=day_word.capitalize(), results=result_line(fig, reasons, locale))]
-    if planned is not None:
-        lines.append("   " + _("Plan: today {today}, tomorrow {tomorrow}").format(today=planned[0], tomorrow=planned[1]))
-    return "\n".join(lines)
+def manager_block(person: Person, fig: Figures, planned: tuple[int, int], day_word: str, reasons: dict[int, str], locale: str) -> str:
+    return "\n".join([
+        f"<b>{html.escape(person.name)}</b>",
+        "   " + _("{day}: {results}").format(day=day_word.capitalize(), results=result_line(fig, reasons, locale)),
+        "   " + _("Plan: today {today}, tomorrow {tomorrow}").format(today=planned[0], tomorrow=planned[1]),
+    ])
 
 
-def _texts(data: Morning, reasons: dict[int, str], locale: str) -> list[str]:
+def _texts(data: Morning, reasons: dict[int, str], locale: str, company: bool) -> list[str]:
     day_word = _day_word(data, locale)
-    blocks = [_("☀️ <b>Team digest</b>, {today}").format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, locale))]
+    title = _("☀️ <b>Company digest</b>, {today}") if company else _("☀️ <b>Team digest</b>, {today}")
+    blocks = [title.format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, locale))]
     alerts = _alerts(data, day_word)
     if alerts:
         blocks.append("\n" + _("⚠️ <b>Needs attention</b>"))

@@ -100,6 +100,7 @@ async def test_a_large_company_s_digest_is_split_between_managers(ladon, session
     await ladon.reminders.tick()
     parts = [m for m in ladon.emu.messages(ADMIN_OF_ALL) if m.kind == "text" and "Good morning" not in m.text]
     assert len(parts) > 2 and all(len(p.text) <= 4096 for p in parts)
+    assert parts[0].text.startswith("☀️ Company digest, Friday, 27 November")  # an admin's covers everyone
     whole = "\n".join(p.text for p in parts)
     for name in names:  # every manager, escaped and whole, in the attention list and by manager
         assert whole.count(f"{name}\n   Yesterday: nothing\n   Plan: today 0, tomorrow 0") == 1
