@@ -1,19 +1,23 @@
-"""Demo data for the sandbox: a small sales team with clients, history and plans."""
+"""The sandbox's data: the demo company of bot.demo_data, and the person at the keyboard as its
+admin with a desk of their own (clients, a meeting today, a call tomorrow, a birthday soon)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import ClientStatus, Kind, Outcome, Role
+from bot.demo_data import PATTERNS, DemoFacts, generate
+from db.models import ClientStatus, Kind, Outcome, Role, Team, User
 from db.repositories import ClientRepository, InteractionRepository, UserRepository
 from db.repositories.interactions import NextStep
 from reports.dates import at_local, local_today
 
-TEAM = "Продажи"
-# tg id -> name: colleagues one can act as in the sandbox (`:as 9001`)
-MANAGERS = {9001: "Ирина Петрова", 9002: "Олег Кузнецов"}
+# 18 months take about 6 s to load at every start; half a year still carries the planted
+# patterns, the digest's usual levels and a quarter for the weekly report, in about 2.5 s
+MONTHS = 6
 # name, status, (days ago, kind, outcome, amount in roubles) of a past contact or None
 CLIENTS = (
     ("ООО «Ромашка»", ClientStatus.LEAD, (2, Kind.CALL, Outcome.THINKING, None)),
@@ -25,7 +29,18 @@ CLIENTS = (
 )
 
 
-async def seed_demo(
+@dataclass(frozen=True)
+class Colleague:
+    """Someone of the demo company the person can act as (`:as tg_id`)."""
+
+    tg_id: int
+    name: str
+    role: Role
+    about: str  # "head of Продажи Москва", or what a manager's records show
+    planted: bool = False
+
+
+async def seed_sandbox(
     sessionmaker: async_sessionmaker[AsyncSession],
     admin_tg_id: int,
     now: datetime,
@@ -33,44 +48,57 @@ async def seed_demo(
     name: str = "Алексей",
     language: str = "ru",
     timezone: str = "Europe/Moscow",
-) -> None:
-    """The person becomes an admin in the team with demo colleagues, clients, history and plans."""
-    today = local_today(now, timezone)
+) -> list[Colleague]:
+    """The demo company, and the person as an admin who sees all of it (no team: admins from
+    ADMIN_IDS have none either). Returns the heads, the managers with a planted pattern, the rest."""
+    facts = await generate(sessionmaker, now, months=MONTHS)
     async with sessionmaker() as session:
-        users = UserRepository(session)
-        team = await users.team_by_name(TEAM)
-        me = await users.create(tg_id=admin_tg_id, full_name=name, username=None, role=Role.ADMIN,
-                                team_id=team.id, timezone=timezone, language=language)
-        colleagues = [
-            await users.create(tg_id=tg_id, full_name=full, username=None, role=Role.MANAGER,
-                               team_id=team.id, timezone=timezone, language=language)
-            for tg_id, full in MANAGERS.items()
-        ]
-        clients = ClientRepository(session, me)
-        contacts = InteractionRepository(session, me)
-        ids = {}
-        # oldest first, so "recent clients" lists the latest contacts on top
-        for client_name, status, past in sorted(CLIENTS, key=lambda c: -(c[2] or (99,))[0]):
-            client = await clients.create(client_name)
-            client.status = status
-            ids[client_name] = client.id
-            if past:
-                days, kind, outcome, amount = past
-                await contacts.log(now=now - timedelta(days=days, hours=1), client_id=client.id, kind=kind,
-                                   outcome=outcome, amount_minor=amount and amount * 100)
-        # one planned for today, one for tomorrow: /today and /tomorrow are not empty
-        await contacts.plan(client_id=ids["ООО «Ромашка»"], kind=Kind.MEETING,
-                            planned_at=at_local(today, timezone, time(15, 0)))
-        await contacts.log(now=now - timedelta(days=1), client_id=ids["ИП Смирнов"], kind=Kind.CALL,
-                           outcome=Outcome.RESCHEDULED,
-                           next_step=NextStep(Kind.CALL, at_local(today + timedelta(days=1), timezone, time(11, 30))))
-        await clients.add_contact_person(ids["ООО «Ромашка»"], name="Мария Иванова", position="Директор",
-                                         phone="+79123456789", email="maria@romashka.example",
-                                         birthday=_birthday_soon(today))
-        await clients.add_contact_person(ids["АО «Вектор»"], name="Пётр Сидоров", position="Закупки")
-        # a colleague's client: an admin sees the whole team's clients
-        await ClientRepository(session, colleagues[0]).create("ООО «Альфа-Строй»")
+        # generated in Russian; acting as one of them, the person keeps the sandbox's language
+        await session.execute(update(User).where(User.id.in_(list(facts.names))).values(language=language))
+        teams = [(await session.get(Team, team_id)).name for team_id in facts.team_ids]
+        me = await UserRepository(session).create(tg_id=admin_tg_id, full_name=name, username=None, role=Role.ADMIN,
+                                                  team_id=None, timezone=timezone, language=language)
+        await _desk(session, me, now, timezone)
         await session.commit()
+    return _colleagues(facts, teams)
+
+
+def _colleagues(facts: DemoFacts, teams: list[str]) -> list[Colleague]:
+    people = [Colleague(facts.tg_ids[head], facts.names[head], Role.HEAD, f"head of {team}")
+              for head, team in zip(facts.head_ids, teams)]
+    people += [Colleague(facts.tg_ids[manager], facts.names[manager], Role.MANAGER, f"manager: {PATTERNS[pattern]}",
+                         planted=True)
+               for pattern, manager in facts.planted.items()]
+    people += [Colleague(facts.tg_ids[manager], facts.names[manager], Role.MANAGER, "manager")
+               for manager in facts.clean]
+    return people
+
+
+async def _desk(session: AsyncSession, me: User, now: datetime, timezone: str) -> None:
+    """The person's own clients with history and plans, so /today, /tomorrow and logging are not empty."""
+    today = local_today(now, timezone)
+    clients = ClientRepository(session, me)
+    contacts = InteractionRepository(session, me)
+    ids = {}
+    # oldest first, so "recent clients" lists the latest contacts on top
+    for client_name, status, past in sorted(CLIENTS, key=lambda c: -(c[2] or (99,))[0]):
+        client = await clients.create(client_name)
+        client.status = status
+        ids[client_name] = client.id
+        if past:
+            days, kind, outcome, amount = past
+            await contacts.log(now=now - timedelta(days=days, hours=1), client_id=client.id, kind=kind,
+                               outcome=outcome, amount_minor=amount and amount * 100)
+    # one planned for today, one for tomorrow: /today and /tomorrow are not empty
+    await contacts.plan(client_id=ids["ООО «Ромашка»"], kind=Kind.MEETING,
+                        planned_at=at_local(today, timezone, time(15, 0)))
+    await contacts.log(now=now - timedelta(days=1), client_id=ids["ИП Смирнов"], kind=Kind.CALL,
+                       outcome=Outcome.RESCHEDULED,
+                       next_step=NextStep(Kind.CALL, at_local(today + timedelta(days=1), timezone, time(11, 30))))
+    await clients.add_contact_person(ids["ООО «Ромашка»"], name="Мария Иванова", position="Директор",
+                                     phone="+79123456789", email="maria@romashka.example",
+                                     birthday=_birthday_soon(today))
+    await clients.add_contact_person(ids["АО «Вектор»"], name="Пётр Сидоров", position="Закупки")
 
 
 def _birthday_soon(today: date) -> date:

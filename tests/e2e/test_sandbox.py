@@ -1,4 +1,5 @@
-"""The terminal sandbox: the real bot, the emulator and demo data, driven line by line."""
+"""The terminal sandbox: the real bot, the emulator and the demo company, driven line by line,
+with reminders on a clock the person moves."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.sandbox import ME, Sandbox
-from db.models import Client, Interaction, Kind, Outcome, Role, Status, User
+from db.models import Client, Interaction, Kind, Outcome, Role, Status, Team, User
+from reports.dates import at_local, local_today
+from reports.workdays import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
+MOSCOW = "Europe/Moscow"
+DIGEST = re.compile(r"☀️ \w+ digest, ")  # a head's team, an admin's company
+PHOTO = re.compile(r"\[photo \d+×\d+, album \d+/\d+, saved to (\S+\.png)\] ")
 
 
 def number(output: str, text: str) -> str:
@@ -25,9 +32,22 @@ def number(output: str, text: str) -> str:
     return found[-1]
 
 
+def an_ordinary_working_day(calendar: WorkCalendar, today: date) -> date:
+    """The latest working day up to today that is not a week's first: its digest comes without the
+    weekly report, whose charts take seconds to draw."""
+    day = today
+    while True:
+        before = day - timedelta(days=1)
+        while not calendar.is_workday(before):
+            before -= timedelta(days=1)
+        if calendar.is_workday(day) and before.isocalendar()[:2] == day.isocalendar()[:2]:
+            return day
+        day -= timedelta(days=1)
+
+
 @pytest.fixture
 async def sandbox():
-    box = Sandbox(language="en")
+    box = Sandbox(language="en", tick_seconds=600)  # the tests beat by moving the clock, or call tick()
     greeting = await box.start()
     assert "Hello, Alex" in greeting and "(m1) 📝 Log a contact" in greeting
     try:
@@ -64,7 +84,7 @@ async def test_stranger_then_invited_colleague(sandbox: Sandbox) -> None:
     assert "Now you are Alex" in await sandbox.act(":as me")
     roles = await sandbox.act("/invite")
     teams = await sandbox.act(number(roles, "Manager"))
-    invite = await sandbox.act(number(teams, "Продажи"))
+    invite = await sandbox.act(number(teams, "Продажи Москва"))
     code = LINK.search(invite).group(1)
     await sandbox.act(":as 5555")
     welcome = await sandbox.act(f"/start {code}")
@@ -74,8 +94,76 @@ async def test_stranger_then_invited_colleague(sandbox: Sandbox) -> None:
     assert "Unknown command" in await sandbox.act(":nope")
     async with sandbox.sessionmaker() as session:
         joined = await session.scalar(select(User).where(User.tg_id == 5555))
+        team = await session.scalar(select(Team).where(Team.name == "Продажи Москва"))
+    assert joined.role == Role.MANAGER and joined.team_id == team.id
+
+
+async def test_the_admin_sees_the_whole_demo_company_and_a_head_their_team(sandbox: Sandbox) -> None:
+    async with sandbox.sessionmaker() as session:
         me = await session.scalar(select(User).where(User.tg_id == ME))
-    assert joined.role == Role.MANAGER and joined.team_id == me.team_id
+    assert me.role == Role.ADMIN and me.team_id is None
+    managers = [c for c in sandbox.colleagues if c.role == Role.MANAGER]
+    assert len(managers) == 12 and sum(c.planted for c in managers) == 6
+    team = await sandbox.act("/team")
+    assert DIGEST.search(team) and all(c.name in team for c in managers)  # both teams
+    report = await sandbox.act("/report")
+    assert "⚠️" not in report and "the bot failed" not in report
+    about = await sandbox.act(":help")
+    assert "8000901" in about and "head of Продажи Москва" in about and "head of Продажи Регионы" in about
+    assert 'manager: refusals mostly "budget"' in about and ":time [when]" in about
+
+    head = next(c for c in sandbox.colleagues if c.about == "head of Продажи Москва")
+    assert f"Now you are {head.name} (id {head.tg_id})" in await sandbox.act(f":as {head.tg_id}")
+    own = await sandbox.act("/team")
+    async with sandbox.sessionmaker() as session:
+        mine = set(await session.scalars(select(User.full_name).join(Team).where(
+            Team.name == "Продажи Москва", User.role == Role.MANAGER)))
+    assert len(mine) == 6 and all(name in own for name in mine)
+    assert not any(c.name in own for c in managers if c.name not in mine)
+
+
+async def test_nine_o_clock_brings_a_head_the_morning_digest_with_its_charts(sandbox: Sandbox) -> None:
+    day = an_ordinary_working_day(WorkCalendar.from_settings(sandbox.settings), local_today(sandbox.clock(), MOSCOW))
+    head = next(c for c in sandbox.colleagues if c.about == "head of Продажи Москва")
+    await sandbox.act(f":as {head.tg_id}")
+    noon = await sandbox.act(f":time {day.isoformat()} 12:00")
+    assert f"Sandbox time: {day:%a %d %b %Y} 12:00 ({MOSCOW})" in noon and not DIGEST.search(noon)
+
+    # 09:00 of the same day is in the past: still set, and that morning's messages come
+    morning = await sandbox.act(":time 09:00")
+    assert f"Sandbox time: {day:%a %d %b %Y} 09:00 ({MOSCOW})" in morning
+    heads_chat, admins_chat = morning.split("── in the chat of Alex (id 1001) ──")
+    assert DIGEST.search(heads_chat) and DIGEST.search(admins_chat)
+    charts = PHOTO.findall(heads_chat)
+    assert len(charts) >= 2 and all(Path(chart).read_bytes().startswith(b"\x89PNG") for chart in charts)
+    assert "Reminders due by now, across the company: " in morning and " sent" in morning
+
+    again = await sandbox.act(":time 09:00")  # each reminder is sent once
+    assert not DIGEST.search(again) and "across the company: none" in again and "once a day" in again
+
+
+async def test_time_refuses_what_it_cannot_read_and_moves_the_bot_s_clock(sandbox: Sandbox) -> None:
+    assert f"({MOSCOW}), real time." in await sandbox.act(":time")
+    for bad in ("25:00", "9:75", "2026-02-30 10:00", "tomorrow", "+1y", "+99999d", "1999-12-31 10:00", "+"):
+        refused = await sandbox.act(f":time {bad}")
+        assert "The clock stays at" in refused and "Usage: :time 09:00" in refused, bad
+        assert sandbox.clock.offset == timedelta(0)
+
+    assert "ИП Смирнов" not in await sandbox.act("/today")  # the call is planned for tomorrow
+    ahead = await sandbox.act(":time +1d")
+    assert "1 d ahead of real time" in ahead and "Reminders due by now" in ahead
+    assert timedelta(hours=23, minutes=59) < sandbox.clock.offset <= timedelta(days=1)
+    assert "ИП Смирнов" in await sandbox.act("/today")  # the handlers read the sandbox clock
+    assert "22 h ahead of real time" in await sandbox.act(":time -2h")
+    assert "real time." in await sandbox.act(":time now") and sandbox.clock.offset == timedelta(0)
+
+    # what the scheduler's job runs: a beat on the sandbox clock, printed without a line typed
+    assert sandbox.scheduler.get_job("reminders") is not None
+    printed: list[str] = []
+    sandbox.on_output = printed.append
+    sandbox.clock.set(at_local(local_today(sandbox.clock(), MOSCOW), MOSCOW, time(14, 5)))
+    report = await sandbox.tick()
+    assert report.sent and "ООО «Ромашка»" in "\n".join(printed)  # the brief before today's 15:00 meeting
 
 
 def test_command_line_sandbox_without_a_token() -> None:
