@@ -150,6 +150,8 @@ class ReminderService:
             await session.commit()
         if not due:
             return report
+        # digests draw charts (most of a second each): everyone's plans and briefs go out first
+        due.sort(key=lambda r: r.kind == ReminderKind.SUMMARY)
         outbox: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=PREPARE_BATCH * 2)
         results: asyncio.Queue[_Result | None] = asyncio.Queue()
         senders = [asyncio.create_task(self._sender(outbox, results)) for _ in range(self.senders)]

@@ -163,3 +163,21 @@ async def test_the_first_working_morning_of_a_week_brings_the_weekly_report(lado
     await ladon.reminders.tick()
     tuesday = "\n".join(m.text for m in ladon.emu.messages(HEAD)[before:] if m.kind == "text")
     assert "Сводка по команде, вторник, 24 ноября" in tuesday and "Отчёт:" not in tuesday
+
+
+async def test_plans_due_with_the_digests_go_out_before_them(ladon, sessionmaker, clock) -> None:
+    for n in range(3):  # the heads first: their reminders come first in the outbox
+        await seed_user(sessionmaker, HEAD + n, f"Head {n}", role=Role.HEAD)
+        ladon.emu.add_user(HEAD + n, f"Head {n}", language_code="en")
+    anna = await seed_user(sessionmaker, 2001, "Anna")
+    ladon.emu.add_user(2001, "Anna", language_code="en")
+    await _done(sessionmaker, anna, "Vector", THURSDAY)  # something to chart
+    async with sessionmaker() as session:
+        client = await ClientRepository(session, anna).create("Today's client")
+        await InteractionRepository(session, anna).plan(client_id=client.id, kind=Kind.CALL, planned_at=FRIDAY_9 + timedelta(hours=3))
+        await session.commit()
+    clock.now = FRIDAY_9
+    await ladon.reminders.tick()
+    order = [str(r.params.get("chat_id")) for r in ladon.emu.calls("sendMessage")]
+    assert order[0] == "2001"  # Anna's morning plan did not wait for three digests' charts
+    assert {"4000", "4001", "4002"} <= set(order)
