@@ -15,7 +15,7 @@ from db.models import Kind, Outcome, RefusalReason
 from handlers import labels
 from handlers.ui import pack
 from reports import charts, export
-from reports.analytics import MIN_MEETINGS, Coaching, Figures
+from reports.analytics import MIN_MEETINGS, Coaching, Figures, week_start
 from reports.formatting import money
 from reports.report import Report
 
@@ -233,7 +233,22 @@ def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[e
           report.days[(m, d)].deals_sum / 100] for d, m in days],
         {0: export.DATE, len(kinds) + 3: export.MONEY},
     )
-    return [summary, refusals, by_day]
+    weeks: dict[tuple[date, int], list[int]] = {}
+    for (m, d), fig in report.days.items():
+        if m is None:
+            continue
+        row = weeks.setdefault((week_start(d), m), [0] * (len(kinds) + 2))
+        for n, k in enumerate(kinds):
+            row[n] += fig.by_kind[k]
+        row[-2] += fig.deals
+        row[-1] += fig.deals_sum
+    by_week = export.Sheet(
+        _("By week"),
+        [_("Week from"), _("Manager"), *[labels.kind_plural(k) for k in kinds], _("Deals"), _("Sum of deals, ₽")],
+        [[w, names.get(m, "?"), *values[:-1], values[-1] / 100] for (w, m), values in sorted(weeks.items())],
+        {0: export.DATE, len(kinds) + 3: export.MONEY},
+    )
+    return [summary, refusals, by_day, by_week]
 
 
 def rows_in(tables: list[export.Sheet]) -> int:

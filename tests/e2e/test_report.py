@@ -4,7 +4,7 @@ forged scopes, managers and periods change nothing and reveal nothing."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import openpyxl
 import pytest
@@ -63,6 +63,11 @@ async def test_a_head_reports_on_their_team_with_charts_and_an_excel_file(compan
     assert rows[0][0] == "Менеджер" and [r[0] for r in rows[1:]] == ["Anna", "Boris"]
     anna = rows[1]
     assert anna[rows[0].index("Сделки")] == 3 and anna[rows[0].index("Сумма сделок, ₽")] == 300_000
+    assert [w.title for w in book.worksheets] == ["Менеджеры", "Причины отказов", "По дням", "По неделям"]
+    by_day = list(book.worksheets[2].iter_rows(values_only=True))
+    assert by_day[1][0].date() == date(2026, 11, 23) and by_day[1][1] == "Anna"
+    weeks = list(book.worksheets[3].iter_rows(values_only=True))
+    assert [(r[0].date(), r[1], r[-2]) for r in weeks[1:]] == [(date(2026, 11, 23), "Anna", 3), (date(2026, 11, 23), "Boris", 0)]
     assert len(helen.emu.messages(HELEN)) == before + 1
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Export)) == 1
