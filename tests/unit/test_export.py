@@ -228,10 +228,10 @@ def test_bad_tables_are_refused() -> None:
 
 
 def test_a_large_table_streams_from_a_generator() -> None:
-    count = 50_000
+    count = 10_000  # streamed: a generator of any length is read once, row by row
     rows = ((f"Client {i}", i, Decimal(i) / 100, date(2025, 1, 1 + i % 28)) for i in range(count))
     data = xlsx([Sheet("Big", ["Client", "N", "Revenue, ₽", "Day"], rows, {2: MONEY})])
     (xml,) = _sheet_xml(data)
     assert xml.count("<row ") == count + 1
     last = re.search(rf'<row r="{count + 1}">(.*?)</row>', xml).group(1)
-    assert f"Client {count - 1}" in last and f"<v>{count - 1}</v>" in last and "<v>499.99</v>" in last
+    assert f"Client {count - 1}" in last and f"<v>{count - 1}</v>" in last and "<v>99.99</v>" in last
