@@ -10,14 +10,17 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     Time,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -254,6 +257,60 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SalesPlan(Base):
+    """A month's sales plan for one manager or one team: the sum of deals, and optionally how many
+    deals and meetings. One row per month and person, or month and team."""
+
+    __tablename__ = "sales_plans"
+    __table_args__ = (
+        UniqueConstraint("month", "user_id", name="uq_sales_plans_month_user"),
+        UniqueConstraint("month", "team_id", name="uq_sales_plans_month_team"),
+        CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    deals: Mapped[int | None] = mapped_column(Integer)
+    meetings: Mapped[int | None] = mapped_column(Integer)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Training(Base):
+    """A training a head recorded: when, on what, and who took part (for its measured effect)."""
+
+    __tablename__ = "trainings"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    topic: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrainingParticipant(Base):
+    __tablename__ = "training_participants"
+
+    training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class ClientScore(Base):
+    """The chance that a client's next offer is accepted, from the nightly model, with the main
+    reasons (feature names and their pull) to say why."""
+
+    __tablename__ = "client_scores"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    probability: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    model: Mapped[str] = mapped_column(String(64))  # which training run scored it
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Export(Base):
