@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.buckets import utc_hour
@@ -182,6 +182,32 @@ class ReportRepository:
             .group_by(Interaction.manager_id)
         )
         return [(m, bool(t), n) for m, t, n in planned], [tuple(row) for row in hanging]
+
+    async def deal_sizes(self, ids: list[int], span: Span) -> list[tuple[int, int, float, float]]:
+        """Deals with a sum that happened in the span, per manager: (manager, how many, their sum,
+        the sum of their squares), what a mean and its spread are made of. Floats: squares of
+        sums in kopecks outgrow a 64-bit integer."""
+        if not ids:
+            return []
+        amount = cast(Interaction.amount_minor, Float)
+        rows = await self.session.execute(
+            select(Interaction.manager_id, func.count(Interaction.amount_minor), func.sum(amount), func.sum(amount * amount))
+            .where(*_done_in(ids, span), Interaction.outcome == Outcome.AGREED, Interaction.amount_minor.is_not(None))
+            .group_by(Interaction.manager_id)
+        )
+        return [(m, n, float(s or 0), float(q or 0)) for m, n, s, q in rows]
+
+    async def meeting_hours(self, ids: list[int], span: Span) -> list[tuple[int, str, int]]:
+        """Done meetings by manager and the UTC hour they happened in (what local days are made of)."""
+        if not ids:
+            return []
+        hour = utc_hour(Interaction.happened_at)
+        rows = await self.session.execute(
+            select(Interaction.manager_id, hour, func.count())
+            .where(*_done_in(ids, span), Interaction.kind == Kind.MEETING)
+            .group_by(Interaction.manager_id, hour)
+        )
+        return [(m, h, n) for m, h, n in rows]
 
 
 def _done_in(ids: list[int], span: Span) -> tuple:
