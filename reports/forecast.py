@@ -13,7 +13,7 @@ deal size, each with the uncertainty of its estimate).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -28,6 +28,7 @@ SHRINK_DEALS = 5  # ...the average deal, by this many deals
 SHRINK_DAYS = 5  # ...meetings per working day, by this many working days
 SIMULATIONS = 4000
 RANGE = (0.1, 0.9)  # an 80% range
+MONTH_PACE_DAYS = 2  # the month's own pace of meetings weighs as much as this many working days of the window's
 
 
 @dataclass(frozen=True)
@@ -178,3 +179,165 @@ def accuracy(actual: float, forecast: float) -> float | None:
     if actual <= 0:
         return None
     return 1 - abs(actual - forecast) / actual
+
+
+# ---- from the records: days of sales, windows, the month as of a day --------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    meetings: int
+    deals: int
+    amount: float  # roubles
+    amount_sq: float
+
+
+def days_of(rows, tz: str) -> dict[int, dict[date, Day]]:
+    """Sales by manager and local day, from the repository's hour buckets (`SalesHour`)."""
+    from reports.analytics import local_hour
+
+    result: dict[int, dict[date, list[float]]] = {}
+    for row in rows:
+        day = local_hour(row.hour, tz).date()
+        acc = result.setdefault(row.manager_id, {}).setdefault(day, [0, 0, 0.0, 0.0])
+        acc[0] += row.meetings
+        acc[1] += row.deals
+        acc[2] += row.amount_minor / 100
+        acc[3] += row.amount_sq / 10_000
+    return {m: {d: Day(int(a[0]), int(a[1]), a[2], a[3]) for d, a in days.items()} for m, days in result.items()}
+
+
+def history(days: dict[date, Day], first: date, last: date, workdays: int) -> History:
+    """A manager's window [first, last]."""
+    picked = [v for d, v in days.items() if first <= d <= last]
+    return History(sum(v.meetings for v in picked), sum(v.deals for v in picked), sum(v.amount for v in picked),
+                   sum(v.amount_sq for v in picked), workdays)
+
+
+def done(days: dict[date, Day], first: date, last: date) -> float:
+    return sum(v.amount for d, v in days.items() if first <= d <= last)
+
+
+@dataclass
+class Month:
+    """The month as of a day, per manager and in total."""
+
+    first: date
+    cutoff: date  # the day the forecast is made on: what is done before it is counted
+    people: dict[int, Outlook]
+    total: Outlook
+    workdays: int  # in the whole month
+
+
+def month_as_of(
+    sales: dict[int, dict[date, Day]], ids: list[int], cutoff: date, calendar: WorkCalendar,
+    plans: dict[int, float] | None = None, total_plan: float | None = None, *,
+    window: int = WINDOW_DAYS, simulate_range: bool = True, seed: int = 0,
+) -> Month:
+    """The forecast for the month of `cutoff`, made with what was known before it: factors from the
+    `window` days before it, what was done from the month's first day, and the working days from
+    the cutoff on. The pace of meetings is the month's own so far, blended with the window's (the
+    month's activity is what seasons and holidays change, and meetings are many enough to read it
+    after a few days); before the month has begun, the window's pace moved by how the same month
+    went last year against its own window, when the history reaches back that far."""
+    first, last = cutoff.replace(day=1), month_end(cutoff)
+    start = cutoff - timedelta(days=window)
+    window_workdays = workdays_between(start, cutoff - timedelta(days=1), calendar)
+    elapsed = workdays_between(first, cutoff - timedelta(days=1), calendar)
+    left = workdays_between(cutoff, last, calendar)
+    own = {m: history(sales.get(m, {}), start, cutoff - timedelta(days=1), window_workdays) for m in ids}
+    team = team_factors(sum(own.values(), History(0, 0, 0.0, 0.0, window_workdays)))
+    season = _season(sales, first, window, calendar) if not elapsed else 1.0
+    rng = np.random.default_rng(seed)
+    plans = plans or {}
+    people: dict[int, Outlook] = {}
+    for m in ids:
+        f = factors(own[m], team, headcount=len(ids))
+        days = sales.get(m, {})
+        if elapsed:
+            so_far = sum(v.meetings for d, v in days.items() if first <= d < cutoff) / elapsed
+            weight = elapsed / (elapsed + MONTH_PACE_DAYS)
+            f = replace(f, pace=weight * so_far + (1 - weight) * f.pace)
+        elif season != 1.0:
+            f = replace(f, pace=f.pace * season)
+        actual = done(days, first, cutoff - timedelta(days=1))
+        if simulate_range:
+            people[m] = outlook(f, actual, left, plans.get(m), rng)
+        else:
+            people[m] = Outlook(actual, actual + f.expected(left), 0.0, 0.0, left, plans.get(m), None, f)
+    if total_plan is None and plans:
+        total_plan = sum(plans.values())
+    if simulate_range:
+        total = combined(list(people.values()), total_plan)
+    else:
+        total = Outlook(sum(p.actual for p in people.values()), sum(p.expected for p in people.values()), 0.0, 0.0, left, total_plan)
+    return Month(first, cutoff, people, total, workdays_between(first, last, calendar))
+
+
+def _season(sales: dict[int, dict[date, Day]], first: date, window: int, calendar: WorkCalendar) -> float:
+    """How much busier (or quieter) the same month was last year than its own trailing window,
+    everyone together; 1.0 when the history does not reach that far back."""
+    try:
+        last_year = first.replace(year=first.year - 1)
+    except ValueError:
+        return 1.0
+    earliest = min((d for days in sales.values() for d in days), default=None)
+    before = last_year - timedelta(days=window)
+    if earliest is None or earliest > before:
+        return 1.0
+
+    def pace(a: date, b: date) -> float:
+        meetings = sum(v.meetings for days in sales.values() for d, v in days.items() if a <= d <= b)
+        workdays = workdays_between(a, b, calendar)
+        return meetings / workdays if workdays else 0.0
+
+    base = pace(before, last_year - timedelta(days=1))
+    return pace(last_year, month_end(last_year)) / base if base else 1.0
+
+
+@dataclass(frozen=True)
+class Backtest:
+    month: date
+    cutoff: date  # the month's first day, or its middle
+    forecast: dict[int | None, float]  # per manager, and None for everyone together
+    actual: dict[int | None, float]
+
+
+def backtest(sales: dict[int, dict[date, Day]], ids: list[int], first_day: date, today: date,
+             calendar: WorkCalendar, window: int = WINDOW_DAYS) -> list[Backtest]:
+    """For each finished month with a full window of history before it: the forecast made at its
+    start and at its middle (the 16th), against what it brought."""
+    results = []
+    month = (first_day + timedelta(days=window)).replace(day=1)
+    if month - timedelta(days=window) < first_day:
+        month = (month + timedelta(days=32)).replace(day=1)
+    while month_end(month) < today:
+        actual = {m: done(sales.get(m, {}), month, month_end(month)) for m in ids}
+        actual[None] = sum(actual.values())
+        for cutoff in (month, month.replace(day=16)):
+            view = month_as_of(sales, ids, cutoff, calendar, window=window, simulate_range=False)
+            forecast: dict[int | None, float] = {m: o.expected for m, o in view.people.items()}
+            forecast[None] = view.total.expected
+            results.append(Backtest(month, cutoff, forecast, actual))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return results
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    months: int
+    accuracy: float | None  # mean of 1 − |a − f| / a
+    mape: float | None  # mean absolute percentage error
+    bias: float | None  # mean signed error, (f − a) / a: above 0 is optimism
+
+
+def score(tests: list[Backtest], who: int | None, middle: bool) -> Accuracy:
+    errors = [
+        (t.forecast[who] - t.actual[who]) / t.actual[who]
+        for t in tests
+        if (t.cutoff.day != 1) == middle and t.actual.get(who, 0) > 0
+    ]
+    if not errors:
+        return Accuracy(0, None, None, None)
+    mape = sum(abs(e) for e in errors) / len(errors)
+    return Accuracy(len(errors), 1 - mape, mape, sum(errors) / len(errors))

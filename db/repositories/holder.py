@@ -11,6 +11,7 @@ from db.models import User
 from db.repositories.clients import ClientRepository
 from db.repositories.interactions import InteractionRepository
 from db.repositories.invites import InviteRepository
+from db.repositories.plans import PlanRepository
 from db.repositories.preferences import PreferencesRepository
 from db.repositories.reasons import RefusalReasonRepository
 from db.repositories.reminders import ReminderRepository
@@ -52,6 +53,10 @@ class Repos:
     @cached_property
     def preferences(self) -> PreferencesRepository:
         return PreferencesRepository(self.session, self.actor)
+
+    @cached_property
+    def plans(self) -> PlanRepository:
+        return PlanRepository(self.session, self.actor)
 
     @cached_property
     def reports(self) -> ReportRepository:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.buckets import utc_hour
@@ -49,6 +49,19 @@ class HourCount:
     outcome: Outcome | None
     count: int
     amount_minor: int
+
+
+@dataclass(frozen=True)
+class SalesHour:
+    """A manager's done meetings and agreed deals in one UTC hour: how many, the sum and the sum
+    of squares of the amounts (kopecks; squares as floats, they outgrow integers)."""
+
+    manager_id: int
+    hour: str
+    meetings: int
+    deals: int
+    amount_minor: int
+    amount_sq: float
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,27 @@ class ReportRepository:
         if per_manager:
             return [HourCount(m, h, k, o, n, int(s)) for m, h, k, o, n, s in rows]
         return [HourCount(None, h, k, o, n, int(s)) for h, k, o, n, s in rows]
+
+    async def sales(self, ids: list[int], span: Span) -> list[SalesHour]:
+        """Meetings and deals by manager and UTC hour: what forecasts read their factors from."""
+        if not ids:
+            return []
+        hour = utc_hour(Interaction.happened_at)
+        agreed = Interaction.outcome == Outcome.AGREED
+        amount = func.coalesce(Interaction.amount_minor, 0)
+        real = cast(amount, Float)
+        rows = await self.session.execute(
+            select(
+                Interaction.manager_id, hour,
+                func.sum(case((Interaction.kind == Kind.MEETING, 1), else_=0)),
+                func.sum(case((agreed, 1), else_=0)),
+                func.sum(case((agreed, amount), else_=0)),
+                func.sum(case((agreed, real * real), else_=0.0)),
+            )
+            .where(*_done_in(ids, span))
+            .group_by(Interaction.manager_id, hour)
+        )
+        return [SalesHour(m, h, int(n), int(d), int(a), float(q)) for m, h, n, d, a, q in rows]
 
     async def logging(self, ids: list[int], span: Span) -> list[LoggingCount]:
         """Done contacts logged in the span, by the hour logged against the hour they happened."""
