@@ -25,6 +25,7 @@ from babel.dates import format_date  # noqa: E402
 from babel.numbers import format_decimal, format_percent  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from db.models import Kind, Outcome  # noqa: E402
@@ -50,6 +51,7 @@ WIDTH = 8.0  # inches; at DPI that is 1,200 px, what a phone shows full width
 DPI = 150
 FONT = 13
 NAME_MAX = 22
+BAR = 0.7  # a bar's thickness, of its row
 ALBUM = 10  # photos in one Telegram album
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
@@ -63,7 +65,9 @@ async def draw(build: Callable[..., Figure], *args, **kwargs) -> bytes:
 def _render(build: Callable[..., Figure], *args, **kwargs) -> bytes:
     figure = build(*args, **kwargs)
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    # zlib's fastest level: a tall chart encodes in half the time (a fifth of the whole chart at
+    # 50 managers) for a file about a fifth bigger, a few hundred KB either way
+    FigureCanvasAgg(figure).print_png(buffer, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -102,10 +106,20 @@ class Bars:
     percent: bool = False
 
 
+def _placed(axes) -> None:
+    """Where the axis labels and the title go, said once. Left to find it themselves, matplotlib
+    measures every tick label again for each of them on every draw (at 50 managers, a fifth of
+    the chart's time); there are no axis labels, and with ticks below nothing rises above the
+    axes, so the title sits where it would have gone anyway (y=1.0 in `set_title`)."""
+    axes.xaxis.set_label_coords(0.5, -0.1)
+    axes.yaxis.set_label_coords(-0.1, 0.5)
+
+
 def _figure(rows: int, *, legend_rows: int = 1) -> tuple[Figure, object]:
     height = 1.6 + 0.5 * max(rows, 2) + 0.35 * legend_rows
     figure = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
+    _placed(axes)
     axes.tick_params(labelsize=FONT)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -122,8 +136,17 @@ def stacked(bars: Bars) -> Figure:
     positions = range(len(bars.names))
     left = [0.0] * len(bars.names)
     for label, colour, values in shown:
-        axes.barh(positions, values, left=left, color=colour, label=plain(label, 30), height=0.7)
+        # the bars barh would draw, added as they are: barh fits the data limits to each bar in
+        # turn, which for 50 managers costs more than drawing them; the limits are set once below
+        for row, (start, value) in enumerate(zip(left, values)):
+            bar = Rectangle((start, row - BAR / 2), value, BAR, facecolor=colour,
+                            label=plain(label, 30) if row == 0 else "_nolegend_")
+            bar.sticky_edges.x.append(start)  # as barh: no margin left of zero
+            axes.add_artist(bar)
         left = [a + b for a, b in zip(left, values)]
+    if shown:  # the corners of all the bars, as barh would have gathered them
+        axes.update_datalim([(0, -BAR / 2), (max(left), len(bars.names) - 1 + BAR / 2)])
+        axes.autoscale_view()
     axes.set_yticks(list(positions), [plain(n) for n in bars.names])
     axes.invert_yaxis()  # the first name on top, as in the text
     if bars.percent:
@@ -132,7 +155,7 @@ def stacked(bars: Bars) -> Figure:
     else:
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.xaxis.set_major_formatter(_number(bars.locale))
-    axes.set_title(plain(bars.title, 80), fontsize=FONT + 3, loc="left")
+    axes.set_title(plain(bars.title, 80), fontsize=FONT + 3, loc="left", y=1.0)  # y given: see _placed
     if shown:
         figure.legend(loc="outside lower center", ncols=min(3, len(shown)), fontsize=FONT - 1, frameon=False)
     return figure
@@ -178,7 +201,7 @@ def conversion(
     axes.set_xlim(0, min(1.0, top * 1.1))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_percent(v, locale=locale)))
     axes.grid(axis="x", alpha=0.3)
-    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
+    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left", y=1.0)  # y given: see _placed
     return figure
 
 
@@ -187,6 +210,7 @@ def trend(title: str, weeks: Sequence[date], counts: Sequence[Mapping[Kind, int]
     shown = [k for k in Kind if any(c.get(k, 0) for c in counts)]
     figure = Figure(figsize=(WIDTH, 5.0), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
+    _placed(axes)
     axes.tick_params(labelsize=FONT - 1)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -200,8 +224,9 @@ def trend(title: str, weeks: Sequence[date], counts: Sequence[Mapping[Kind, int]
     axes.set_xticks(positions[::step], [format_date(w, "d MMM", locale=locale) for w in weeks[::step]])
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(_number(locale))
-    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
+    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left", y=1.0)  # y given: see _placed
     if shown:
         figure.legend(loc="outside lower center", ncols=min(3, len(shown)), fontsize=FONT - 1, frameon=False)
     return figure
+
 

@@ -80,7 +80,13 @@ async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: 
     last quarter: what the head reads on the first working morning of a week."""
     monday = today - timedelta(days=today.weekday())
     week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar)
-    start = monday - WEEKLY_JUDGED
-    quarter = await build(repo, people, start, monday - timedelta(days=1), today, tz, calendar)
-    week.coaching, week.weeks, week.judged = quarter.coaching, quarter.weeks, (start, monday - timedelta(days=1))
+    start, end = monday - WEEKLY_JUDGED, monday - timedelta(days=1)
+    # of the quarter only what is shown: verdicts and weekly totals (not its days per manager, nor
+    # its logging discipline, which would be counted and thrown away)
+    ids = [p.id for p in people]
+    span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
+    quarter = figures(people, await repo.results(ids, span), await repo.refusals(ids, span))
+    week.coaching = coaching(quarter)
+    week.weeks = by_week(by_day(await repo.hours(ids, span, per_manager=False), tz))
+    week.judged = (start, end)
     return week
