@@ -17,6 +17,7 @@ from db.repositories.reasons import RefusalReasonRepository
 from db.repositories.reminders import ReminderRepository
 from db.repositories.reports import ReportRepository
 from db.repositories.system import SystemRepository
+from db.repositories.trainings import TrainingRepository
 from db.repositories.users import UserRepository
 
 
@@ -68,3 +69,7 @@ class Repos:
     @cached_property
     def system(self) -> SystemRepository:
         return SystemRepository(self.session)
+
+    @cached_property
+    def trainings(self) -> TrainingRepository:
+        return TrainingRepository(self.session, self.actor)
