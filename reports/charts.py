@@ -230,3 +230,42 @@ def trend(title: str, weeks: Sequence[date], counts: Sequence[Mapping[Kind, int]
     return figure
 
 
+TRAINING_COLORS = ("#2e7d32", "#1e88e5")  # the participants, the others
+
+
+def before_after(
+    title: str, panels: Sequence[tuple[str, str, Sequence[tuple[float | None, float | None]], Sequence[tuple[str, str]]]],
+    series: Sequence[str], periods: tuple[str, str],
+) -> Figure:
+    """Side by side, one panel per metric: bars before and after for each series (the
+    participants, the others), each bar labelled with its value as the caller printed it.
+    A panel is (name, verdict, values per series, printed values per series); None: no bar."""
+    figure = Figure(figsize=(WIDTH, 5.0), dpi=DPI, layout="constrained")
+    axes_row = figure.subplots(1, max(1, len(panels)), squeeze=False)[0]
+    width = 0.8 / max(1, len(series))
+    for axes, (name, verdict, values, printed) in zip(axes_row, panels):
+        for side in ("top", "right", "left"):
+            axes.spines[side].set_visible(False)
+        axes.set_yticks([])
+        top = max([v for pair in values for v in pair if v is not None] + [0.0])
+        for n, (label, pair, texts) in enumerate(zip(series, values, printed)):
+            for x, (value, text) in enumerate(zip(pair, texts)):
+                position = x + (n - (len(series) - 1) / 2) * width
+                if value is None:
+                    axes.text(position, 0, "—", ha="center", va="bottom", fontsize=FONT - 3)
+                    continue
+                axes.bar(position, value, width=width * 0.92, color=TRAINING_COLORS[n % len(TRAINING_COLORS)],
+                         alpha=0.55 if x == 0 else 1.0, label=plain(label, 30) if x == 1 else "_nolegend_")
+                axes.text(position, value + top * 0.02, plain(text, 12), ha="center", va="bottom", fontsize=FONT - 4)
+        axes.set_ylim(0, top * 1.18 if top > 0 else 1)
+        axes.set_xlim(-0.5, 1.5)
+        axes.set_xticks([0, 1], [plain(periods[0], 14), plain(periods[1], 14)], fontsize=FONT - 2)
+        axes.set_title(plain(name, 24) + "\n" + plain(verdict, 24), fontsize=FONT - 1)
+    figure.suptitle(plain(title, 80), fontsize=FONT + 3, x=0.02, ha="left")
+    legend = {}
+    for axes in axes_row:
+        for handle, label in zip(*axes.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    if len(series) > 1 and legend:
+        figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=len(legend), fontsize=FONT - 1, frameon=False)
+    return figure
