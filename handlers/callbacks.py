@@ -120,3 +120,10 @@ class TeamCb(CallbackData, prefix="tm"):
     id: Int = 0  # the manager
     d: Int = 0  # the day, in days from today
     p: Int = 0  # the list's page
+
+
+class TrainCb(CallbackData, prefix="tr"):
+    a: str  # list (a page) | open | new | day | back | keep (the topic) | tog (a participant) | pp (their page) | done | save | cx
+    i: Int = 0  # the training, the page, or the manager
+    f: str = ""  # the recording run
+    d: str = ""  # with day: YYYYMMDD

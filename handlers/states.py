@@ -57,6 +57,13 @@ class EditClient(StatesGroup):
     value = State()
 
 
+class TrainingFlow(StatesGroup):
+    day = State()  # a day tapped or typed
+    topic = State()
+    people = State()  # participants tapped
+    confirm = State()
+
+
 # steps that wait for typed text (the rest wait for a button)
 TEXT_STEPS = frozenset(
     s.state
@@ -64,5 +71,6 @@ TEXT_STEPS = frozenset(
         LogContact.client, LogContact.new_client, LogContact.amount, LogContact.next_time, FindClient.query,
         AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
         InviteFlow.new_team, AddReason.title, EditClient.value, EditPerson.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
+        TrainingFlow.day, TrainingFlow.topic,
     )
 )
