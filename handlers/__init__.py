@@ -40,6 +40,7 @@ def setup() -> Router:
         reasons,
         refusals,
         report,
+        sales_plans,
         saved_card,
         settings,
         start,
@@ -60,6 +61,7 @@ def setup() -> Router:
         birthdays.setup(),
         settings.setup(),
         report.setup(),
+        sales_plans.setup(),
     )
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
     staff.include_routers(team.setup(), invite.setup(), admin.setup())

@@ -127,3 +127,10 @@ class TrainCb(CallbackData, prefix="tr"):
     i: Int = 0  # the training, the page, or the manager
     f: str = ""  # the recording run
     d: str = ""  # with day: YYYYMMDD
+
+
+class SalesPlanCb(CallbackData, prefix="sp"):
+    a: str  # show | edit | copy | apply | tpl (a sheet to fill in) | up (upload one) | cx
+    m: str  # the month, YYYYMM
+    u: Int = 0  # a manager's plan
+    t: Int = 0  # or a team's

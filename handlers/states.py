@@ -74,3 +74,9 @@ TEXT_STEPS = frozenset(
         TrainingFlow.day, TrainingFlow.topic,
     )
 )
+
+
+class PlanEntry(StatesGroup):
+    amount = State()  # a plan typed for one manager or team
+    sheet = State()  # waiting for an XLSX sheet of plans
+    preview = State()  # a copy or a sheet shown, waiting for ✅ Apply

@@ -80,14 +80,15 @@ class PlanRepository:
         await self.session.execute(delete(SalesPlan).where(SalesPlan.month == month.replace(day=1), owner))
 
     async def of_month(self, month: date) -> list[SalesPlan]:
-        """The month's plans the actor may see: their scope's managers, and their team's (an admin: all)."""
+        """The month's plans the actor may see: their scope's managers, and a head's team's (an admin:
+        every team's; a manager: only their own)."""
         month = month.replace(day=1)
         people = select(SalesPlan).where(SalesPlan.month == month, SalesPlan.user_id.is_not(None),
                                          owned_by_scope(self.actor, SalesPlan.user_id))
         plans = list(await self.session.scalars(people))
         if self.actor.role == Role.ADMIN:
             plans += await self.session.scalars(select(SalesPlan).where(SalesPlan.month == month, SalesPlan.team_id.is_not(None)))
-        elif self.actor.team_id is not None:
+        elif self.actor.role == Role.HEAD and self.actor.team_id is not None:
             plans += await self.session.scalars(select(SalesPlan).where(SalesPlan.month == month, SalesPlan.team_id == self.actor.team_id))
         return plans
 

@@ -49,7 +49,8 @@ class Person:
         return await self._new_messages()
 
     async def send(self, kind: str, **kwargs) -> list[SentMessage]:
-        sender = {"sticker": self.emu.send_sticker, "photo": self.emu.send_photo, "voice": self.emu.send_voice}[kind]
+        sender = {"sticker": self.emu.send_sticker, "photo": self.emu.send_photo, "voice": self.emu.send_voice,
+                  "document": self.emu.send_document}[kind]
         self.runner.sent(sender(self.tg_id, **kwargs))
         return await self._new_messages()
 
