@@ -269,3 +269,65 @@ def before_after(
     if len(series) > 1 and legend:
         figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=len(legend), fontsize=FONT - 1, frameon=False)
     return figure
+
+
+def month_fan(
+    title: str, past: Sequence[tuple[date, float]], future: Sequence[tuple[date, float, float, float]],
+    plan: float | None, names: Mapping[str, str], locale: str,
+) -> Figure:
+    """The month so far (sales to date, a step a day) and the forecast from today to its end:
+    the expected line in the 80% band, and the plan's line. `future`: (day, expected, low, high);
+    `names`: the legend's "done", "forecast", "range" and "plan"."""
+    figure = Figure(figsize=(WIDTH, 5.0), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    axes.tick_params(labelsize=FONT - 1)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    if past:
+        axes.step([d for d, _v in past], [v for _d, v in past], where="post", color=OUTCOME_COLORS[Outcome.AGREED],
+                  linewidth=2.5, label=plain(names["done"], 30))
+    if future:
+        days = [d for d, *_ in future]
+        axes.fill_between(days, [f[2] for f in future], [f[3] for f in future], color="#90caf9", alpha=0.5,
+                          label=plain(names["range"], 30))
+        axes.plot(days, [f[1] for f in future], color=KIND_COLORS[Kind.CALL], linewidth=2, linestyle="--",
+                  label=plain(names["forecast"], 30))
+    if plan:
+        axes.axhline(plan, color="#e53935", linewidth=1.5, label=plain(names["plan"], 30))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_decimal(v, format="#,##0", locale=locale)))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_date(_from_ordinal(v), "d MMM", locale=locale)))
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
+    figure.legend(loc="outside lower center", ncols=4, fontsize=FONT - 2, frameon=False)
+    return figure
+
+
+def _from_ordinal(value: float) -> date:
+    from matplotlib.dates import num2date
+
+    return num2date(value).date()
+
+
+def accuracy_bars(title: str, months: Sequence[date], series: Sequence[tuple[str, Sequence[float | None]]], locale: str) -> Figure:
+    """Accuracy per month (1 − |actual − forecast| / actual), a bar per series (the forecast made at
+    the month's start, at its middle); below zero is cut at zero."""
+    figure = Figure(figsize=(WIDTH, 5.0), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    axes.tick_params(labelsize=FONT - 1)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    width = 0.8 / max(len(series), 1)
+    colours = (KIND_COLORS[Kind.CALL], OUTCOME_COLORS[Outcome.AGREED])
+    for n, (label, values) in enumerate(series):
+        positions = [i + (n - (len(series) - 1) / 2) * width for i in range(len(months))]
+        axes.bar(positions, [max(v, 0.0) if v is not None else 0.0 for v in values], width=width,
+                 color=colours[n % len(colours)], label=plain(label, 40))
+    step = max(1, len(months) // 8)
+    axes.set_xticks(list(range(len(months)))[::step], [format_date(m, "LLL yy", locale=locale) for m in months][::step])
+    axes.set_ylim(0, 1)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_percent(v, locale=locale)))
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
+    figure.legend(loc="outside lower center", ncols=len(series), fontsize=FONT - 1, frameon=False)
+    return figure

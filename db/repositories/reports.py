@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.buckets import utc_hour
@@ -163,7 +163,7 @@ class ReportRepository:
                 func.sum(case((agreed, amount), else_=0)),
                 func.sum(case((agreed, real * real), else_=0.0)),
             )
-            .where(*_done_in(ids, span))
+            .where(*_done_in(ids, span), or_(Interaction.kind == Kind.MEETING, agreed))
             .group_by(Interaction.manager_id, hour)
         )
         return [SalesHour(m, h, int(n), int(d), int(a), float(q)) for m, h, n, d, a, q in rows]
