@@ -45,6 +45,7 @@ def setup() -> Router:
         settings,
         start,
         team,
+        training,
     )
 
     root = Router(name="handlers")
@@ -61,6 +62,7 @@ def setup() -> Router:
         birthdays.setup(),
         settings.setup(),
         report.setup(),
+        training.setup(),
         sales_plans.setup(),
     )
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)

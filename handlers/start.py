@@ -37,10 +37,13 @@ def help_text(user: User) -> str:
         _("🔎 /clients: find a client, see the card and the full history."),
         _("/settings: timezone and reminders. /lang: language. /cancel: stop the current step."),
     ]
+    if user.role == Role.MANAGER:
+        lines.append(_("🎓 /training: the trainings you took part in, and how your figures changed after them."))
     if user.role in (Role.HEAD, Role.ADMIN):
         lines.append(_("👥 /team: the team's plan for today and tomorrow, yesterday's results."))
         lines.append(_("➕ /invite: a one-time link for a new colleague."))
         lines.append(_("🔐 /users: people and their access."))
+        lines.append(_("🎓 /training: record a training and see whether it worked."))
     if user.role == Role.ADMIN:
         lines.append(_("/reasons: the list of refusal reasons."))
         lines.append(_("📦 In /users, the clients of someone who left go to a colleague."))

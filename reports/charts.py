@@ -297,6 +297,9 @@ def month_fan(
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_decimal(v, format="#,##0", locale=locale)))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_date(_from_ordinal(v), "d MMM", locale=locale)))
     axes.set_ylim(bottom=0)
+    days = [d for d, _v in past] + [f[0] for f in future]
+    if days:
+        axes.set_xlim(min(days), max(days))
     axes.grid(axis="y", alpha=0.3)
     axes.set_title(plain(title, 80), fontsize=FONT + 3, loc="left")
     figure.legend(loc="outside lower center", ncols=4, fontsize=FONT - 2, frameon=False)

@@ -1,0 +1,194 @@
+"""/forecast: will the month's plan be met? What is done, the forecast with its 80% range and the
+chance of the plan, and the factors it rests on, for the person's scope (a head: their team; an
+admin: everyone; a manager: themselves), with a chart. `/forecast accuracy`: how far it has been
+right in past months, at each month's start and middle."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from db.models import Role, User
+from db.repositories import Repos
+from handlers.ui import pack
+from reports import charts
+from reports.forecast import Factors, Outlook, score
+from reports.formatting import money, month_title
+from reports.outlook import accuracy, live
+from reports.workdays import WorkCalendar
+
+
+def _pct(value: float, locale: str) -> str:
+    from babel.numbers import format_percent
+
+    return format_percent(value, "#,##0%", locale=locale)
+
+
+def _range(view: Outlook, locale: str) -> str:
+    return _("{expected} (80%: {low}–{high})").format(
+        expected=money(round(view.expected) * 100, locale), low=money(round(view.low) * 100, locale),
+        high=money(round(view.high) * 100, locale))
+
+
+def outlook_line(view: Outlook, locale: str) -> str:
+    """'done 400,000 ₽ · forecast 520,000 ₽ (80%: 450,000–600,000 ₽) · plan 500,000 ₽, chance 61%'"""
+    text = _("done {done} · forecast {forecast}").format(done=money(round(view.actual) * 100, locale), forecast=_range(view, locale))
+    if view.plan:
+        text += " · " + _("plan {plan}, chance {chance}").format(plan=money(round(view.plan) * 100, locale),
+                                                                 chance=_pct(view.chance or 0.0, locale))
+    return text
+
+
+def factors_line(f: Factors, locale: str) -> str:
+    from babel.numbers import format_decimal
+
+    if f.deal_rate <= 0:
+        line = _("no deals in the window the forecast reads")
+    else:
+        line = _("meetings per deal: {meetings} · average deal {average} · meetings a working day: {pace}").format(
+            meetings=format_decimal(round(1 / f.deal_rate, 1), locale=locale), average=money(round(f.average) * 100, locale),
+            pace=format_decimal(round(f.pace, 1), locale=locale))
+    if not f.own:
+        line += " " + _("(the team's figures: too little history of their own yet)")
+    return line
+
+
+async def forecast(message: Message, command: CommandObject, repos: Repos, user: User, clock, i18n: I18n,
+                   workdays: WorkCalendar) -> None:
+    if (command.args or "").strip().casefold() in ("accuracy", "точность"):
+        await _accuracy(message, repos, user, clock, i18n, workdays)
+        return
+    locale = i18n.current_locale
+    people = await repos.reports.people()
+    if not people:
+        await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
+        return
+    now = clock()
+    view = await live(repos.reports, repos.plans, people, now, user.timezone, workdays,
+                      await _team_plan(repos, user, now))
+    month = view.month
+    blocks = [_("🔮 <b>Forecast</b>, {month} · working days left: {left} of {all}").format(
+        month=month_title(month.first, locale), left=month.total.days_left, all=month.workdays)]
+    if len(people) > 1:
+        blocks.append(_("Everyone: {line}").format(line=outlook_line(month.total, locale)))
+        if month.total.pace_needed is not None and month.total.plan and month.total.actual < month.total.plan:
+            blocks.append(_("To meet the plan: {sum} a working day").format(sum=money(round(month.total.pace_needed) * 100, locale)))
+    for person in people:
+        one = month.people[person.id]
+        lines = [f"<b>{html.escape(person.name)}</b>: {outlook_line(one, locale)}"]
+        if one.factors is not None:
+            lines.append("   " + factors_line(one.factors, locale))
+        blocks.append("\n" + "\n".join(lines))
+    blocks.append("\n" + _("How it is reckoned: deals per meeting × average deal × meetings a working day × working days "
+                           "left, each from the last 90 days, plus what is done. /forecast accuracy shows how right it has been."))
+    for part in pack(blocks):
+        await message.answer(part)
+    png = await charts.draw(charts.month_fan, _("{month}: done, forecast and plan").format(month=month_title(month.first, locale)),
+                            *_fan(view), _fan_names(), locale)
+    await message.answer_photo(BufferedInputFile(png, "forecast.png"),
+                               caption=_("Sales this month so far, the forecast to its end in its 80% band, and the plan."))
+
+
+async def _team_plan(repos: Repos, user: User, now) -> int | None:
+    """A head's team plan, or for an admin the teams' plans together (each when every team has one)."""
+    from reports.dates import local_today
+
+    month = local_today(now, user.timezone).replace(day=1)
+    plans = [p for p in await repos.plans.of_month(month) if p.team_id is not None]
+    if user.role == Role.HEAD:
+        return next((p.amount_minor for p in plans if p.team_id == user.team_id), None)
+    if user.role == Role.ADMIN:
+        teams = await repos.reports.teams()
+        return sum(p.amount_minor for p in plans) if plans and len(plans) == len(teams) else None
+    return None
+
+
+def _fan_names() -> dict[str, str]:
+    return {"done": _("done"), "forecast": _("forecast"), "range": _("80% range"), "plan": _("plan")}
+
+
+def _fan(view) -> tuple[list, list, float | None]:
+    """The month so far, a point a day up to today, and the forecast from today to the month's last
+    day, opening from what is done to the month-end range."""
+    month, sales = view.month, view.sales
+    first, today = month.first, view.today
+    past, total = [], 0.0
+    day = first
+    while day < today:
+        past.append((day, total))
+        total += sum(days[day].amount for days in sales.values() if day in days)
+        day += timedelta(days=1)
+    past.append((today, total))
+    end = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    t = month.total
+    steps = (end - today).days
+    future = []
+    for n in range(steps + 1):
+        share = n / steps if steps else 1.0
+        future.append((today + timedelta(days=n), t.actual + (t.expected - t.actual) * share,
+                       t.actual + (t.low - t.actual) * share, t.actual + (t.high - t.actual) * share))
+    return past, future, t.plan
+
+
+async def _accuracy(message: Message, repos: Repos, user: User, clock, i18n: I18n, workdays: WorkCalendar) -> None:
+    locale = i18n.current_locale
+    people = await repos.reports.people()
+    tests = await accuracy(repos.reports, people, clock(), user.timezone, workdays) if people else []
+    start, middle = score(tests, None, False), score(tests, None, True)
+    if not middle.months:
+        await message.answer(_("Too little history yet: accuracy is measured on whole past months with 90 days of "
+                               "records before each."))
+        return
+
+    def summary(label: str, s) -> str:
+        return _("{label}: accuracy {accuracy} · mean error {mape} · bias {bias} (months: {months})").format(
+            label=label, accuracy=_pct(s.accuracy, locale), mape=_pct(s.mape, locale),
+            bias=("+" if s.bias > 0 else "") + _pct(s.bias, locale), months=s.months)
+
+    blocks = [_("🎯 <b>How right the forecast has been</b>"),
+              summary(_("Made at the month's start"), start), summary(_("Made at the month's middle"), middle),
+              _("Bias above zero: the forecast promised more than came.")]
+    blocks.append("\n" + _("<b>By month</b> (forecast at the start / at the middle → what came)"))
+    by_month: dict[date, dict[bool, float]] = {}
+    actual: dict[date, float] = {}
+    for t in tests:
+        by_month.setdefault(t.month, {})[t.cutoff.day != 1] = t.forecast[None]
+        actual[t.month] = t.actual[None]
+    for month, values in by_month.items():
+        blocks.append(f"{month_title(month, locale)}: {money(round(values.get(False, 0)) * 100, locale)} / "
+                      f"{money(round(values.get(True, 0)) * 100, locale)} → {money(round(actual[month]) * 100, locale)}")
+    if len(people) > 1:
+        blocks.append("\n" + _("<b>By manager</b>, made at the month's middle"))
+        for person in people:
+            s = score(tests, person.id, True)
+            if s.months:
+                blocks.append(_("{name}: mean error {mape}, bias {bias}").format(
+                    name=html.escape(person.name), mape=_pct(s.mape, locale), bias=("+" if s.bias > 0 else "") + _pct(s.bias, locale)))
+    for part in pack(blocks):
+        await message.answer(part)
+    months = list(by_month)
+    series = [
+        (_("made at the start"), [_acc(actual[m], by_month[m].get(False)) for m in months]),
+        (_("made at the middle"), [_acc(actual[m], by_month[m].get(True)) for m in months]),
+    ]
+    png = await charts.draw(charts.accuracy_bars, _("Forecast accuracy by month"), months, series, locale)
+    await message.answer_photo(BufferedInputFile(png, "accuracy.png"),
+                               caption=_("Accuracy of the forecast each month: 1 − |actual − forecast| / actual."))
+
+
+def _acc(actual: float, forecast: float | None) -> float | None:
+    if forecast is None or actual <= 0:
+        return None
+    return 1 - abs(actual - forecast) / actual
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(forecast, Command("forecast"))
+    return router
