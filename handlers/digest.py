@@ -16,13 +16,16 @@ from db.repositories.reports import Person
 from handlers import labels
 from handlers import report_view
 from handlers.report_view import Photo, kind_names, outcome_names, result_line
+from handlers.forecast_view import outlook_line, team_plan
 from handlers.ui import pack
 from reports import charts
 from reports.analytics import Figures, Level, Usual
 from reports.digest import Morning, morning
+from reports.forecast import Month, Outlook
+from reports.outlook import live
 from reports.report import first_workday_of_week, weekly
 from reports.formatting import day as day_fmt
-from reports.formatting import money, short_day
+from reports.formatting import money, month_title, short_day
 from reports.workdays import WorkCalendar
 
 _LEVEL = {Level.ABOVE: " ▲", Level.BELOW: " ▼", Level.USUAL: ""}
@@ -40,8 +43,9 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
     if not people:
         return None
     data = await morning(repos.reports, people, now, user.timezone, calendar)
+    month = (await live(repos.reports, repos.plans, people, now, user.timezone, calendar, await team_plan(repos, user, now))).month
     reasons = await repos.reasons.all()
-    texts = _texts(data, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN)
+    texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN)
     photos = await _charts(data, locale) if with_charts and data.team.contacts else []
     if with_charts and first_workday_of_week(data.today, calendar):
         # the first working morning of a week brings the weekly report along, in the same outbox row
@@ -68,9 +72,10 @@ def _usual(name: str, value: str, level: Usual | None, locale: str, is_money: bo
     return _("{name}: {value}{mark} (usually {usual})").format(name=name, value=value, mark=_LEVEL[level.level], usual=usual)
 
 
-def _team_lines(data: Morning, locale: str) -> list[str]:
+def _team_lines(data: Morning, month: Month, locale: str) -> list[str]:
     team, usual = data.team, data.usual
     return [
+        _("🎯 <b>{month}</b>: {line}").format(month=month_title(month.first, locale), line=outlook_line(month.total, locale)),
         _("📈 <b>Results of {day}</b>").format(day=day_fmt(data.day, locale)),
         _usual(_("🤝 Meetings"), str(team.meetings), usual["meetings"], locale),
         _usual(_("📞 Calls"), str(team.by_kind[Kind.CALL]), usual["calls"], locale),
@@ -100,25 +105,30 @@ def _alerts(data: Morning, day_word: str) -> list[str]:
     return lines
 
 
-def manager_block(person: Person, fig: Figures, planned: tuple[int, int], day_word: str, reasons: dict[int, str], locale: str) -> str:
-    return "\n".join([
+def manager_block(person: Person, fig: Figures, planned: tuple[int, int], outlook: Outlook | None, day_word: str,
+                  reasons: dict[int, str], locale: str) -> str:
+    lines = [
         f"<b>{html.escape(person.name)}</b>",
         "   " + _("{day}: {results}").format(day=day_word.capitalize(), results=result_line(fig, reasons, locale)),
         "   " + _("Plan: today {today}, tomorrow {tomorrow}").format(today=planned[0], tomorrow=planned[1]),
-    ])
+    ]
+    if outlook is not None:
+        lines.append("   🎯 " + outlook_line(outlook, locale))
+    return "\n".join(lines)
 
 
-def _texts(data: Morning, reasons: dict[int, str], locale: str, company: bool) -> list[str]:
+def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, company: bool) -> list[str]:
     day_word = _day_word(data, locale)
     title = _("☀️ <b>Company digest</b>, {today}") if company else _("☀️ <b>Team digest</b>, {today}")
-    blocks = [title.format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, locale))]
+    blocks = [title.format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, month, locale))]
     alerts = _alerts(data, day_word)
     if alerts:
         blocks.append("\n" + _("⚠️ <b>Needs attention</b>"))
         blocks += alerts
     blocks.append("\n" + _("👤 <b>By manager</b>"))
     for m in data.managers:
-        blocks.append("\n" + manager_block(m.person, m.day, (m.today, m.tomorrow), day_word, reasons, locale))
+        blocks.append("\n" + manager_block(m.person, m.day, (m.today, m.tomorrow), month.people.get(m.person.id), day_word,
+                                          reasons, locale))
     return pack(blocks)
 
 

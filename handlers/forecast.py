@@ -16,47 +16,13 @@ from aiogram.utils.i18n import gettext as _
 
 from db.models import Role, User
 from db.repositories import Repos
+from handlers.forecast_view import factors_line, outlook_line, pct, team_plan
 from handlers.ui import pack
 from reports import charts
-from reports.forecast import Factors, Outlook, score
+from reports.forecast import score
 from reports.formatting import money, month_title
 from reports.outlook import accuracy, live
 from reports.workdays import WorkCalendar
-
-
-def _pct(value: float, locale: str) -> str:
-    from babel.numbers import format_percent
-
-    return format_percent(value, "#,##0%", locale=locale)
-
-
-def _range(view: Outlook, locale: str) -> str:
-    return _("{expected} (80%: {low}–{high})").format(
-        expected=money(round(view.expected) * 100, locale), low=money(round(view.low) * 100, locale),
-        high=money(round(view.high) * 100, locale))
-
-
-def outlook_line(view: Outlook, locale: str) -> str:
-    """'done 400,000 ₽ · forecast 520,000 ₽ (80%: 450,000–600,000 ₽) · plan 500,000 ₽, chance 61%'"""
-    text = _("done {done} · forecast {forecast}").format(done=money(round(view.actual) * 100, locale), forecast=_range(view, locale))
-    if view.plan:
-        text += " · " + _("plan {plan}, chance {chance}").format(plan=money(round(view.plan) * 100, locale),
-                                                                 chance=_pct(view.chance or 0.0, locale))
-    return text
-
-
-def factors_line(f: Factors, locale: str) -> str:
-    from babel.numbers import format_decimal
-
-    if f.deal_rate <= 0:
-        line = _("no deals in the window the forecast reads")
-    else:
-        line = _("meetings per deal: {meetings} · average deal {average} · meetings a working day: {pace}").format(
-            meetings=format_decimal(round(1 / f.deal_rate, 1), locale=locale), average=money(round(f.average) * 100, locale),
-            pace=format_decimal(round(f.pace, 1), locale=locale))
-    if not f.own:
-        line += " " + _("(the team's figures: too little history of their own yet)")
-    return line
 
 
 async def forecast(message: Message, command: CommandObject, repos: Repos, user: User, clock, i18n: I18n,
@@ -71,7 +37,7 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
         return
     now = clock()
     view = await live(repos.reports, repos.plans, people, now, user.timezone, workdays,
-                      await _team_plan(repos, user, now))
+                      await team_plan(repos, user, now))
     month = view.month
     blocks = [_("🔮 <b>Forecast</b>, {month} · working days left: {left} of {all}").format(
         month=month_title(month.first, locale), left=month.total.days_left, all=month.workdays)]
@@ -93,20 +59,6 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
                             *_fan(view), _fan_names(), locale)
     await message.answer_photo(BufferedInputFile(png, "forecast.png"),
                                caption=_("Sales this month so far, the forecast to its end in its 80% band, and the plan."))
-
-
-async def _team_plan(repos: Repos, user: User, now) -> int | None:
-    """A head's team plan, or for an admin the teams' plans together (each when every team has one)."""
-    from reports.dates import local_today
-
-    month = local_today(now, user.timezone).replace(day=1)
-    plans = [p for p in await repos.plans.of_month(month) if p.team_id is not None]
-    if user.role == Role.HEAD:
-        return next((p.amount_minor for p in plans if p.team_id == user.team_id), None)
-    if user.role == Role.ADMIN:
-        teams = await repos.reports.teams()
-        return sum(p.amount_minor for p in plans) if plans and len(plans) == len(teams) else None
-    return None
 
 
 def _fan_names() -> dict[str, str]:
@@ -148,8 +100,8 @@ async def _accuracy(message: Message, repos: Repos, user: User, clock, i18n: I18
 
     def summary(label: str, s) -> str:
         return _("{label}: accuracy {accuracy} · mean error {mape} · bias {bias} (months: {months})").format(
-            label=label, accuracy=_pct(s.accuracy, locale), mape=_pct(s.mape, locale),
-            bias=("+" if s.bias > 0 else "") + _pct(s.bias, locale), months=s.months)
+            label=label, accuracy=pct(s.accuracy, locale), mape=pct(s.mape, locale),
+            bias=("+" if s.bias > 0 else "") + pct(s.bias, locale), months=s.months)
 
     blocks = [_("🎯 <b>How right the forecast has been</b>"),
               summary(_("Made at the month's start"), start), summary(_("Made at the month's middle"), middle),
@@ -169,7 +121,7 @@ async def _accuracy(message: Message, repos: Repos, user: User, clock, i18n: I18
             s = score(tests, person.id, True)
             if s.months:
                 blocks.append(_("{name}: mean error {mape}, bias {bias}").format(
-                    name=html.escape(person.name), mape=_pct(s.mape, locale), bias=("+" if s.bias > 0 else "") + _pct(s.bias, locale)))
+                    name=html.escape(person.name), mape=pct(s.mape, locale), bias=("+" if s.bias > 0 else "") + pct(s.bias, locale)))
     for part in pack(blocks):
         await message.answer(part)
     months = list(by_month)
