@@ -32,6 +32,7 @@ def setup() -> Router:
         birthdays,
         clients,
         fallback,
+        forecast,
         invite,
         log_contact,
         membership,
@@ -64,6 +65,7 @@ def setup() -> Router:
         report.setup(),
         training.setup(),
         sales_plans.setup(),
+        forecast.setup(),
     )
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
     staff.include_routers(team.setup(), invite.setup(), admin.setup())
