@@ -62,9 +62,10 @@ def _day(value: date, locale: str) -> str:
 
 
 async def _list(repos: Repos, user: User, page: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    items, total = await repos.trainings.recent(limit=PAGE, offset=max(page, 0) * PAGE)
+    page = min(max(page, 0), 10**6)  # a forged page must not overflow the OFFSET
+    items, total = await repos.trainings.recent(limit=PAGE, offset=page * PAGE)
     pages = max(1, -(-total // PAGE))
-    if page >= pages or page < 0:  # a page that is gone: the last one there is
+    if page >= pages:  # a page that is gone: the last one there is
         page = pages - 1
         items, total = await repos.trainings.recent(limit=PAGE, offset=page * PAGE)
     kb = Rows()

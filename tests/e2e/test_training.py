@@ -73,6 +73,10 @@ async def test_a_head_records_a_training_and_reads_that_it_worked(demo, sessionm
     await boss.tap(f"▫️ {users[facts.trained].full_name}")
     assert f"✅ {users[facts.trained].full_name}" in boss.last.buttons()
     await boss.tap("✅ Готово (1)")
+    assert "Записать этот тренинг?" in boss.last.text
+    await boss.tap("‹ Назад")  # back to the participants, still marked
+    assert f"✅ {users[facts.trained].full_name}" in boss.last.buttons()
+    await boss.tap("✅ Готово (1)")
     assert "Записать этот тренинг?" in boss.last.text and users[facts.trained].full_name in boss.last.text
     assert users[stranger].full_name not in boss.last.text
     await boss.tap("✅ Сохранить")
@@ -83,7 +87,6 @@ async def test_a_head_records_a_training_and_reads_that_it_worked(demo, sessionm
     saved = boss.last
     new = await boss.tap("📈 Есть ли эффект?")
     report = "\n".join(m.text for m in [boss.emu.message(head.tg_id, saved.message_id), *new] if m.kind == "text")
-    print(report)
     assert report.startswith("🎓 Работа с возражениями <b>&</b>, ")
     trained = report[report.index(users[facts.trained].full_name, report.index("Участники:") + 12):]
     assert "✅ Стало лучше" in trained.split("\n")[1]  # conversion, the first metric
@@ -139,5 +142,17 @@ async def test_forged_buttons_answer_calmly_and_reveal_nothing(demo, sessionmake
     [listing] = await other.say("/training")
     update = await other.press_raw(listing, TrainCb(a="open", i=training).pack())
     assert other.answer_to(update).text == "Не найдено или недоступно вам."
+    await other.press_raw(listing, TrainCb(a="list", i=2**62).pack())
+    assert other.last.text.startswith("🎓 Тренингов пока нет")  # a page that is not there: the list as it is
+    await other.tap("➕ Записать тренинг")
+    await other.tap("Вчера")
+    flow = _flow(other.last)
+    update = await other.press_raw(other.last, TrainCb(a="day", f=flow, d="20261126").pack())  # a step already passed
+    assert other.answer_to(update).text == "Эта кнопка больше не действует."
+    await other.say("Тема")
+    update = await other.press_raw(other.last, TrainCb(a="tog", f=flow, i=facts.trained).pack())  # not their team's
+    assert other.answer_to(update).show_alert and "✅" not in "".join(other.last.buttons()[:-3])
+    await other.tap("✖ Отмена")
+    assert other.last.text == "Отменено. Ничего не сохранено."
     assert all(users[facts.trained].full_name not in (m.text or "") for m in other.emu.messages(other_head.tg_id))
     assert await _trainings(sessionmaker) == 1
