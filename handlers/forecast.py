@@ -43,8 +43,6 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
         month=month_title(month.first, locale), left=month.total.days_left, all=month.workdays)]
     if len(people) > 1:
         blocks.append(_("Everyone: {line}").format(line=outlook_line(month.total, locale)))
-        if month.total.pace_needed is not None and month.total.plan and month.total.actual < month.total.plan:
-            blocks.append(_("To meet the plan: {sum} a working day").format(sum=money(round(month.total.pace_needed) * 100, locale)))
     for person in people:
         one = month.people[person.id]
         lines = [f"<b>{html.escape(person.name)}</b>: {outlook_line(one, locale)}"]

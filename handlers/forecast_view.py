@@ -23,11 +23,14 @@ def _range(view: Outlook, locale: str) -> str:
 
 
 def outlook_line(view: Outlook, locale: str) -> str:
-    """'done 400,000 ₽ · forecast 520,000 ₽ (80%: 450,000–600,000 ₽) · plan 500,000 ₽, chance 61%'"""
+    """'done 400,000 ₽ · forecast 520,000 ₽ (80%: 450,000–600,000 ₽) · plan 500,000 ₽, chance 61% ·
+    needs 50,000 ₽ a working day'"""
     text = _("done {done} · forecast {forecast}").format(done=money(round(view.actual) * 100, locale), forecast=_range(view, locale))
     if view.plan:
         text += " · " + _("plan {plan}, chance {chance}").format(plan=money(round(view.plan) * 100, locale),
                                                                  chance=pct(view.chance or 0.0, locale))
+        if view.actual < view.plan and view.pace_needed:
+            text += " · " + _("needs {sum} a working day").format(sum=money(round(view.pace_needed) * 100, locale))
     return text
 
 
