@@ -1,6 +1,7 @@
 """/training for each role through the real dispatcher, on the demo company: a head records the
 planted training and reads that it worked, with its chart; a manager sees only their own figures;
-bad input and forged buttons change nothing and reveal nothing."""
+an admin sees every training and records for anyone; bad input and forged buttons change nothing
+and reveal nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.demo_data import generate
 from db.models import Training, TrainingParticipant, User
 from db.repositories.trainings import TrainingRepository
 from handlers.callbacks import TrainCb
+from tests.conftest import ADMIN_TG
 from tests.e2e.harness import Person
 
 
@@ -156,3 +158,23 @@ async def test_forged_buttons_answer_calmly_and_reveal_nothing(demo, sessionmake
     assert other.last.text == "Отменено. Ничего не сохранено."
     assert all(users[facts.trained].full_name not in (m.text or "") for m in other.emu.messages(other_head.tg_id))
     assert await _trainings(sessionmaker) == 1
+
+
+async def test_an_admin_sees_every_training_and_records_for_anyone(demo, sessionmaker) -> None:
+    runner, facts, users, head, _colleague, _other_head, stranger = demo
+    await _record(sessionmaker, head, facts, [facts.trained])
+    admin = Person(runner, ADMIN_TG, "Admin")  # an admin from ADMIN_IDS, in English
+    await admin.say("/start")
+    [listing] = await admin.say("/training")
+    assert listing.text.startswith("🎓 Trainings: 1.")
+    new = await admin.tap(listing.buttons()[0])
+    text = "\n".join(m.text for m in [admin.emu.message(ADMIN_TG, listing.message_id), *new] if m.kind == "text")
+    assert f"Took part: {users[facts.trained].full_name}." in text and "✅ Improved" in text and "the others" in text
+    assert [m.caption for m in new if m.kind == "photo"] == [
+        "Before and after the training: those who took part against colleagues who did not."]
+    await admin.say("/training")
+    await admin.tap("➕ Record a training")
+    await admin.tap("Yesterday")
+    await admin.say("Cold calls")
+    names = admin.last.buttons()
+    assert f"▫️ {users[stranger].full_name}" in names and f"▫️ {users[facts.trained].full_name}" in names  # both teams
