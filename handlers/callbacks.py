@@ -122,15 +122,15 @@ class TeamCb(CallbackData, prefix="tm"):
     p: Int = 0  # the list's page
 
 
-class TrainCb(CallbackData, prefix="tr"):
-    a: str  # list (a page) | open | new | day | back | keep (the topic) | tog (a participant) | pp (their page) | done | save | cx
-    i: Int = 0  # the training, the page, or the manager
-    f: str = ""  # the recording run
-    d: str = ""  # with day: YYYYMMDD
-
-
 class SalesPlanCb(CallbackData, prefix="sp"):
     a: str  # show | edit | copy | apply | tpl (a sheet to fill in) | up (upload one) | cx
     m: str  # the month, YYYYMM
     u: Int = 0  # a manager's plan
     t: Int = 0  # or a team's
+
+
+class TrainCb(CallbackData, prefix="tr"):
+    a: str  # list (a page) | open | new | day | back | keep (the topic) | tog (a participant) | pp (their page) | done | save | cx
+    i: Int = 0  # the training, the page, or the manager
+    f: str = ""  # the recording run
+    d: str = ""  # with day: YYYYMMDD
