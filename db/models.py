@@ -359,3 +359,52 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditKind(enum.StrEnum):
+    CARD = "card"  # a client card opened
+    SEARCH = "search"
+    REPORT = "report"
+    EXPORT = "export"
+    IMPORT = "import"  # plans taken from a sheet
+    PLAN = "plan"  # a plan set, removed or copied
+    TRAINING = "training"
+    ROLE = "role"
+    ACCESS = "access"
+    HANDOVER = "handover"
+    INVITE = "invite"  # created, used or revoked
+    REFUSED = "refused"  # a stranger, someone whose access is off, a wrong invite code
+
+
+class AuditEntry(Base):
+    """The audit trail: append-only, each entry sealed with a hash over its fields and the hash of
+    the one before, so an entry edited, removed or moved breaks the chain (`python -m bot audit
+    verify`). Ids are the chain's positions, given out under the chain head's lock: no gaps."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_log_kind_id", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # a user who is gone keeps their entries: users are turned off, never deleted
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    actor_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[AuditKind] = mapped_column(_enum(AuditKind, "audit_kind"))
+    what: Mapped[dict[str, Any]] = mapped_column(JSON)  # ids and short parameters, never whole texts
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's one head row: the last entry's id and hash. Appending updates it first, which
+    serializes appenders on both backends, and it tells a verifier if entries at the end went."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
