@@ -53,10 +53,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.repositories import Repos, SystemRepository
+from db.repositories.audit import BOOKKEEPING
 from db.repositories.context import load_context
 from db.repositories.fsm import FsmRepository
 
 _WROTE = "ladon_wrote"  # key in session.info: the transaction holds writes
+# and bookkeeping writes (the audit log): committed like records, but not the person's records, so
+# a card that failed to show is not said to be "saved"
+_KEPT = "ladon_kept"
 
 
 class UpdateSession(Session):
@@ -67,7 +71,7 @@ class UpdateSession(Session):
 @event.listens_for(UpdateSession, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        state.session.info[_KEPT if state.execution_options.get(BOOKKEEPING) else _WROTE] = True
 
 
 @event.listens_for(UpdateSession, "after_flush")
@@ -79,11 +83,14 @@ def _on_flush(session: Session, _context) -> None:
 @event.listens_for(UpdateSession, "after_rollback")
 def _on_end(session: Session) -> None:
     session.info.pop(_WROTE, None)
+    session.info.pop(_KEPT, None)
 
 
-def wrote(session: AsyncSession) -> bool:
-    """Whether the session's transaction holds writes (flushed or executed) not yet committed."""
-    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+def wrote(session: AsyncSession, *, bookkeeping: bool = True) -> bool:
+    """Whether the session's transaction holds writes (flushed or executed) not yet committed;
+    `bookkeeping=False`: writes other than the audit log's."""
+    return bool(session.info.get(_WROTE) or (bookkeeping and session.info.get(_KEPT))
+                or session.new or session.dirty or session.deleted)
 
 
 class Duplicate(Exception):
@@ -122,8 +129,8 @@ class UpdateWork:
     async def checkpoint(self, *, final: bool = False) -> None:
         # The dedup mark alone can wait for the end: until then it locks nothing. Written records
         # cannot (they hold the lock), and a state change must be saved before it is shown.
-        records, state = wrote(self.session), self.state_changed()
-        if not records and not state and not (final and not self.claimed):
+        records, state = wrote(self.session, bookkeeping=False), self.state_changed()
+        if not wrote(self.session) and not state and not (final and not self.claimed):
             return
         if not self.claimed:
             if not await SystemRepository(self.session).claim_update(self.update_id):

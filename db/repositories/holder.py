@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
+from db.repositories.audit import AuditRepository
 from db.repositories.clients import ClientRepository
 from db.repositories.interactions import InteractionRepository
 from db.repositories.invites import InviteRepository
@@ -73,3 +74,7 @@ class Repos:
     @cached_property
     def trainings(self) -> TrainingRepository:
         return TrainingRepository(self.session, self.actor)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.session, self.actor)
