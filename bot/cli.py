@@ -1,10 +1,12 @@
-"""Command line: `python -m bot` (run), `python -m bot sandbox` and `python -m bot demo-data`."""
+"""Command line: `python -m bot` (run), `python -m bot sandbox`, `python -m bot demo-data` and
+`python -m bot audit verify`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -43,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
     from bot.demo_data import MIN_MANAGERS
 
     root = argparse.ArgumentParser(prog="python -m bot", description="Ladon, the CRM in Telegram")
-    commands = root.add_subparsers(dest="command", metavar="{run,sandbox,demo-data}")
+    commands = root.add_subparsers(dest="command", metavar="{run,sandbox,demo-data,audit}")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("sandbox", help="try the bot in the terminal, against a local Telegram emulator")
     demo = commands.add_parser(
@@ -58,6 +60,14 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="the same seed and day give the same company (default 1)")
     demo.add_argument("--force", action="store_true", help="add the company even though the database has users")
     demo.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
+    audit = commands.add_parser("audit", help="check the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="{verify}", required=True)
+    verify = audit_commands.add_parser(
+        "verify", help="walk the hash chain: OK with the count, or the first bad entry and why (exit code 1)",
+        description="Walk the audit trail's hash chain from its first entry. Prints OK with the number of entries, "
+        "or the first entry that was edited, removed or moved and why, and exits with 1.",
+    )
+    verify.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
     return root
 
 
@@ -69,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_sandbox())
     if args.command == "demo-data":
         return demo_data(args)
+    if args.command == "audit":
+        return audit_verify(args)
     settings = load_settings()
     setup_logging(settings.log_level, settings.bot_token.get_secret_value())
     from bot.app import run_polling
@@ -129,3 +141,39 @@ def demo_data(args: argparse.Namespace) -> int:
     heads = ", ".join(f"{facts.names[h]} ({facts.tg_ids[h]})" for h in facts.head_ids)
     print(f"Heads: {heads}. The other managers are ordinary.")
     return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from db.engine import create_engine, create_sessionmaker
+    from db.repositories.audit import AuditRepository
+
+    settings = load_settings(bot_token="0:audit")  # reading the database needs no token
+    url = args.database_url or settings.database_url
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).is_file():
+        print(f"{shown}: no such database file", file=sys.stderr)  # rather than creating an empty one
+        return 1
+
+    async def check():
+        engine = create_engine(url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await AuditRepository(session).verify()
+        finally:
+            await engine.dispose()
+
+    try:
+        verdict = asyncio.run(check())
+    except Exception as exc:  # no such database, not migrated: say so, do not pretend it is intact
+        print(f"{shown}: cannot read the audit trail: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    if verdict.ok:
+        print(f"OK: {verdict.count} audit entries, the chain is intact ({shown})")
+        return 0
+    where = f"entry {verdict.bad_id}: " if verdict.bad_id is not None else ""
+    print(f"BROKEN: {where}{verdict.why} (intact before it: {verdict.count}; {shown})")
+    return 1
