@@ -42,6 +42,7 @@ async def find(message: Message, repos: Repos, user: User) -> None:
         await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
         return
     matches = await repos.clients.search(plain_digits(typed))
+    await repos.audit.record("search", {"q": typed, "found": len(matches)})
     if not matches:
         await message.answer(_("Nobody found for «{query}». Try another spelling:").format(query=html.escape(typed)))
         return
@@ -261,6 +262,7 @@ async def open_card(query: CallbackQuery, callback_data: ClientCb, repos: Repos,
     client = await found(query, repos.clients.card(callback_data.id))
     if client is None:
         return
+    await repos.audit.record("card", {"client": client.id})
     await query.answer()
     if await state.get_state() == FindClient.query.state:
         await state.clear()  # found: later text is not another search

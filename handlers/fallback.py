@@ -45,6 +45,7 @@ async def unknown_message(message: Message, state: FSMContext, user: User, repos
     typed = clean_name(message.text or "")
     if 2 <= len(typed) <= NAME_MAX and not typed.startswith("/"):
         matches = await repos.clients.search(plain_digits(typed), limit=5)
+        await repos.audit.record("search", {"q": typed, "found": len(matches)})
         if matches:  # a client's name typed outside any step: offer the card
             kb = Rows()
             for match in matches:

@@ -70,6 +70,7 @@ async def _client_picker(repos: Repos, flow: str, query: str | None = None):
         kb.row(button(_("➕ New client"), LogCb(f=flow, a="new")), cancel_button(flow))
         return text, kb.as_markup()
     matches = await repos.clients.search(plain_digits(query))
+    await repos.audit.record("search", {"q": query, "found": len(matches)})
     for match in matches:
         kb.row(button(match.name[:60], LogCb(f=flow, a="cl", v=str(match.client_id))))
     if matches:

@@ -236,6 +236,7 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
         return
     locale = i18n.current_locale
     report = await build(repos.reports, people, start, end, today, user.timezone, workdays)
+    await repos.audit.record("report", {"from": f"{start}", "to": f"{end}", "scope": scope, "id": ident, "people": len(people)})
     reasons = {r.id: r for r in await repos.reasons.all()}
     parts = texts(report, name, reasons, locale)
     kb = Rows()
@@ -279,6 +280,7 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
         "report", {"period": callback_data.p, "scope": callback_data.s, "id": callback_data.i, "people": len(people)},
         rows_in(tables), clock(),
     )
+    await repos.audit.record("export", {"from": f"{start}", "to": f"{end}", "scope": callback_data.s, "id": callback_data.i, "rows": rows_in(tables)})
     filename = f"ladon-report-{start:%Y-%m-%d}-{end:%Y-%m-%d}.xlsx"
     caption = _("📥 {scope}, {period}").format(scope=name, period=period_title(start, end, i18n.current_locale))
     await query.message.answer_document(BufferedInputFile(data, filename), caption=caption[:1000])

@@ -196,6 +196,7 @@ async def save_amount(message: Message, repos: Repos, user: User, clock, state: 
         await state.clear()
         await message.answer(_("Not found, or not yours to change."))
         return
+    await repos.audit.record("plan", {"month": f"{month:%Y-%m}", "act": "removed" if text == "-" else "set", "user": owner["user_id"], "team": owner["team_id"]})
     await state.clear()
     parts, markup = await _screen(repos, user, month, today, i18n.current_locale)
     note = _("Removed.") if text == "-" else _("Saved.")
@@ -279,6 +280,7 @@ async def apply(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, 
         await state.clear()
         await query.answer(_("Nothing was applied: some of these plans are no longer yours to set."), show_alert=True)
         return
+    await repos.audit.record("import" if data.get("src") == "sheet" else "plan", {"month": f"{month:%Y-%m}", "act": data.get("src", "copy"), "count": count})
     await state.clear()
     await query.answer(_("Applied: {count}").format(count=count))
     parts, markup = await _screen(repos, user, month, today, i18n.current_locale)
@@ -363,6 +365,7 @@ async def read_sheet(message: Message, bot: Bot, repos: Repos, user: User, clock
     current = {p.user_id: p.amount_minor for p in await repos.plans.of_month(month) if p.user_id}
     changes = [PlanChange(r.user_id, None, r.amount_minor, r.deals, r.meetings, current.get(r.user_id)) for r in reading.rows]
     await _offer(message, state, month, changes, _preview(changes, await _names(repos), month, i18n.current_locale))
+    await state.update_data(src="sheet")  # applied, it is an import in the audit trail
 
 
 async def not_a_sheet(message: Message, state: FSMContext, clock, user: User) -> None:

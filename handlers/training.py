@@ -342,6 +342,7 @@ async def save(query: CallbackQuery, repos: Repos, user: User, state: FSMContext
     except (NotFound, AccessDenied, ValueError):
         await not_found(query)
         return
+    await repos.audit.record("training", {"training": training.id, "day": f"{day}", "people": len(flow_data.get("people", []))})
     await state.clear()
     await query.answer(_("Recorded"))
     count = len(flow_data["people"])

@@ -92,6 +92,8 @@ class AccessMiddleware(BaseMiddleware):
         """Record a refused try; True when it was the last one allowed (they were told, and so were the admins)."""
         repos: Repos = data["repos"]
         await self._record(repos, event, tg_user, chat, reason, now)
+        # one entry per refused try; once they are paused, their silent tries are not logged again
+        await repos.audit.record("refused", {"reason": reason, "name": tg_user.full_name, "try": tries + 1}, tg_id=tg_user.id)
         if tries + 1 < limit:
             return False
         bot: Bot = data["bot"]

@@ -34,6 +34,7 @@ class UserMiddleware(BaseMiddleware):
                     language=pick_language(tg_user.language_code, self.settings.default_language),
                 )
                 data["repos"] = repos.acting_as(user)
+                await data["repos"].audit.record("role", {"user": user.id, "role": Role.ADMIN.value, "via": "ADMIN_IDS"})
             elif user is not None and user.unreachable_at is not None:
                 user.unreachable_at = None  # they wrote to us: the bot is not blocked any more
         data["user"] = user

@@ -28,8 +28,7 @@ GENESIS = "0" * 64  # the hash "before" the first entry
 # Execution option on the log's writes: the update's transaction commits them, but does not count
 # them as the person's records (a card that failed to show was not "saved", see bot/transaction.py).
 BOOKKEEPING = "ladon_bookkeeping"
-QUERY_MAX = 40  # of a search's text, the log keeps this much
-NAME_MAX = 64  # of a stranger's Telegram name
+TEXT_MAX = 64  # of any text in an entry (a search's query, a stranger's name), the log keeps this much
 BATCH = 1000  # entries per read while verifying
 
 _log, _head = AuditEntry.__table__, AuditHead.__table__
@@ -100,6 +99,7 @@ class AuditRepository:
     async def record(self, kind: AuditKind, what: dict[str, Any], *, tg_id: int | None = None,
                      at: datetime | None = None) -> int:
         """Append an entry by the acting user (or, with no user, by the Telegram id given); its id."""
+        what = {key: value[:TEXT_MAX] if isinstance(value, str) else value for key, value in what.items()}
         what = json.loads(json.dumps(what))  # as the database will hand it back: what is hashed is what is read
         row = (await self.session.execute(_BUMP)).one_or_none()
         if row is None:

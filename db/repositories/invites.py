@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Invite, Role, Team, User
+from db.models import AuditKind, Invite, Role, Team, User
 from db.repositories.access import AccessDenied, NotFound, invitable_roles
+from db.repositories.audit import AuditRepository
 
 
 class InviteError(Exception):
@@ -39,6 +40,8 @@ class InviteRepository:
         )
         self.session.add(invite)
         await self.session.flush()
+        await AuditRepository(self.session, actor).record(
+            AuditKind.INVITE, {"invite": invite.id, "act": "created", "role": role.value, "team": team_id})
         return invite
 
     async def claim(self, code: str, now: datetime) -> Invite:
@@ -71,6 +74,7 @@ class InviteRepository:
         if invite.used_at is None and invite.revoked_at is None and invite.expires_at <= now:
             raise InviteError("expired")
         await self._close(invite, revoked_at=now)
+        await AuditRepository(self.session, actor).record(AuditKind.INVITE, {"invite": invite.id, "act": "revoked"})
         return invite
 
     async def _close(self, invite: Invite, **change) -> None:
@@ -89,3 +93,5 @@ class InviteRepository:
     async def set_user(self, invite: Invite, user: User) -> None:
         invite.used_by_id = user.id
         await self.session.flush()
+        await AuditRepository(self.session, user).record(AuditKind.INVITE, {
+            "invite": invite.id, "act": "used", "role": invite.role.value, "team": invite.team_id, "by": invite.created_by_id})

@@ -6,8 +6,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, Interaction, Reminder, ReminderStatus, Role, Status, Team, User
+from db.models import AuditKind, Client, Interaction, Reminder, ReminderStatus, Role, Status, Team, User
 from db.repositories.access import AccessDenied, NotFound, owned_by_scope
+from db.repositories.audit import AuditRepository
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class UserRepository:
             raise AccessDenied
         user.is_active = active
         await self.session.flush()
+        await AuditRepository(self.session, actor).record(AuditKind.ACCESS, {"user": user.id, "on": active})
         return user
 
     async def bases(self, user_ids: list[int]) -> dict[int, Base]:
@@ -152,7 +154,10 @@ class UserRepository:
         await self.session.execute(
             delete(Reminder).where(Reminder.user_id == source.id, Reminder.status == ReminderStatus.PENDING)
         )
-        return Base(clients.rowcount or 0, planned.rowcount or 0)
+        moved = Base(clients.rowcount or 0, planned.rowcount or 0)
+        await AuditRepository(self.session, self.actor).record(AuditKind.HANDOVER, {
+            "from": source.id, "to": target.id, "clients": moved.clients, "planned": moved.planned})
+        return moved
 
     async def admins(self) -> list[User]:
         """Active admins whom the bot can reach."""
