@@ -4,7 +4,7 @@
     ├── everyone's routers (the access middleware lets in only people who are in): start, logging,
     │   plans, clients, contact persons, settings...
     ├── heads and admins (gate: RoleIn on the router): /team, /invite, /users
-    ├── admins (gate: RoleIn): access and hand-over in /users, /reasons
+    ├── admins (gate: RoleIn): access and hand-over in /users, /reasons, /audit
     ├── refusals: what the others hear when they reach for those
     └── fallback: whatever nobody took
 
@@ -29,6 +29,7 @@ def _gated(name: str, *roles: Role) -> Router:
 def setup() -> Router:
     from handlers import (
         admin,
+        audit,
         birthdays,
         clients,
         fallback,
@@ -70,6 +71,6 @@ def setup() -> Router:
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
     staff.include_routers(team.setup(), invite.setup(), admin.setup())
     admins = _gated("admins", Role.ADMIN)
-    admins.include_routers(admin.setup_for_admins(), reasons.setup())
+    admins.include_routers(admin.setup_for_admins(), reasons.setup(), audit.setup())
     root.include_routers(staff, admins, refusals.setup(), fallback.setup())
     return root

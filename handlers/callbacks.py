@@ -134,3 +134,12 @@ class TrainCb(CallbackData, prefix="tr"):
     i: Int = 0  # the training, the page, or the manager
     f: str = ""  # the recording run
     d: str = ""  # with day: YYYYMMDD
+
+
+class AuditCb(CallbackData, prefix="au"):
+    a: str  # l (the log) | who (pick a person) | kind (pick a kind) | noop
+    u: Int = 0  # whose entries: a user; 0 everyone; -1 people who are not users
+    k: str = ""  # of what kind ("": all)
+    c: Int = 0  # with l: the cursor, an entry id (0: the newest page)
+    d: str = ""  # with l: o (older than c) | n (newer than c)
+    p: Int = 0  # with who: the page of people

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers import labels
-from handlers.callbacks import ReasonCb, UserCb
+from handlers.callbacks import AuditCb, ReasonCb, UserCb
 from handlers.filters import MenuButton
 from handlers.states import AddReason
 from handlers.ui import not_found
@@ -34,6 +34,10 @@ async def reasons(message: Message, state: FSMContext) -> None:
     await message.answer(_("Only admins can edit the refusal reasons."))
 
 
+async def audit(message: Message) -> None:
+    await message.answer(_("Only admins can read the audit trail."))
+
+
 async def button(query: CallbackQuery) -> None:
     await not_found(query)
 
@@ -49,4 +53,6 @@ def setup() -> Router:
     router.message.register(reasons, StateFilter(AddReason.title))
     router.callback_query.register(button, UserCb.filter())
     router.callback_query.register(button, ReasonCb.filter())
+    router.message.register(audit, Command("audit"))
+    router.callback_query.register(button, AuditCb.filter())
     return router

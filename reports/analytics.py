@@ -12,8 +12,6 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from scipy.stats import binomtest
-
 from db.models import Kind, Outcome
 from db.repositories.reports import HourCount, LoggingCount, Person, Result
 from reports.workdays import WorkCalendar
@@ -33,6 +31,8 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float
     """Wilson score interval of a proportion (sound for small samples and rates near 0 or 1)."""
     if trials <= 0:
         return None
+    from scipy.stats import binomtest  # imported on first use: scipy.stats takes a second to load
+
     ci = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 

@@ -228,11 +228,11 @@ async def test_three_bot_processes_on_one_database_send_each_reminder_once(ladon
     ]
     try:
         for worker in workers:
-            assert (await asyncio.wait_for(worker.stdout.readline(), 60)).strip() == b"ready"
+            assert (await asyncio.wait_for(worker.stdout.readline(), 120)).strip() == b"ready"
         for worker in workers:
             worker.stdin.write(b"go\n")
             await worker.stdin.drain()
-        outputs = [await asyncio.wait_for(worker.communicate(), 60) for worker in workers]
+        outputs = [await asyncio.wait_for(worker.communicate(), 120) for worker in workers]
     finally:
         for worker in workers:
             if worker.returncode is None:
