@@ -4,7 +4,9 @@ reports and for tests that check the analytics find what was planted.
 Two teams, each with a head, managers split between them, ~65 clients per manager with contact
 persons, and contacts on working days shaped like real direct sales (seasonality, outcomes per
 kind, log-normal amounts, logging minutes after a contact), plus plans for the days ahead. Six
-managers each carry one planted pattern (see PATTERNS); the others are ordinary.
+managers each carry one planted pattern (see PATTERNS); the others are ordinary. Across the
+company, whether an offer is accepted follows what is known of the client beforehand (see
+OFFER_PULL): the signal the nightly scoring model is to learn.
 
 `build()` is pure: rows from a random generator and a clock. `generate()` loads them through
 `BulkLoader` in one transaction.
@@ -52,6 +54,24 @@ TRAINED_CONVERSION = (0.07, 0.20)  # before and after the training
 DOMINANT_REASON_SHARE = 0.72  # of the budget and not-interested managers' refusals
 TRAINING_MONTHS_AGO = 5
 BLOCK = 150  # meetings over which a manager's conversion holds (about a quarter)
+
+# The planted signal for the scoring model: a pull on the log-odds that an offer is accepted, from
+# what was known of the client before the contact. A manager's meeting conversion stays as planned
+# above; the pull decides which of their meetings are the agreed ones.
+INDUSTRY_PULL = {"продукты питания и фреш": 0.8, "розничная торговля": 0.4, "e-commerce и фулфилмент": 0.1,
+                 "автомобили и запчасти": -0.2, "стройматериалы": -0.4, "производство": -0.8}
+OFFER_PULL = {
+    "agreed_lately": 1.2,  # a client who bought within AGREED_LATELY buys again
+    "agreed_long_ago": 0.5,
+    "locked_in": -1.2,  # tied to a supplier: hidden, it shows as "has a supplier" refusals
+    "warm": 0.7,  # the last contact was a meeting within 14 days, or ended thinking it over / asking to revise
+    "refused_last": -0.5,
+    "quiet_month": -0.4,  # 31 to 90 days since the last contact
+    "quiet_quarter": -1.0,  # more than 90
+}
+LOCKED_IN_SHARE = 0.25  # of clients
+AGREED_LATELY = timedelta(days=90)
+RECENT_OFFERS = 30  # a manager's offers a pull is weighed against: short, so the clients' drift is followed
 
 
 class DemoDataError(Exception):
@@ -359,7 +379,8 @@ OUTCOMES = {
 }
 MEETING_OTHER = {Outcome.REFUSED: 25, Outcome.THINKING: 32, Outcome.REVISED_OFFER: 26, Outcome.RESCHEDULED: 17}
 _OUTCOMES = {kind: _table(weights) for kind, weights in OUTCOMES.items()}
-_MEETING_OTHER = _table(MEETING_OTHER)
+_MEETING_UNDECIDED = _table({k: w for k, w in MEETING_OTHER.items() if k != Outcome.REFUSED})
+REFUSED_SHARE = MEETING_OTHER[Outcome.REFUSED] / sum(MEETING_OTHER.values())  # of meetings not agreed
 BASE_REASONS = {"budget": 19, "not_interested": 17, "has_supplier": 18, "price": 19, "bad_timing": 13,
                 "no_decision_maker": 9, "other": 5}
 # a done contact of this kind had been planned (a next step, or put in the plan) this often
@@ -439,6 +460,9 @@ class _Client:
     state: ClientStatus = ClientStatus.LEAD
     ever_agreed: bool = False
     open_plan: bool = False
+    locked_in: bool = False  # works with a supplier it will not leave (see OFFER_PULL)
+    agreed_at: datetime | None = None  # its latest agreement
+    last: _Contact | None = None  # its latest done contact, greetings aside
     contacts: list[_Contact] = field(default_factory=list)
 
 
@@ -453,6 +477,8 @@ class _Manager:
     pattern: str | None = None
     full_names: bool = False  # writes contact persons as "Фамилия Имя Отчество"
     clients: list[_Client] = field(default_factory=list)
+    # e^pull and e^-pull averaged over the manager's recent offers: what a pull is measured against
+    pulls: list[float] | None = None
 
 
 @dataclass(slots=True)
@@ -468,7 +494,6 @@ class _Contact:
     client: _Client | None = None
     person: _Person | None = None
     outcome: Outcome | None = None
-    agreed: bool = False
     reason: str | None = None
     amount: int | None = None
     note: str | None = None
@@ -476,7 +501,28 @@ class _Contact:
     planned_at: datetime | None = None
     next_step: _Contact | None = None
     new_year: bool = False  # a New Year greeting: goes to an active client picked on the day
+    quota: _Quota | None = None  # a done meeting's stretch of agreements to share out
     id: int = 0
+
+
+@dataclass(slots=True)
+class _Quota:
+    """A stretch of a manager's meetings and how many of them are still to be agreed."""
+
+    left: int
+    agreed: int
+
+    def take(self, chance: float, draw: float) -> bool:
+        """One meeting of the stretch: agreed with `chance` unless the quota forces it either way."""
+        agreed = self.left > 0 and (self.agreed >= self.left or (self.agreed > 0 and draw < chance))
+        self.left -= 1
+        self.agreed -= agreed
+        return agreed
+
+    def skip(self) -> None:
+        """A meeting that found no client: the stretch is one shorter."""
+        self.left -= 1
+        self.agreed = min(self.agreed, self.left)
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -510,6 +556,8 @@ def _months_back(day: date, months: int) -> date:
 class _Builder:
     def __init__(self, rng, now, *, managers, months, seed, reasons, first_ids, calendar, taken_inns, taken_teams):
         self.rng = rng
+        # the scoring signal draws from its own stream, so the rest of the company keeps its shape
+        self.signal = random.Random(seed * 1_000_003 + 17)
         self.now = now.astimezone(timezone.utc)
         self.seed = seed
         self.reason_ids = reasons
@@ -677,7 +725,8 @@ class _Builder:
                     days=rng.randrange(20, 900), minutes=rng.randrange(600))
             else:
                 created = self.local(rng.choice(days), rng.uniform(9 * 60, 18 * 60), manager.tz)
-            client = _Client(self.next_id("clients"), created, rng.lognormvariate(0, 0.9), industry)
+            client = _Client(self.next_id("clients"), created, rng.lognormvariate(0, 0.9), industry,
+                             locked_in=self.signal.random() < LOCKED_IN_SHARE)
             manager.clients.append(client)
             # a company's own mail domain from the first word of its name; a sole trader has none
             domain = None if owner else latin(name.split("«")[1].split()[0]).strip("-") + ".ru"
@@ -843,10 +892,11 @@ class _Builder:
     # outcomes and clients --------------------------------------------------------
 
     def plant_agreements(self, manager: _Manager, contacts: list[_Contact]) -> None:
-        """Which done meetings end in an agreement: the manager's conversion with less spread than
-        pure chance, held before and after the training date and in each stretch of about BLOCK
-        meetings (chance decides which ones within it), so that a verdict on a manager, or on a
-        change at the training, is about the planted pattern and not luck."""
+        """How many done meetings end in an agreement: the manager's conversion with less spread
+        than pure chance, held before and after the training date and in each stretch of about
+        BLOCK meetings, so that a verdict on a manager, or on a change at the training, is about the
+        planted pattern and not luck. Which ones within a stretch is decided as clients are
+        assigned, by the offer's pull (`offer_pull`)."""
         meetings = [c for c in contacts if c.kind == Kind.MEETING and c.status == Status.DONE]
         rates = {"trained": TRAINED_CONVERSION, "star": (STAR_CONVERSION,) * 2}.get(manager.pattern, (CONVERSION,) * 2)
         segments = [([c for c in meetings if c.day < self.training], rates[0]),
@@ -859,9 +909,11 @@ class _Builder:
             blocks = max(1, round(n / BLOCK))
             bounds = [n * b // blocks for b in range(blocks + 1)]
             shares = {b: bounds[b + 1] - bounds[b] for b in range(blocks)}
-            for b, count in Counter(_apportion(self.rng, k, shares)).items():
-                for item in self.rng.sample(items[bounds[b]:bounds[b + 1]], count):
-                    item.agreed = True
+            counts = Counter(_apportion(self.rng, k, shares))
+            for b in range(blocks):
+                quota = _Quota(bounds[b + 1] - bounds[b], counts[b])
+                for item in items[bounds[b]:bounds[b + 1]]:
+                    item.quota = quota
 
     def assign(self, manager: _Manager, contacts: list[_Contact]) -> None:
         """Clients and outcomes in time order; a client's status follows what happens with it."""
@@ -905,6 +957,8 @@ class _Builder:
                 client = candidate
                 break
             if client is None:
+                if item.quota is not None:
+                    item.quota.skip()
                 continue
             item.client = client
             if item.status == Status.PLANNED:
@@ -920,16 +974,67 @@ class _Builder:
         item.client.contacts.append(item)
         self.contacts.append(item)
 
+    def offer_pull(self, item: _Contact) -> float:
+        """The planted log-odds pull on an offer at `item`, from the client's history before it."""
+        client, last = item.client, item.client.last
+        pull = INDUSTRY_PULL[client.industry]
+        if client.agreed_at is not None:
+            pull += OFFER_PULL["agreed_lately" if item.at - client.agreed_at <= AGREED_LATELY else "agreed_long_ago"]
+        if client.locked_in:
+            pull += OFFER_PULL["locked_in"]
+        if last is not None:
+            days = (item.at - last.at).days
+            if days > 90:
+                pull += OFFER_PULL["quiet_quarter"]
+            elif days > 30:
+                pull += OFFER_PULL["quiet_month"]
+            if (last.kind == Kind.MEETING and days <= 14) or last.outcome in (Outcome.THINKING, Outcome.REVISED_OFFER):
+                pull += OFFER_PULL["warm"]
+            elif last.outcome == Outcome.REFUSED:
+                pull += OFFER_PULL["refused_last"]
+        return pull
+
+    @staticmethod
+    def weigh(manager: _Manager, pull: float) -> tuple[float, float]:
+        """How much an offer's pull raises its odds of a yes, and of a no, against the manager's
+        recent offers: normalised so that the usual share of yeses (and of noes) stays as planned."""
+        up, down = math.exp(pull), math.exp(-pull)
+        if manager.pulls is None:
+            manager.pulls = [up, down]
+        else:  # an exponential average over about the last RECENT_OFFERS
+            manager.pulls[0] += (up - manager.pulls[0]) / RECENT_OFFERS
+            manager.pulls[1] += (down - manager.pulls[1]) / RECENT_OFFERS
+        return up / manager.pulls[0], down / manager.pulls[1]
+
+    @staticmethod
+    def chance(base: float, factor: float) -> float:
+        odds = base / (1 - base) * factor
+        return odds / (1 + odds)
+
     def outcome(self, item: _Contact) -> None:
         rng = self.rng
         client = item.client
         if item.kind == Kind.MEETING:
-            outcome = Outcome.AGREED if item.agreed else _draw(rng, _MEETING_OTHER)
+            quota = item.quota
+            yes, no = self.weigh(item.manager, self.offer_pull(item))
+            base = min(0.99, max(0.01, quota.agreed / quota.left)) if quota.left else 0.01
+            outcome = Outcome.AGREED
+            if not quota.take(self.chance(base, yes), self.signal.random()):
+                # a client drawn to the offer seldom says a flat no
+                refused = self.signal.random() < self.chance(REFUSED_SHARE, no)
+                outcome = Outcome.REFUSED if refused else _draw(rng, _MEETING_UNDECIDED)
         else:
             outcome = _draw(rng, _OUTCOMES[item.kind])
+            if outcome in (Outcome.AGREED, Outcome.REFUSED):  # which of the two: by the offer's pull
+                weights = OUTCOMES[item.kind]
+                base = weights[Outcome.AGREED] / (weights[Outcome.AGREED] + weights[Outcome.REFUSED])
+                yes, _no = self.weigh(item.manager, self.offer_pull(item))
+                accepted = self.signal.random() < self.chance(base, yes)
+                outcome = Outcome.AGREED if accepted else Outcome.REFUSED
         item.outcome = outcome
+        client.last = item
         if outcome == Outcome.AGREED:
-            client.state, client.ever_agreed = ClientStatus.ACTIVE, True
+            client.state, client.ever_agreed, client.agreed_at = ClientStatus.ACTIVE, True, item.at
             if rng.random() < 0.85:
                 size = INDUSTRIES[client.industry][1]
                 roubles = MEDIAN_DEAL * size * rng.lognormvariate(0, 0.9)
@@ -945,11 +1050,20 @@ class _Builder:
             item.note = rng.choice(NOTES[outcome])
 
     def reasons(self, manager: _Manager) -> None:
+        """Each refusal's reason, in the manager's exact proportions; "has a supplier" goes to the
+        refusals of clients locked in with one first, so that it is a clue to them."""
         refused = [c for c in self.contacts if c.manager is manager and c.outcome == Outcome.REFUSED]
-        for item, code in zip(refused, _apportion(self.rng, len(refused), manager.reasons)):
+        deck = _apportion(self.rng, len(refused), manager.reasons)
+        locked = [c for c in refused if c.client.locked_in]
+        supplier = self.signal.sample(locked, min(len(locked), deck.count("has_supplier")))
+        for item in supplier:
+            item.reason = "has_supplier"
+            deck.remove("has_supplier")
+        for item, code in zip([c for c in refused if c.reason is None], deck):
             item.reason = code
-            if code == "other" or self.rng.random() < 0.15:
-                item.note = self.rng.choice(REFUSAL_NOTES[code])
+        for item in refused:
+            if item.reason == "other" or self.rng.random() < 0.15:
+                item.note = self.rng.choice(REFUSAL_NOTES[item.reason])
 
     # plans ------------------------------------------------------------------------
 
