@@ -172,7 +172,7 @@ def audit_verify(args: argparse.Namespace) -> int:
         print(f"{shown}: cannot read the audit trail: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     if verdict.ok:
-        print(f"OK: {verdict.count} audit entries, the chain is intact ({shown})")
+        print(f"OK: {verdict.count} audit entries, the chain is intact ({shown}); head {verdict.head}")
         return 0
     where = f"entry {verdict.bad_id}: " if verdict.bad_id is not None else ""
     print(f"BROKEN: {where}{verdict.why} (intact before it: {verdict.count}; {shown})")

@@ -85,6 +85,7 @@ class Verdict:
     count: int  # entries checked
     bad_id: int | None = None  # the first entry that breaks the chain (or is missing)
     why: str = ""
+    head: str = ""  # the chain head's hash: noted elsewhere, it shows a chain rewritten since
 
     @property
     def ok(self) -> bool:
@@ -225,4 +226,4 @@ class AuditRepository:
         now = await self.session.scalar(select(_head.c.seq).where(_head.c.id == 1))
         if first is not None and (now is None or now < first):  # not appended since the walk began
             return Verdict(count, first, "not chained: written past the chain head")
-        return Verdict(count)
+        return Verdict(count, head=head.hash)
