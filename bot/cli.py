@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
     from bot.demo_data import MIN_MANAGERS
 
     root = argparse.ArgumentParser(prog="python -m bot", description="Ladon, the CRM in Telegram")
-    commands = root.add_subparsers(dest="command", metavar="{run,sandbox,demo-data,audit}")
+    commands = root.add_subparsers(dest="command", metavar="{run,sandbox,demo-data,audit,scoring-report}")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("sandbox", help="try the bot in the terminal, against a local Telegram emulator")
     demo = commands.add_parser(
@@ -68,6 +68,9 @@ def parser() -> argparse.ArgumentParser:
         "or the first entry that was edited, removed or moved and why, and exits with 1.",
     )
     verify.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
+    from bot.scoring_report import add_parser
+
+    add_parser(commands)
     return root
 
 
@@ -81,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         return demo_data(args)
     if args.command == "audit":
         return audit_verify(args)
+    if args.command == "scoring-report":
+        from bot.scoring_report import main as scoring_report
+
+        return scoring_report(args, load_settings(bot_token="0:scoring-report"))
     settings = load_settings()
     setup_logging(settings.log_level, settings.bot_token.get_secret_value())
     from bot.app import run_polling
