@@ -97,9 +97,10 @@ class AuditRepository:
         self.session = session
         self.actor = actor
 
-    async def record(self, kind: AuditKind, what: dict[str, Any], *, tg_id: int | None = None,
+    async def record(self, kind: AuditKind | str, what: dict[str, Any], *, tg_id: int | None = None,
                      at: datetime | None = None) -> int:
         """Append an entry by the acting user (or, with no user, by the Telegram id given); its id."""
+        kind = AuditKind(kind)  # a kind no entry may carry fails before the chain moves
         what = {key: value[:TEXT_MAX] if isinstance(value, str) else value for key, value in what.items()}
         what = json.loads(json.dumps(what))  # as the database will hand it back: what is hashed is what is read
         row = (await self.session.execute(_BUMP)).one_or_none()
@@ -111,7 +112,7 @@ class AuditRepository:
         actor_tg_id = self.actor.tg_id if self.actor is not None else tg_id
         digest = seal(seq, at, actor_id, actor_tg_id, kind, what, prev)
         await self.session.execute(_APPEND, {
-            "id": seq, "at": at, "actor_id": actor_id, "actor_tg_id": actor_tg_id, "kind": AuditKind(kind),
+            "id": seq, "at": at, "actor_id": actor_id, "actor_tg_id": actor_tg_id, "kind": kind,
             "what": what, "prev_hash": prev, "hash": digest,
         })
         await self.session.execute(_SEAL, {"sealed": digest})

@@ -225,3 +225,53 @@ async def test_pages_are_for_admins_newest_first_and_filtered(sessionmaker) -> N
         assert (await repo.page(Filter(actor_id=admin.id))).lines == []
         forged = await repo.page(Filter(), before=2**62)
         assert forged == first
+
+
+async def test_texts_are_cut_and_a_bad_kind_moves_nothing(sessionmaker) -> None:
+    _, anna = await _admin_and_anna(sessionmaker)
+    async with sessionmaker() as session:
+        repo = AuditRepository(session, anna)
+        with pytest.raises(ValueError):
+            await repo.record("gossip", {"client": 1})
+        await repo.record("search", {"q": "я" * 500, "found": 0})
+        await session.commit()
+    [entry] = await _entries_of(sessionmaker)
+    assert entry.id == 1 and entry.what == {"q": "я" * 64, "found": 0}
+    assert (await _verify(sessionmaker)).ok
+
+
+async def _entries_of(sessionmaker) -> list[AuditEntry]:
+    async with sessionmaker() as session:
+        return list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+async def test_access_hand_overs_and_invites_are_recorded_where_they_happen(sessionmaker, clock) -> None:
+    from datetime import timedelta
+
+    from db.repositories import InviteRepository
+
+    admin, anna = await _admin_and_anna(sessionmaker)
+    async with sessionmaker() as session:
+        users = UserRepository(session, admin)
+        boris = await users.create(tg_id=2, full_name="Boris", username=None, role=Role.MANAGER, team_id=None,
+                                   timezone="Europe/Moscow", language="en")
+        await users.set_active(anna.id, False)
+        await users.hand_over(anna.id, boris.id)
+        invites = InviteRepository(session, admin)
+        used = await invites.create(Role.MANAGER, None, clock(), timedelta(hours=72))
+        spare = await invites.create(Role.HEAD, None, clock(), timedelta(hours=72))
+        await InviteRepository(session).claim(used.code, clock())
+        newbie = await users.create(tg_id=3, full_name="Nick", username=None, role=Role.MANAGER, team_id=None,
+                                    timezone="Europe/Moscow", language="en")
+        await InviteRepository(session).set_user(used, newbie)
+        await invites.revoke(spare.id, clock())
+        await session.commit()
+    got = [(e.kind, e.actor_id, e.what) for e in await _entries_of(sessionmaker)]
+    assert got == [
+        (AuditKind.ACCESS, admin.id, {"user": anna.id, "on": False}),
+        (AuditKind.HANDOVER, admin.id, {"from": anna.id, "to": boris.id, "clients": 0, "planned": 0}),
+        (AuditKind.INVITE, admin.id, {"invite": used.id, "act": "created", "role": "manager", "team": None}),
+        (AuditKind.INVITE, admin.id, {"invite": spare.id, "act": "created", "role": "head", "team": None}),
+        (AuditKind.INVITE, newbie.id, {"invite": used.id, "act": "used", "role": "manager", "team": None, "by": admin.id}),
+        (AuditKind.INVITE, admin.id, {"invite": spare.id, "act": "revoked"}),
+    ]
