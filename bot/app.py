@@ -14,6 +14,7 @@ from bot.factory import create_bot, create_dispatcher, create_reminders
 from bot.i18n import N_
 from bot.maintenance import prune, pruner
 from bot.scheduler import create_scheduler
+from bot.scoring import ScoringService
 from bot.middlewares import InflightTracker
 from bot.settings import Settings
 from db.base import utcnow
@@ -81,8 +82,10 @@ async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_sign
     dp = create_dispatcher(settings, sessionmaker, **deps)
     reminders = create_reminders(settings, bot, sessionmaker, dp["i18n"], deps.get("clock", utcnow))
     dp["reminders"] = reminders
+    clock = deps.get("clock", utcnow)
+    scoring = ScoringService(settings.database_url, sessionmaker, clock, settings.default_timezone)
     dp["scheduler"] = create_scheduler(
-        reminders, settings.scheduler_tick_seconds, pruner(sessionmaker, deps.get("clock", utcnow))
+        reminders, settings.scheduler_tick_seconds, pruner(sessionmaker, clock), scoring
     )
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

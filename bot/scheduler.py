@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.reminders import ReminderService
+from bot.scoring import NIGHTLY_HOUR, ScoringService
 
 log = logging.getLogger(__name__)
 
 
-def create_scheduler(service: ReminderService, tick_seconds: int, housekeeping=None) -> AsyncIOScheduler:
+SCORING_AFTER_START = timedelta(minutes=1)  # start-up's own work and the first reminders go first
+
+
+def create_scheduler(service: ReminderService, tick_seconds: int, housekeeping=None,
+                     scoring: ScoringService | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def beat() -> None:
@@ -32,4 +40,10 @@ def create_scheduler(service: ReminderService, tick_seconds: int, housekeeping=N
     if housekeeping is not None:
         scheduler.add_job(housekeeping, IntervalTrigger(hours=1), id="housekeeping",
                           max_instances=1, coalesce=True, misfire_grace_time=3600)
+    if scoring is not None:
+        # nightly, when nobody works; a night missed while the bot was down is made up at start-up
+        scheduler.add_job(scoring.run, CronTrigger(hour=NIGHTLY_HOUR, timezone=scoring.timezone), id="scoring",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
+        scheduler.add_job(scoring.run_if_stale, DateTrigger(datetime.now(timezone.utc) + SCORING_AFTER_START),
+                          id="scoring-at-start", misfire_grace_time=None)
     return scheduler

@@ -92,3 +92,26 @@ async def test_below_the_minimum_history_nobody_is_scored(sessionmaker, db_url, 
         assert not await ScoreRepository(session, user).any()
         assert await session.scalar(select(func.count()).select_from(ClientScore)) == 0
     assert not (await train_and_score(sessionmaker, clock())).enough
+
+
+async def test_at_start_up_it_runs_only_when_the_scores_are_missing_or_a_day_old(sessionmaker, db_url, clock) -> None:
+    service = ScoringService(db_url, sessionmaker, clock, "Europe/Moscow")
+    runs = []
+
+    async def run():
+        runs.append(clock())
+
+    service.run = run
+    await service.run_if_stale()  # no scores at all
+    async with sessionmaker() as session:
+        client = await ClientRepository(session, await UserRepository(session).create(
+            tg_id=5, full_name="Anna", username=None, role=Role.MANAGER, team_id=None, timezone="Europe/Moscow",
+            language="en")).create("Vector")
+        await ScoringRepository(session).replace([{"client_id": client.id, "probability": 0.5, "reasons": []}], "m", clock())
+        await session.commit()
+    clock.advance(hours=23)
+    await service.run_if_stale()  # fresh enough
+    clock.advance(hours=2)
+    await service.run_if_stale()
+    assert len(runs) == 2
+

@@ -8,6 +8,8 @@ import random
 
 import pytest
 
+from bot.scheduler import create_scheduler
+from bot.scoring import ScoringService
 from db.repositories.scoring import OpenPlan
 from reports.scoring import FEATURES, ClientHistory, History, enough
 from reports.scoring_model import evaluate, fit, score
@@ -141,3 +143,12 @@ def test_scores_and_their_reasons() -> None:
     assert all(r["pull"] < 0 for r in scored[2]["reasons"] if r["f"] == "industry")
     pulls = [abs(r["pull"]) for r in first]
     assert pulls == sorted(pulls, reverse=True)
+
+
+def test_the_scheduler_retrains_at_night_and_catches_up_at_start() -> None:
+    service = ScoringService("sqlite+aiosqlite:///unused.db", None, None, "Asia/Yekaterinburg")
+    scheduler = create_scheduler(object(), 30, scoring=service)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    nightly = jobs["scoring"].trigger
+    assert str(nightly.timezone) == "Asia/Yekaterinburg" and str(nightly.fields[5]) == "3"  # the hour field
+    assert jobs["scoring-at-start"].func == service.run_if_stale
