@@ -275,3 +275,22 @@ async def test_access_hand_overs_and_invites_are_recorded_where_they_happen(sess
         (AuditKind.INVITE, newbie.id, {"invite": used.id, "act": "used", "role": "manager", "team": None, "by": admin.id}),
         (AuditKind.INVITE, admin.id, {"invite": spare.id, "act": "revoked"}),
     ]
+
+
+async def test_an_entry_commits_with_the_update_but_is_not_the_persons_record(engine, sessionmaker) -> None:
+    """A card that then fails to show must not be said to be "saved": the entry alone is bookkeeping."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from bot.transaction import UpdateSession, UpdateWork
+
+    _, anna = await _admin_and_anna(sessionmaker)
+    updates = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=UpdateSession)
+    async with updates() as session:
+        work = UpdateWork(session, update_id=1)
+        await AuditRepository(session, anna).record(AuditKind.CARD, {"client": 1})
+        await work.checkpoint()  # as before a reply
+        assert work.claimed and not work.saved
+        assert len(await _entries_of(sessionmaker)) == 1  # committed before the reply
+        await UserRepository(session).set_language(await session.merge(anna), "ru")
+        await work.checkpoint()
+        assert work.saved
