@@ -22,6 +22,7 @@ from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.logging_steps import start_for_client
 from handlers.parsing import ParseError, parse_inn, plain_digits
+from handlers.scores import card_line
 from handlers.states import EditClient, FindClient
 from handlers.ui import TEXT_LIMIT, fits, found, not_found, send, show
 from reports.formatting import when
@@ -80,6 +81,8 @@ async def render_card(repos: Repos, user: User, client: Client, locale: str) -> 
     if upcoming:
         step = min(upcoming, key=lambda i: i.planned_at)
         lines += ["", _("➡️ Next step: {kind}, {when}").format(kind=labels.kind(step.kind), when=when(step.planned_at, tz, locale))]
+    if chance := await card_line(repos, client.id, bool(upcoming)):
+        lines += [chance] if upcoming else ["", chance]
     if not total:
         return "\n".join([*lines, "", _("No contacts yet.")])
     heading = _("<b>History</b> ({shown} of {total})")

@@ -20,6 +20,7 @@ from handlers.report_view import Photo
 from handlers.keyboards import Rows, button
 from handlers.parsing import phone_for_display
 from handlers.plan_list import render_plan
+from handlers.scores import best_block
 from handlers.ui import fits
 from reports.briefs import EveningInputs, evening_inputs, meeting_brief
 from reports.dates import local_today
@@ -93,7 +94,11 @@ async def _morning(repos: Repos, user: User, now: datetime, locale: str) -> Outg
             parts.append(f"• {html.escape(person.name)} ({html.escape(client.name)}): {moment}")
             if day == today:
                 rows.append([button(_("🎉 Congratulated {name}").format(name=person.name[:30]), BdayCb(id=person.id))])
-    return Outgoing.one("\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
+    markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    best = await best_block(repos, user, locale)
+    if best and not fits([*parts, "", *best]):  # a full page of plans: the block comes on its own
+        return Outgoing((("\n".join(parts), markup), ("\n".join(best), None)))
+    return Outgoing.one("\n".join([*parts, "", *best] if best else parts), markup)
 
 
 def render_evening(user: User, inputs: EveningInputs, locale: str) -> Outgoing | None:

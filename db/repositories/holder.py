@@ -17,6 +17,7 @@ from db.repositories.preferences import PreferencesRepository
 from db.repositories.reasons import RefusalReasonRepository
 from db.repositories.reminders import ReminderRepository
 from db.repositories.reports import ReportRepository
+from db.repositories.scoring import ScoreRepository
 from db.repositories.system import SystemRepository
 from db.repositories.trainings import TrainingRepository
 from db.repositories.users import UserRepository
@@ -74,6 +75,10 @@ class Repos:
     @cached_property
     def trainings(self) -> TrainingRepository:
         return TrainingRepository(self.session, self.actor)
+
+    @cached_property
+    def scores(self) -> ScoreRepository:
+        return ScoreRepository(self.session, self.actor)
 
     @cached_property
     def audit(self) -> AuditRepository:
