@@ -46,6 +46,7 @@ class TrainingRun:
     tested_on: int = 0
     seconds: float = 0.0
     peak_mb: float = 0.0  # the process's resident memory high-water mark
+    phases: tuple[tuple[str, float], ...] = ()  # (what, seconds), in order
 
 
 def epoch_days(moment: datetime) -> float:
@@ -58,6 +59,11 @@ async def train_and_score(sessionmaker: async_sessionmaker[AsyncSession], now: d
     from reports.scoring_model import HOLDOUT_DAYS, evaluate, fit, score
 
     started = time.perf_counter()
+    phases: list[tuple[str, float]] = []
+
+    def phase(name: str) -> None:
+        phases.append((name, time.perf_counter() - started - sum(s for _n, s in phases)))
+
     async with sessionmaker() as session:
         repo = ScoringRepository(session)
         agreed, refused = await repo.decisions()
@@ -69,24 +75,55 @@ async def train_and_score(sessionmaker: async_sessionmaker[AsyncSession], now: d
         reasons = await repo.reasons()
         plans = await repo.open_plans()
         history = History(clients, reasons, {p.client_id for p in plans})
-        async for rows in repo.contacts():
-            history.feed(rows)
+        await _feed(repo, history)
     examples, finals = history.finish()
+    phase("read and describe")
     today = epoch_days(now)
     evaluation = evaluate(examples, today - HOLDOUT_DAYS)
+    phase("judge on the last month")
     model = fit(examples)
+    phase("fit")
     scores = score(model, finals, plans, clients, today)
+    phase("score")
     name = f"logit {now:%Y-%m-%d %H:%M} n={len(examples)}"
     async with sessionmaker() as session:
         await ScoringRepository(session).replace(scores, name, now)
         await session.commit()
+    phase("write")
     return TrainingRun(
         True, agreed, refused, examples=len(examples), scored=len(scores), model=name,
         auc=evaluation.auc if evaluation else None, brier=evaluation.brier if evaluation else None,
         base_brier=evaluation.base_brier if evaluation else None,
         tested_on=evaluation.tested_on if evaluation else 0,
-        seconds=time.perf_counter() - started, peak_mb=_peak_mb(),
+        seconds=time.perf_counter() - started, peak_mb=_peak_mb(), phases=tuple(phases),
     )
+
+
+async def _feed(repo: ScoringRepository, history: History) -> None:
+    """The contacts into `history`, the next batch fetched while this one is described (the
+    database works in its driver's thread or on the server meanwhile)."""
+    batches: asyncio.Queue = asyncio.Queue(maxsize=2)
+
+    async def fetch() -> None:
+        try:
+            async for rows in repo.contacts():
+                await batches.put(rows)
+        except BaseException:
+            while not batches.empty():  # of no use now: the reader is told at once
+                batches.get_nowait()
+            batches.put_nowait(None)
+            raise
+        await batches.put(None)
+
+    fetching = asyncio.create_task(fetch())
+    try:
+        while (rows := await batches.get()) is not None:
+            history.feed(rows)
+    finally:
+        if not fetching.done():
+            fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
+    fetching.result()  # a failed fetch fails the run (raised here)
 
 
 def _peak_mb() -> float:

@@ -21,6 +21,7 @@ from array import array
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import numpy as np
 
@@ -57,8 +58,13 @@ def _ago(days: float | None) -> str:
     return "0-90" if days <= 90 else "91-365" if days <= 365 else "365+"
 
 
-def month_of(day: float) -> int:
-    return date.fromordinal(_EPOCH + int(day)).month
+@cache
+def _month(day: int) -> str:
+    return str(date.fromordinal(_EPOCH + day).month)
+
+
+def month_of(day: float) -> str:
+    return _month(int(day))
 
 
 @dataclass(slots=True)
@@ -78,7 +84,7 @@ class ClientHistory:
             kind, industry or NONE, city or NONE, str(manager),
             _ago(None if self.last_agreed is None else day - self.last_agreed), _few(self.refused),
             _meetings(self.meetings), self.last_outcome, self.last_refusal,
-            _silence(None if self.last_day is None else day - self.last_day), str(month_of(day)),
+            _silence(None if self.last_day is None else day - self.last_day), month_of(day),
         )
 
     def add(self, kind: str, outcome: str | None, reason: str | None, day: float) -> None:
@@ -94,11 +100,12 @@ class ClientHistory:
 
 
 class Examples:
-    """Examples in columns: each feature's values as small integer codes, the label and the day."""
+    """Examples as compact arrays: each feature's value as a small integer code (a row of
+    len(FEATURES) codes per example), the label, the day and the client."""
 
     def __init__(self) -> None:
         self.vocab: list[dict[str, int]] = [{} for _ in FEATURES]
-        self.codes = [array("i") for _ in FEATURES]
+        self.codes = array("i")
         self.label = array("b")
         self.day = array("d")
         self.client = array("q")
@@ -106,24 +113,14 @@ class Examples:
     def __len__(self) -> int:
         return len(self.label)
 
-    def encode(self, values: Sequence[str]) -> list[int]:
-        out = []
-        for vocab, value in zip(self.vocab, values):
-            code = vocab.get(value)
-            if code is None:
-                code = vocab[value] = len(vocab)
-            out.append(code)
-        return out
-
     def add(self, values: Sequence[str], accepted: bool, day: float, client: int) -> None:
-        for column, code in zip(self.codes, self.encode(values)):
-            column.append(code)
+        self.codes.extend([vocab.setdefault(value, len(vocab)) for vocab, value in zip(self.vocab, values)])
         self.label.append(accepted)
         self.day.append(day)
         self.client.append(client)
 
     def matrix(self) -> np.ndarray:
-        return np.column_stack([np.frombuffer(c, dtype=np.int32) for c in self.codes]) if len(self) else np.zeros((0, len(FEATURES)), np.int32)
+        return np.frombuffer(self.codes, dtype=np.int32).reshape(-1, len(FEATURES))
 
     def labels(self) -> np.ndarray:
         return np.frombuffer(self.label, dtype=np.int8).astype(bool)
@@ -134,7 +131,8 @@ class Examples:
     def values(self, i: int) -> dict[str, str]:
         """Example i's features by name, decoded (for tests and reading)."""
         names = [{code: value for value, code in vocab.items()} for vocab in self.vocab]
-        return {f: names[n][self.codes[n][i]] for n, f in enumerate(FEATURES)}
+        row = self.codes[i * len(FEATURES):(i + 1) * len(FEATURES)]
+        return {f: names[n][row[n]] for n, f in enumerate(FEATURES)}
 
     @property
     def accepted(self) -> int:

@@ -109,7 +109,9 @@ class ScoringRepository:
             .order_by(Interaction.client_id, Interaction.happened_at, Interaction.id)
             .execution_options(yield_per=batch)
         )
-        result = await self.session.stream(query)
+        # Core, not the ORM: these are plain tuples, and the ORM's row handling costs as much again
+        connection = await self.session.connection()
+        result = await connection.stream(query)
         async for rows in result.partitions(batch):
             yield rows
 
