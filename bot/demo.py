@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.demo_data import PATTERNS, DemoFacts, generate
+from bot.scoring import train_and_score
 from db.models import ClientStatus, Kind, Outcome, Role, Team, User
 from db.repositories import ClientRepository, InteractionRepository, UserRepository
 from db.repositories.interactions import NextStep
@@ -60,6 +61,8 @@ async def seed_sandbox(
                                                   team_id=None, timezone=timezone, language=language)
         await _desk(session, me, now, timezone)
         await session.commit()
+    # the night's scores, so the cards and the morning plan show them from the start (about a second)
+    await train_and_score(sessionmaker, now)
     return _colleagues(facts, teams)
 
 
