@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -95,3 +95,27 @@ def test_working_days_follow_the_calendar() -> None:
     calendar = WorkCalendar("RU")
     assert workdays_between(date(2026, 11, 1), month_end(date(2026, 11, 15)), calendar) == 20  # 4 Nov is a holiday
     assert month_end(date(2026, 2, 10)) == date(2026, 2, 28)
+
+
+def test_the_backtest_on_a_history_with_a_known_rate_is_exact() -> None:
+    """Two meetings every working day and every fifth meeting a deal of 50,000: whatever the month,
+    the forecast made at its start or middle is what came (the factors are exactly the habit)."""
+    from reports.forecast import Day, backtest, score
+
+    calendar = WorkCalendar("RU")
+    start, today = date(2025, 1, 9), date(2026, 11, 27)
+    sales: dict[int, dict[date, Day]] = {1: {}, 2: {}}
+    n = 0
+    day = start
+    while day < today:
+        if calendar.is_workday(day):
+            for manager in (1, 2):
+                deals = 1 if n % 5 == 4 else 0  # 2 meetings a day: a deal every 2.5 days
+                n += 1
+                sales[manager][day] = Day(2, deals, 50_000.0 * deals, (50_000.0 ** 2) * deals)
+        day += timedelta(days=1)
+    tests = backtest(sales, [1, 2], start, today, calendar)
+    assert len(tests) >= 2 * 17  # a start and a middle for every month with 90 days before it
+    for middle in (False, True):
+        overall = score(tests, None, middle)
+        assert overall.mape < 0.05 and abs(overall.bias) < 0.05
