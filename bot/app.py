@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -89,6 +90,10 @@ async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_sign
     )
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
+    # what start-up built lives as long as the process: kept out of the collector's full passes,
+    # which otherwise walk those few hundred thousand objects, holding the GIL, whenever charts or
+    # reports leave cycles behind (the benchmark's longest loop stalls were such passes)
+    gc.freeze()
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)

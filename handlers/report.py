@@ -26,7 +26,8 @@ from handlers import labels
 from handlers.callbacks import RepCb
 from handlers.filters import MenuButton
 from handlers.keyboards import Rows, button
-from handlers.report_view import period_title, photos, rows_in, sheets, texts
+from handlers.report_view import Plans, period_title, photos, rows_in, sheets, texts
+from reports.forecast import month_end, workdays_between
 from handlers.ui import show, stale
 from reports import export, period
 from reports.dates import local_today
@@ -238,7 +239,7 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
     report = await build(repos.reports, people, start, end, today, user.timezone, workdays)
     await repos.audit.record("report", {"from": f"{start}", "to": f"{end}", "scope": scope, "id": ident, "people": len(people)})
     reasons = {r.id: r for r in await repos.reasons.all()}
-    parts = texts(report, name, reasons, locale)
+    parts = texts(report, name, reasons, locale, await _plans(repos, people, start, end, today, workdays))
     kb = Rows()
     if user.role in (Role.HEAD, Role.ADMIN):
         kb.row(button(_("📥 Excel"), RepCb(a="x", p=code, s=scope, i=ident)))
@@ -253,6 +254,19 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
         await query.message.answer_media_group([
             InputMediaPhoto(media=BufferedInputFile(c.png, f"chart-{n}.png"), caption=c.caption) for n, c in enumerate(charts, 1)
         ])
+
+
+async def _plans(repos: Repos, people, start: date, end: date, today: date, workdays: WorkCalendar) -> Plans | None:
+    """The month's plans, when the report covers one calendar month (to today, for this one)."""
+    last = month_end(start)
+    if start.day != 1 or end not in (last, today) or end > last:
+        return None
+    ids = {p.id for p in people}
+    plans = [p for p in await repos.plans.of_month(start) if p.user_id in ids]
+    if not plans:
+        return None
+    left = workdays_between(today, last, workdays) if end == today else 0  # today is not over yet
+    return Plans({p.user_id: p.amount_minor for p in plans}, sum(p.amount_minor for p in plans), left)
 
 
 async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, user: User, clock, i18n: I18n,

@@ -76,7 +76,24 @@ def advice(reason: RefusalReason) -> str:
     return reason.advice or labels.reason_advice(reason)
 
 
-def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale: str) -> list[str]:
+@dataclass(frozen=True)
+class Plans:
+    """The month's plans when a report covers one calendar month: per manager (kopecks), for all of
+    them together, and the working days left in it (0 for a month that is over)."""
+
+    people: dict[int, int]
+    total: int | None
+    days_left: int
+
+
+def _plan_line(done: int, plan: int, days_left: int, locale: str) -> str:
+    line = _("plan {plan}, done {share}").format(plan=money(plan, locale), share=_pct(done / plan, locale))
+    if days_left and done < plan:
+        line += " · " + _("needs {sum} a working day").format(sum=money((plan - done) // days_left // 100 * 100, locale))
+    return line
+
+
+def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale: str, plans: Plans | None = None) -> list[str]:
     names = {i: labels.reason(r) for i, r in reasons.items()}
     whole = report.whole
     head = [
@@ -89,6 +106,8 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
     conversion = _conversion(whole, locale)
     if conversion:
         head.append(_("🎯 Meetings that became deals: {conversion}").format(conversion=conversion))
+    if plans is not None and plans.total:
+        head.append("📅 " + _plan_line(whole.deals_sum, plans.total, plans.days_left, locale))
     blocks = ["\n".join(head)]
     blocks += _coaching(report, locale)
     blocks += _refusals(report, names, reasons, locale)
@@ -97,6 +116,8 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
         blocks.append("\n" + _("👤 <b>By manager</b>"))
         for fig in report.managers:
             lines = [f"<b>{html.escape(fig.person.name)}</b>", "   " + result_line(fig, names, locale)]
+            if plans is not None and plans.people.get(fig.person.id):
+                lines.append("   📅 " + _plan_line(fig.deals_sum, plans.people[fig.person.id], plans.days_left, locale))
             conversion = _conversion(fig, locale)
             if conversion:
                 lines.append("   " + _("🎯 {conversion}").format(conversion=conversion))

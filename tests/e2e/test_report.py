@@ -137,3 +137,29 @@ async def test_an_admin_picks_a_range_on_the_calendar_and_one_manager(company) -
     await admin.tap("Olga <script>")
     report = admin.emu.message(ADMIN, picker.message_id).text  # the picker became the report
     assert "Report: Olga <script>, Nov 23 – 24, 2026" in report.replace("\u2009", " ") and "777,000" in report
+
+
+async def test_a_month_s_report_shows_each_plan_done_so_far_and_what_a_day_must_bring(company, sessionmaker, clock) -> None:
+    from db.repositories.plans import PlanRepository
+
+    async with sessionmaker() as session:
+        from db.models import User
+
+        helen_user = await session.scalar(select(User).where(User.tg_id == HELEN))
+        anna_id = await session.scalar(select(User.id).where(User.tg_id == ANNA))
+        await PlanRepository(session, helen_user).set(date(2026, 11, 1), user_id=anna_id, amount_minor=500_000_00, now=clock())
+        await session.commit()
+    helen = Person(company, HELEN, "Helen", language="ru")
+    await helen.say("/start")
+    [ask] = await helen.say("/report")
+    await helen.tap("Этот месяц")
+    await helen.tap("👥 Команда: Sales")
+    text = helen.emu.message(HELEN, ask.message_id).text
+    # 300,000 of 500,000 done; two working days left (27 and 30 November): 100,000 a day
+    assert "📅 план 500\u00a0000\u00a0₽, выполнено 60% · нужно 100\u00a0000\u00a0₽ в рабочий день" in text
+    anna = text[text.index("По менеджерам"):]
+    assert "📅 план 500\u00a0000\u00a0₽, выполнено 60%" in anna
+    [ask] = await helen.say("/report")
+    await helen.tap("Эта неделя")
+    await helen.tap("👥 Команда: Sales")
+    assert "📅 план" not in helen.emu.message(HELEN, ask.message_id).text  # a week is not a month's plan
