@@ -120,6 +120,20 @@ async def show_month(query: CallbackQuery, callback_data: SalesPlanCb, repos: Re
         await query.message.answer(part, reply_markup=markup if n == len(parts) else None)
 
 
+async def _setters_month(query: CallbackQuery, callback_data: SalesPlanCb, user: User, clock) -> date | None:
+    """The month a head's or admin's button is about; None after telling the presser it is stale
+    or not theirs."""
+    try:
+        month = _month(callback_data.m, local_today(clock(), user.timezone))
+    except ValueError:
+        await stale(query)
+        return None
+    if user.role not in (Role.HEAD, Role.ADMIN):
+        await not_found(query)
+        return None
+    return month
+
+
 def _cancel(month: date) -> InlineKeyboardMarkup:
     return Rows().row(button(_("✖ Cancel"), SalesPlanCb(a="cx", m=_code(month)))).as_markup()
 
@@ -247,14 +261,8 @@ async def _offer(message: Message, state: FSMContext, month: date, changes: list
 
 async def copy(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, user: User, clock, state: FSMContext,
                i18n: I18n) -> None:
-    today = local_today(clock(), user.timezone)
-    try:
-        month = _month(callback_data.m, today)
-    except ValueError:
-        await stale(query)
-        return
-    if user.role not in (Role.HEAD, Role.ADMIN):
-        await not_found(query)
+    month = await _setters_month(query, callback_data, user, clock)
+    if month is None:
         return
     changes = await repos.plans.copy_changes(_shift(month, -1), month)
     if not changes:
@@ -290,14 +298,8 @@ async def apply(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, 
 
 
 async def send_template(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, user: User, clock, i18n: I18n) -> None:
-    today = local_today(clock(), user.timezone)
-    try:
-        month = _month(callback_data.m, today)
-    except ValueError:
-        await stale(query)
-        return
-    if user.role not in (Role.HEAD, Role.ADMIN):
-        await not_found(query)
+    month = await _setters_month(query, callback_data, user, clock)
+    if month is None:
         return
     await query.answer()
     plans = {p.user_id: p for p in await repos.plans.of_month(month) if p.user_id}
@@ -313,14 +315,8 @@ async def send_template(query: CallbackQuery, callback_data: SalesPlanCb, repos:
 
 
 async def ask_sheet(query: CallbackQuery, callback_data: SalesPlanCb, user: User, clock, state: FSMContext, i18n: I18n) -> None:
-    today = local_today(clock(), user.timezone)
-    try:
-        month = _month(callback_data.m, today)
-    except ValueError:
-        await stale(query)
-        return
-    if user.role not in (Role.HEAD, Role.ADMIN):
-        await not_found(query)
+    month = await _setters_month(query, callback_data, user, clock)
+    if month is None:
         return
     await query.answer()
     await state.set_state(PlanEntry.sheet)
