@@ -141,6 +141,10 @@ class Client(Base):
     )
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # where the client is: set by the first check-ins there or by an admin ("checkin" / "admin")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location_source: Mapped[str | None] = mapped_column(String(16))
 
     owner: Mapped[User] = relationship(lazy="raise")
     contacts: Mapped[list[ContactPerson]] = relationship(
@@ -213,6 +217,12 @@ class Interaction(Base):
     # planned contact's notes before its comment was appended)
     undo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "📍 I'm at the client": where and when the manager shared their location for this contact,
+    # and how far that was from the client's known location (None while the client has none)
+    checkin_lat: Mapped[float | None] = mapped_column(Float)
+    checkin_lon: Mapped[float | None] = mapped_column(Float)
+    checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_distance_m: Mapped[float | None] = mapped_column(Float)
 
     client: Mapped[Client] = relationship(lazy="raise")
     refusal_reason: Mapped[RefusalReason | None] = relationship(lazy="raise")
@@ -374,6 +384,41 @@ class AuditKind(enum.StrEnum):
     HANDOVER = "handover"
     INVITE = "invite"  # created, used or revoked
     REFUSED = "refused"  # a stranger, someone whose access is off, a wrong invite code
+    LIMIT = "limit"  # a per-hour limit reached (card views, searches, exports)
+    VERIFY = "verify"  # a call-back audit mark on a meeting
+    LOCATION = "location"  # a client's location set or changed
+
+
+class CallbackMark(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    NOT_HAPPENED = "not_happened"
+    UNREACHABLE = "unreachable"
+
+
+class CallbackCheck(Base):
+    """A done meeting drawn into a week's call-back audit: its head calls the client and marks it.
+    "Did not happen" stays here against the meeting; the meeting itself is never deleted."""
+
+    __tablename__ = "callback_checks"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", name="uq_callback_checks_interaction"),
+        Index("ix_callback_checks_manager_week", "manager_id", "week_start"),
+        Index("ix_callback_checks_reviewer_mark", "reviewer_id", "mark"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # the head (or admin) the checklist went to
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    week_start: Mapped[date] = mapped_column(Date)  # the Monday of the sampled week
+    # why the sampler leaned on it: ["late", "night_batch", "no_checkin", "too_many", "copied_note"]
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mark: Mapped[CallbackMark | None] = mapped_column(_enum(CallbackMark, "callback_mark"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):
