@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     undo_minutes: int = Field(default=5, ge=1, le=60)
     access_attempts_per_hour: int = Field(default=10, ge=1, le=1000)
+    # against scraping: per person and hour, whatever their role; 0 turns a limit off
+    card_views_per_hour: int = Field(default=120, ge=0, le=10_000)
+    searches_per_hour: int = Field(default=60, ge=0, le=10_000)
+    exports_per_hour: int = Field(default=10, ge=0, le=10_000)
     log_level: str = "INFO"
 
     # reminders

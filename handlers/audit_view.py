@@ -33,6 +33,7 @@ KINDS = {
     AuditKind.HANDOVER: __("📦 Hand-overs"),
     AuditKind.INVITE: __("✉️ Invites"),
     AuditKind.REFUSED: __("🚫 Refused"),
+    AuditKind.LIMIT: __("⛔ Limits"),
 }
 
 
@@ -157,7 +158,22 @@ def what(line: Line, names: Names, locale: str) -> str:
             "bad_invite": _("🚫 refused: an invite link that does not work (try {count})"),
         }.get(w.get("reason"), _("🚫 refused: not invited (try {count})"))
         return text.format(count=w.get("try", "?"))
+    if kind == AuditKind.LIMIT:
+        return _limit(w, names)
     return kind_label(kind)
+
+
+def _limit(w: dict[str, Any], names: Names) -> str:
+    of, limit = w.get("of"), w.get("limit", "?")
+    if of == AuditKind.CARD:
+        text = _("⛔ over the hourly limit of cards ({limit}): «{client}» not shown").format(
+            limit=limit, client=names.client(w.get("client")))
+    elif of == AuditKind.SEARCH:
+        text = _("⛔ over the hourly limit of searches ({limit}): «{query}» not searched").format(
+            limit=limit, query=html.escape(str(w.get("q", ""))))
+    else:
+        text = _("⛔ over the hourly limit of exports ({limit}): nothing exported").format(limit=limit)
+    return text + (_("; the admins were told") if w.get("alert") else "")
 
 
 def line_text(line: Line, names: Names, tz: str, locale: str) -> str:

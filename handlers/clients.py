@@ -13,13 +13,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from db.models import Client, ClientStatus, Interaction, Status, User
+from bot.settings import Settings
+from db.models import AuditKind, Client, ClientStatus, Interaction, Status, User
 from db.repositories import NotFound, Repos
 from db.repositories.clients import NAME_MAX, ClientRepository, TakenInn, clean_name
 from handlers import labels
 from handlers.callbacks import ClientCb, EditCb
 from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
+from handlers.limits import within_limit
 from handlers.logging_steps import start_for_client
 from handlers.parsing import ParseError, parse_inn, plain_digits
 from handlers.scores import card_line
@@ -37,10 +39,12 @@ async def ask_query(message: Message, state: FSMContext) -> None:
     await message.answer(_("Type two or more letters of the client's name, or four or more digits of its INN:"))
 
 
-async def find(message: Message, repos: Repos, user: User) -> None:
+async def find(message: Message, repos: Repos, user: User, settings: Settings, i18n: I18n) -> None:
     typed = clean_name(message.text)
     if len(typed) < 2 or len(typed) > NAME_MAX:
         await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
+        return
+    if not await within_limit(message, repos, user, settings, i18n, AuditKind.SEARCH, {"q": typed}):
         return
     matches = await repos.clients.search(plain_digits(typed))
     await repos.audit.record("search", {"q": typed, "found": len(matches)})
@@ -261,7 +265,9 @@ async def set_status(query: CallbackQuery, callback_data: ClientCb, repos: Repos
 
 
 async def open_card(query: CallbackQuery, callback_data: ClientCb, repos: Repos, user: User, i18n: I18n,
-                    state: FSMContext) -> None:
+                    state: FSMContext, settings: Settings) -> None:
+    if not await within_limit(query, repos, user, settings, i18n, AuditKind.CARD, {"client": callback_data.id}):
+        return
     client = await found(query, repos.clients.card(callback_data.id))
     if client is None:
         return

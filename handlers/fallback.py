@@ -7,13 +7,16 @@ import html
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from db.models import User
+from bot.settings import Settings
+from db.models import AuditKind, User
 from db.repositories import Repos
 from db.repositories.clients import NAME_MAX, clean_name
 from handlers.callbacks import ClientCb
 from handlers.keyboards import Rows, button, main_menu
+from handlers.limits import within_limit
 from handlers.parsing import plain_digits
 from handlers.states import TEXT_STEPS, Note
 from handlers.ui import stale
@@ -23,7 +26,8 @@ async def unknown_button(query: CallbackQuery) -> None:
     await stale(query)
 
 
-async def unknown_message(message: Message, state: FSMContext, user: User, repos: Repos) -> None:
+async def unknown_message(message: Message, state: FSMContext, user: User, repos: Repos, settings: Settings,
+                          i18n: I18n) -> None:
     current = await state.get_state()
     if current is not None:
         if current == Note.text.state:
@@ -44,6 +48,8 @@ async def unknown_message(message: Message, state: FSMContext, user: User, repos
         return
     typed = clean_name(message.text or "")
     if 2 <= len(typed) <= NAME_MAX and not typed.startswith("/"):
+        if not await within_limit(message, repos, user, settings, i18n, AuditKind.SEARCH, {"q": typed}):
+            return
         matches = await repos.clients.search(plain_digits(typed), limit=5)
         await repos.audit.record("search", {"q": typed, "found": len(matches)})
         if matches:  # a client's name typed outside any step: offer the card

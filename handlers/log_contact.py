@@ -20,7 +20,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from db.models import Kind, Outcome, User
+from bot.settings import Settings
+from db.models import AuditKind, Kind, Outcome, User
 from db.repositories import NotFound, Repos
 from db.repositories.clients import NAME_MAX, clean_name
 from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, Conflict, NextStep, NotesFull
@@ -29,6 +30,7 @@ from handlers.calendar import calendar_kb, read_tap
 from handlers.callbacks import CalCb, LogCb, id_of
 from handlers.filters import CurrentFlow, FreeText, Magic, MenuButton
 from handlers.keyboards import Rows, button
+from handlers.limits import within_limit
 from handlers.logging_steps import (
     back_button,
     end_run,
@@ -438,11 +440,14 @@ async def type_time(message: Message, state: FSMContext) -> None:
 # ---- typed input -------------------------------------------------------------------------------
 
 
-async def search_client(message: Message, state: FSMContext, repos: Repos) -> None:
+async def search_client(message: Message, state: FSMContext, repos: Repos, user: User, settings: Settings,
+                        i18n: I18n) -> None:
     typed = clean_name(message.text)
     data = await state.get_data()
     if len(typed) < 2 or len(typed) > NAME_MAX:
         await message.answer(_("Type from 2 to {max} characters of the client's name.").format(max=NAME_MAX))
+        return
+    if not await within_limit(message, repos, user, settings, i18n, AuditKind.SEARCH, {"q": typed}):
         return
     await state.update_data(query=typed)
     await replace_flow_message(message, state, *await _client_picker(repos, data["flow"], typed))

@@ -19,13 +19,15 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from db.models import Role, User
+from bot.settings import Settings
+from db.models import AuditKind, Role, User
 from db.repositories import Repos
 from db.repositories.reports import Person
 from handlers import labels
 from handlers.callbacks import RepCb
 from handlers.filters import MenuButton
 from handlers.keyboards import Rows, button
+from handlers.limits import within_limit
 from handlers.report_view import Plans, period_title, photos, rows_in, sheets, texts
 from reports.forecast import month_end, workdays_between
 from handlers.ui import show, stale
@@ -270,7 +272,7 @@ async def _plans(repos: Repos, people, start: date, end: date, today: date, work
 
 
 async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, user: User, clock, i18n: I18n,
-                      workdays: WorkCalendar) -> None:
+                      workdays: WorkCalendar, settings: Settings) -> None:
     if user.role not in (Role.HEAD, Role.ADMIN):
         await stale(query)
         return
@@ -279,6 +281,9 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
         start, end = period.decode(callback_data.p, today)
     except (ValueError, KeyError):
         await stale(query)
+        return
+    asked = {"from": f"{start}", "to": f"{end}", "scope": callback_data.s, "id": callback_data.i}
+    if not await within_limit(query, repos, user, settings, i18n, AuditKind.EXPORT, asked):
         return
     found = await _scope(repos, user, callback_data.s, callback_data.i)
     if found is None or not found[0]:

@@ -37,6 +37,10 @@ _BUMP = (
     .returning(_head.c.seq, _head.c.hash).execution_options(**{BOOKKEEPING: True})
 )
 _APPEND = insert(_log).execution_options(**{BOOKKEEPING: True})
+# takes the head's lock and changes nothing: what is decided after it, one appender decides at a time
+_HOLD = (
+    update(_head).where(_head.c.id == 1).values(seq=_head.c.seq).execution_options(**{BOOKKEEPING: True})
+)
 _SEAL = (
     update(_head).where(_head.c.id == 1).values(hash=bindparam("sealed")).execution_options(**{BOOKKEEPING: True})
 )
@@ -117,6 +121,13 @@ class AuditRepository:
         })
         await self.session.execute(_SEAL, {"sealed": digest})
         return seq
+
+    async def hold(self) -> None:
+        """Wait for the chain head's lock and keep it to the end of the transaction, appending
+        nothing: a decision read from the log after this (say, "no alert sent yet") cannot be
+        made twice by two appenders at once. On PostgreSQL a row lock (and each later statement
+        sees what committed before it); on SQLite the database's write lock."""
+        await self.session.execute(_HOLD)
 
     # ---- reading, for admins -----------------------------------------------------------------
 

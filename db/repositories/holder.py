@@ -11,6 +11,7 @@ from db.models import User
 from db.repositories.audit import AuditRepository
 from db.repositories.clients import ClientRepository
 from db.repositories.interactions import InteractionRepository
+from db.repositories.limits import LimitRepository
 from db.repositories.invites import InviteRepository
 from db.repositories.plans import PlanRepository
 from db.repositories.preferences import PreferencesRepository
@@ -83,3 +84,7 @@ class Repos:
     @cached_property
     def audit(self) -> AuditRepository:
         return AuditRepository(self.session, self.actor)
+
+    @cached_property
+    def limits(self) -> LimitRepository:
+        return LimitRepository(self.session, self.actor)
