@@ -13,12 +13,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.factory import create_bot, create_dispatcher, create_reminders
 from bot.i18n import N_
-from bot.maintenance import prune, pruner
+from bot.maintenance import backer_up, prune, pruner
 from bot.scheduler import create_scheduler
 from bot.scoring import ScoringService
 from bot.middlewares import InflightTracker
 from bot.settings import Settings
 from db.base import utcnow
+from db import backup
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade_async
 
@@ -78,6 +79,20 @@ async def prepare(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[A
 
 
 async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_signals: bool = True, **deps) -> None:
+    with backup.running(settings.database_url):  # `python -m bot restore` refuses while it is held
+        await _run_polling(settings, bot=bot, handle_signals=handle_signals, **deps)
+
+
+def _backups(settings: Settings, clock):
+    if settings.backup_at is None:
+        return None
+    if backup.sqlite_path(settings.database_url) is None:
+        log.info("Scheduled backups are for SQLite; back PostgreSQL up with pg_dump (see the README)")
+        return None
+    return backer_up(settings, clock), settings.backup_at, settings.default_timezone
+
+
+async def _run_polling(settings: Settings, *, bot: Bot | None, handle_signals: bool, **deps) -> None:
     engine, sessionmaker = await prepare(settings)
     bot = bot or create_bot(settings)
     dp = create_dispatcher(settings, sessionmaker, **deps)
@@ -86,7 +101,7 @@ async def run_polling(settings: Settings, *, bot: Bot | None = None, handle_sign
     clock = deps.get("clock", utcnow)
     scoring = ScoringService(settings.database_url, sessionmaker, clock, settings.default_timezone)
     dp["scheduler"] = create_scheduler(
-        reminders, settings.scheduler_tick_seconds, pruner(sessionmaker, clock), scoring
+        reminders, settings.scheduler_tick_seconds, pruner(sessionmaker, clock), scoring, _backups(settings, clock)
     )
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

@@ -1,5 +1,5 @@
-"""Command line: `python -m bot` (run), `python -m bot sandbox`, `python -m bot demo-data` and
-`python -m bot audit verify`."""
+"""Command line: `python -m bot` (run), `python -m bot sandbox`, `python -m bot demo-data`,
+`python -m bot audit verify`, `python -m bot backup` and `python -m bot restore FILE`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def parser() -> argparse.ArgumentParser:
     from bot.demo_data import MIN_MANAGERS
 
     root = argparse.ArgumentParser(prog="python -m bot", description="Ladon, the CRM in Telegram")
-    commands = root.add_subparsers(dest="command", metavar="{run,sandbox,demo-data,audit,scoring-report}")
+    commands = root.add_subparsers(dest="command",
+                                   metavar="{run,sandbox,demo-data,audit,backup,restore,scoring-report}")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("sandbox", help="try the bot in the terminal, against a local Telegram emulator")
     demo = commands.add_parser(
@@ -68,6 +69,24 @@ def parser() -> argparse.ArgumentParser:
         "or the first entry that was edited, removed or moved and why, and exits with 1.",
     )
     verify.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
+    backup = commands.add_parser(
+        "backup", help="back the SQLite database up now, checked, into BACKUP_DIR (the bot may be running)",
+        description="Copy the live SQLite database with VACUUM INTO (a consistent moment; the bot may keep "
+        "running), check the copy (integrity, foreign keys, schema revision) and keep it as "
+        "BACKUP_DIR/ladon-<UTC time>.db; then apply the retention. Exit code 1 if it failed. "
+        "For PostgreSQL use pg_dump (see the README).",
+    )
+    backup.add_argument("--to", type=Path, help="write this file instead (outside BACKUP_DIR and its retention)")
+    backup.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
+    restore = commands.add_parser(
+        "restore", help="replace the SQLite database with a backup (the bot stopped)",
+        description="Check FILE (integrity, foreign keys, a Ladon database at a schema revision this version "
+        "knows), then put it in place of the SQLite database, keeping the database it replaces beside it "
+        "as <name>.before-restore-<UTC time>. Refuses while the bot runs, and asks first unless --yes.",
+    )
+    restore.add_argument("file", type=Path, help="the backup to restore")
+    restore.add_argument("--yes", action="store_true", help="replace the database without asking")
+    restore.add_argument("--database-url", help="instead of DATABASE_URL from the settings")
     from bot.scoring_report import add_parser
 
     add_parser(commands)
@@ -84,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo_data(args)
     if args.command == "audit":
         return audit_verify(args)
+    if args.command in ("backup", "restore"):
+        return back_up(args) if args.command == "backup" else restore(args)
     if args.command == "scoring-report":
         from bot.scoring_report import main as scoring_report
 
@@ -184,3 +205,67 @@ def audit_verify(args: argparse.Namespace) -> int:
     where = f"entry {verdict.bad_id}: " if verdict.bad_id is not None else ""
     print(f"BROKEN: {where}{verdict.why} (intact before it: {verdict.count}; {shown})")
     return 1
+
+
+def _sqlite_database(args: argparse.Namespace) -> tuple[Settings, Path | None]:
+    from db.backup import sqlite_path
+
+    settings = load_settings(bot_token="0:backup")  # files only: no token needed
+    database = sqlite_path(args.database_url or settings.database_url)
+    if database is None:
+        print("Only a SQLite database is backed up and restored by Ladon; for PostgreSQL use pg_dump and "
+              "pg_restore (see the README).", file=sys.stderr)
+    return settings, database
+
+
+def back_up(args: argparse.Namespace) -> int:
+    from db.backup import BackupError, make, prune
+    from db.base import utcnow
+
+    settings, database = _sqlite_database(args)
+    if database is None:
+        return 2
+    try:
+        made = make(database, settings.backup_dir, utcnow(), target=args.to)
+    except BackupError as error:
+        print(f"BACKUP FAILED: {error}", file=sys.stderr)
+        return 1
+    print(f"OK: {made.path} ({made.size / 1e6:.1f} MB), checked: integrity ok, schema revision {made.revision}")
+    if args.to is None:
+        for path in prune(settings.backup_dir, settings.backup_keep_daily, settings.backup_keep_weekly):
+            print(f"removed by the retention: {path}")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from db.backup import BackupError, check
+    from db.backup import restore as put_back
+    from db.base import utcnow
+
+    _settings, database = _sqlite_database(args)
+    if database is None:
+        return 2
+    try:
+        checked = check(args.file)
+    except BackupError as error:
+        print(f"REFUSED: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: integrity ok, a Ladon database at schema revision {checked.revision}.")
+    if database.exists() and not args.yes:
+        if not sys.stdin.isatty():
+            print(f"REFUSED: {database} exists; add --yes to replace it (it is kept beside it).", file=sys.stderr)
+            return 1
+        answer = input(f"Replace {database} with it? The current one is kept beside it. Type yes: ")
+        if answer.strip().lower() != "yes":
+            print("Nothing changed.")
+            return 1
+    try:
+        checked, aside = put_back(args.file, database, utcnow())
+    except BackupError as error:
+        print(f"REFUSED: {error}", file=sys.stderr)
+        return 1
+    if aside is not None:
+        print(f"The database it replaced is kept as {aside}.")
+    print(f"OK: {database} restored from {args.file}. The bot migrates it to this version at start-up; "
+          "`python -m bot audit verify` checks its audit trail.")
+    return 0

@@ -20,7 +20,8 @@ SCORING_AFTER_START = timedelta(minutes=1)  # start-up's own work and the first 
 
 
 def create_scheduler(service: ReminderService, tick_seconds: int, housekeeping=None,
-                     scoring: ScoringService | None = None) -> AsyncIOScheduler:
+                     scoring: ScoringService | None = None, backups=None) -> AsyncIOScheduler:
+    """`backups`: (the job, the time of day, its timezone), when a database is to be backed up."""
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def beat() -> None:
@@ -46,4 +47,9 @@ def create_scheduler(service: ReminderService, tick_seconds: int, housekeeping=N
                           max_instances=1, coalesce=True, misfire_grace_time=3600)
         scheduler.add_job(scoring.run_if_stale, DateTrigger(datetime.now(timezone.utc) + SCORING_AFTER_START),
                           id="scoring-at-start", misfire_grace_time=None)
+    if backups is not None:
+        job, at, zone = backups
+        # a backup missed while the bot was down is not made up at start-up: `python -m bot backup`
+        scheduler.add_job(job, CronTrigger(hour=at.hour, minute=at.minute, timezone=zone), id="backup",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
     return scheduler

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     exports_per_hour: int = Field(default=10, ge=0, le=10_000)
     log_level: str = "INFO"
 
+    # backups of a SQLite database (PostgreSQL: pg_dump, see the README)
+    backup_dir: Path = Path("data/backups")
+    backup_at: time | None = time(2, 30)  # company time (DEFAULT_TIMEZONE); empty: no scheduled backups
+    backup_keep_daily: int = Field(default=7, ge=1, le=366)
+    backup_keep_weekly: int = Field(default=4, ge=0, le=520)
+
     # reminders
     holidays_country: str = "RU"
     extra_holidays: Annotated[frozenset[date], NoDecode] = Field(default_factory=frozenset)
@@ -41,7 +48,7 @@ class Settings(BaseSettings):
     notify_per_second: float = Field(default=30, gt=0)
     notify_per_chat_per_second: float = Field(default=1, gt=0)
 
-    @field_validator("telegram_api_url", "redis_url", mode="before")
+    @field_validator("telegram_api_url", "redis_url", "backup_at", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
