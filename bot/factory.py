@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.errors import tell_the_person
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.notifier import SAFETY, Notifier
+from bot.callbacks import WEEKDAYS, AuditPlan, CallbackAudit
 from bot.reminders import ReminderService
 from bot.middlewares import AccessMiddleware, InflightTracker, UserMiddleware
 from bot.middlewares.flood import WaitOutShortFloods
@@ -129,4 +130,9 @@ def create_reminders(
         calendar=WorkCalendar.from_settings(settings),
         clock=clock,
         grace=timedelta(minutes=settings.reminder_grace_minutes),
+        callbacks=CallbackAudit(sessionmaker, settings.default_timezone, AuditPlan(
+            WEEKDAYS.index(settings.callback_weekday), settings.callback_hour, settings.callback_share,
+            settings.callback_min_per_manager,
+        )) if settings.callback_audit else None,
+        digest_rank=settings.digest_rank,
     )

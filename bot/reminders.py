@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.callbacks import CallbackAudit
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from db.models import Interaction, Kind, Reminder, ReminderKind, ReminderStatus, Role, User
 from db.repositories import Repos
@@ -63,6 +64,8 @@ class ReminderService:
         grace: timedelta = timedelta(hours=2),
         senders: int = 4,
         worker: str | None = None,
+        callbacks: CallbackAudit | None = None,
+        digest_rank: str = "name",
     ):
         self.sessionmaker = sessionmaker
         self.notifier = notifier
@@ -72,6 +75,8 @@ class ReminderService:
         self.grace = grace
         self.senders = senders
         self.worker = worker or secrets.token_hex(6)
+        self.callbacks = callbacks  # the weekly call-back audit, sampled from this beat
+        self.digest_rank = digest_rank
         self._lock = asyncio.Lock()
 
     async def tick(self) -> DeliveryReport:
@@ -79,6 +84,11 @@ class ReminderService:
         async with self._lock:
             now = self.clock()
             await self.plan(now)
+            if self.callbacks is not None:
+                try:
+                    await self.callbacks.run_if_due(now)
+                except Exception:  # the reminders go out regardless; the audit is tried on the next beat
+                    log.exception("Call-back audit sampling failed")
             return await self.deliver(now)
 
     # ---- planning ----------------------------------------------------------------------------
@@ -195,7 +205,8 @@ class ReminderService:
                 try:
                     with self.i18n.context(), self.i18n.use_locale(user.language):
                         outgoing = await render_reminder(
-                            Repos(session, user), reminder, now, user.language, self.calendar, evenings.get(user.id)
+                            Repos(session, user), reminder, now, user.language, self.calendar, evenings.get(user.id),
+                            rank=self.digest_rank,
                         )
                 except Exception as exc:
                     log.exception("Could not render reminder %s; it will be tried again", reminder.key)
@@ -279,6 +290,8 @@ class ReminderService:
         """Settings may have changed since the reminder was planned."""
         if reminder.kind == ReminderKind.MEETING:
             return not user.mute_meeting
+        if reminder.kind == ReminderKind.CALLBACKS:
+            return user.role in (Role.HEAD, Role.ADMIN)
         return any(row["key"] == reminder.key and row["due_at"] == reminder.due_at
                    for row in self._daily(user, reminder.local_date))
 

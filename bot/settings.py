@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     notify_per_second: float = Field(default=30, gt=0)
     notify_per_chat_per_second: float = Field(default=1, gt=0)
 
+    # the weekly call-back audit (the company's timezone)
+    callback_audit: bool = True
+    callback_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    callback_hour: int = Field(default=10, ge=0, le=23)
+    callback_share: float = Field(default=0.07, gt=0, le=1)
+    callback_min_per_manager: int = Field(default=2, ge=1, le=50)
+    digest_rank: Literal["name", "verified"] = "name"
+
     @field_validator("telegram_api_url", "redis_url", "backup_at", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

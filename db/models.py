@@ -234,6 +234,7 @@ class ReminderKind(enum.StrEnum):
     EVENING = "evening"
     MEETING = "meeting"
     SUMMARY = "summary"
+    CALLBACKS = "callbacks"  # a head's weekly call-back checklist (migration 0012)
 
 
 class ReminderStatus(enum.StrEnum):

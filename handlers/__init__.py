@@ -31,6 +31,7 @@ def setup() -> Router:
         admin,
         audit,
         birthdays,
+        checks,
         clients,
         fallback,
         forecast,
@@ -69,7 +70,7 @@ def setup() -> Router:
         forecast.setup(),
     )
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
-    staff.include_routers(team.setup(), invite.setup(), admin.setup())
+    staff.include_routers(team.setup(), invite.setup(), admin.setup(), checks.setup())
     admins = _gated("admins", Role.ADMIN)
     admins.include_routers(admin.setup_for_admins(), reasons.setup(), audit.setup())
     root.include_routers(staff, admins, refusals.setup(), fallback.setup())

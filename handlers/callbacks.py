@@ -143,3 +143,11 @@ class AuditCb(CallbackData, prefix="au"):
     c: Int = 0  # with l: the cursor, an entry id (0: the newest page)
     d: str = ""  # with l: o (older than c) | n (newer than c)
     p: Int = 0  # with who: the page of people
+
+
+class CheckCb(CallbackData, prefix="ck"):
+    a: str  # m (a mark) | cm (comment) | o (a page of /checks) | noop
+    id: Int = 0  # the check
+    v: str = ""  # with m: c (confirmed) | n (did not happen) | u (could not reach)
+    w: Int = 0  # the week's checklist the button sits on (its Monday's ordinal); 0: /checks
+    p: Int = 0  # the page

@@ -18,6 +18,9 @@ from handlers import report_view
 from handlers.report_view import Photo, kind_names, outcome_names, result_line
 from handlers.forecast_view import outlook_line, team_plan
 from handlers.ui import pack
+from handlers.verified_view import since, verified_line
+from db.repositories.callbacks import Marks
+from reports.verified import verified_meetings
 from reports import charts
 from reports.analytics import Figures, Level, Usual
 from reports.digest import Morning, morning
@@ -37,15 +40,22 @@ class Digest:
     photos: list[Photo]
 
 
-async def team_digest(repos: Repos, user: User, now: datetime, locale: str, calendar: WorkCalendar, *, with_charts: bool = True) -> Digest | None:
-    """The digest for a head (their team) or an admin (everyone); None when nobody is in it."""
+async def team_digest(repos: Repos, user: User, now: datetime, locale: str, calendar: WorkCalendar, *, with_charts: bool = True,
+                      rank: str = "name") -> Digest | None:
+    """The digest for a head (their team) or an admin (everyone); None when nobody is in it.
+    `rank`: managers by name, or by verified meetings ("verified", most first)."""
     people = await repos.reports.people()
     if not people:
         return None
     data = await morning(repos.reports, people, now, user.timezone, calendar)
+    marks = await repos.callbacks.marks([p.id for p in people], (since(now), now))
+    if rank == "verified":
+        weighted = verified_meetings({m.person.id: m.day.meetings for m in data.managers}, marks)
+        data.managers.sort(key=lambda m: -weighted[m.person.id])  # stable: by name among equals
     month = (await live(repos.reports, repos.plans, people, now, user.timezone, calendar, await team_plan(repos, user, now))).month
     reasons = await repos.reasons.all()
-    texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN)
+    texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN,
+                   marks=marks)
     photos = await _charts(data, locale) if with_charts and data.team.contacts else []
     if with_charts and first_workday_of_week(data.today, calendar):
         # the first working morning of a week brings the weekly report along, in the same outbox row
@@ -106,7 +116,7 @@ def _alerts(data: Morning, day_word: str) -> list[str]:
 
 
 def manager_block(person: Person, fig: Figures, planned: tuple[int, int], outlook: Outlook | None, day_word: str,
-                  reasons: dict[int, str], locale: str) -> str:
+                  reasons: dict[int, str], locale: str, marks: Marks | None = None) -> str:
     lines = [
         f"<b>{html.escape(person.name)}</b>",
         "   " + _("{day}: {results}").format(day=day_word.capitalize(), results=result_line(fig, reasons, locale)),
@@ -114,10 +124,13 @@ def manager_block(person: Person, fig: Figures, planned: tuple[int, int], outloo
     ]
     if outlook is not None:
         lines.append("   🎯 " + outlook_line(outlook, locale))
+    if marks is not None:
+        lines.append("   🔎 " + _("Call-backs: {line}").format(line=verified_line(marks, locale)))
     return "\n".join(lines)
 
 
-def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, company: bool) -> list[str]:
+def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, company: bool,
+           marks: dict[int, Marks] | None = None) -> list[str]:
     day_word = _day_word(data, locale)
     title = _("☀️ <b>Company digest</b>, {today}") if company else _("☀️ <b>Team digest</b>, {today}")
     blocks = [title.format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, month, locale))]
@@ -128,7 +141,7 @@ def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, co
     blocks.append("\n" + _("👤 <b>By manager</b>"))
     for m in data.managers:
         blocks.append("\n" + manager_block(m.person, m.day, (m.today, m.tomorrow), month.people.get(m.person.id), day_word,
-                                          reasons, locale))
+                                          reasons, locale, (marks or {}).get(m.person.id)))
     return pack(blocks)
 
 

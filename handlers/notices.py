@@ -15,6 +15,7 @@ from db.models import Outcome, Reminder, ReminderKind, Role, User
 from db.repositories import Repos
 from handlers import labels
 from handlers.callbacks import BdayCb, ClientCb, PlanCb
+from handlers.checks import checklist
 from handlers.digest import team_digest
 from handlers.report_view import Photo
 from handlers.keyboards import Rows, button
@@ -52,7 +53,7 @@ class Outgoing:
 
 async def render_reminder(
     repos: Repos, reminder: Reminder, now: datetime, locale: str, calendar: WorkCalendar,
-    evening: EveningInputs | None = None,
+    evening: EveningInputs | None = None, *, rank: str = "name",
 ) -> Outgoing | None:
     """The message for a due reminder of `repos.actor`, from what the database says now; None when
     there is nothing to say."""
@@ -67,10 +68,13 @@ async def render_reminder(
         case ReminderKind.MEETING:
             return await _meeting(repos, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            digest = await team_digest(repos, user, now, locale, calendar)
+            digest = await team_digest(repos, user, now, locale, calendar, rank=rank)
             if digest is None:
                 return None
             return Outgoing(tuple((text, None) for text in digest.parts), tuple(digest.photos))
+        case ReminderKind.CALLBACKS:
+            parts = await checklist(repos, user, reminder.local_date, locale)
+            return Outgoing(tuple(parts)) if parts else None
     return None
 
 

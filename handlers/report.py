@@ -30,9 +30,11 @@ from handlers.keyboards import Rows, button
 from handlers.limits import within_limit
 from handlers.report_view import Plans, period_title, photos, rows_in, sheets, texts
 from reports.forecast import month_end, workdays_between
-from handlers.ui import show, stale
+from handlers.ui import pack, show, stale
 from reports import export, period
-from reports.dates import local_today
+from reports.dates import day_bounds, local_today
+from reports.flags import REPORT_DAYS, assess, summaries
+from handlers.verified_view import report_blocks
 from reports.formatting import month_title, weekday_initials
 from reports.report import build
 from reports.workdays import WorkCalendar
@@ -242,6 +244,8 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
     await repos.audit.record("report", {"from": f"{start}", "to": f"{end}", "scope": scope, "id": ident, "people": len(people)})
     reasons = {r.id: r for r in await repos.reasons.all()}
     parts = texts(report, name, reasons, locale, await _plans(repos, people, start, end, today, workdays))
+    if user.role in (Role.HEAD, Role.ADMIN):  # a manager learns nothing of the call-back audit
+        parts = pack([*parts, *await _audit_blocks(repos, people, start, end, user.timezone, locale)])
     kb = Rows()
     if user.role in (Role.HEAD, Role.ADMIN):
         kb.row(button(_("📥 Excel"), RepCb(a="x", p=code, s=scope, i=ident)))
@@ -256,6 +260,18 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
         await query.message.answer_media_group([
             InputMediaPhoto(media=BufferedInputFile(c.png, f"chart-{n}.png"), caption=c.caption) for n, c in enumerate(charts, 1)
         ])
+
+
+async def _audit_blocks(repos: Repos, people: list[Person], start: date, end: date, tz: str, locale: str) -> list[str]:
+    """Verified meetings over the period, and flags over its last REPORT_DAYS (bounded work)."""
+    span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
+    marks = await repos.callbacks.marks([p.id for p in people], span)
+    first = max(start, end - timedelta(days=REPORT_DAYS - 1))
+    flag_span = (day_bounds(first, tz)[0], span[1])
+    zones = {p.id: p.timezone or tz for p in people}
+    contacts, found = await assess(repos.callbacks, zones, flag_span)
+    return report_blocks(people, marks, summaries(list(zones), contacts, found, flag_span),
+                         period_title(first, end, locale), locale)
 
 
 async def _plans(repos: Repos, people, start: date, end: date, today: date, workdays: WorkCalendar) -> Plans | None:

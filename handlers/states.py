@@ -64,6 +64,10 @@ class TrainingFlow(StatesGroup):
     confirm = State()
 
 
+class CheckComment(StatesGroup):
+    text = State()  # a head's comment on a call-back check
+
+
 # steps that wait for typed text (the rest wait for a button)
 TEXT_STEPS = frozenset(
     s.state
@@ -71,7 +75,7 @@ TEXT_STEPS = frozenset(
         LogContact.client, LogContact.new_client, LogContact.amount, LogContact.next_time, FindClient.query,
         AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
         InviteFlow.new_team, AddReason.title, EditClient.value, EditPerson.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
-        TrainingFlow.day, TrainingFlow.topic,
+        TrainingFlow.day, TrainingFlow.topic, CheckComment.text,
     )
 )
 

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.settings import Settings
 from db.models import Status, User
 from db.repositories import Repos
 from db.repositories.reports import Person
@@ -49,8 +50,10 @@ def _people_kb(people: list[Person], page: int) -> InlineKeyboardMarkup:
 
 async def show_team(
     message: Message, repos: Repos, user: User, clock: Callable[[], datetime], i18n: I18n, workdays: WorkCalendar,
+    settings: Settings,
 ) -> None:
-    digest = await team_digest(repos, user, clock(), i18n.current_locale, workdays, with_charts=False)
+    digest = await team_digest(repos, user, clock(), i18n.current_locale, workdays, with_charts=False,
+                               rank=settings.digest_rank)
     if digest is None:
         await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
         return

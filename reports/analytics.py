@@ -287,7 +287,7 @@ class Discipline:
         return self.late / self.logged if self.logged else None
 
 
-def _is_night(moment: datetime) -> bool:
+def is_night(moment: datetime) -> bool:
     start, end = NIGHT
     return moment.hour >= start or moment.hour < end
 
@@ -311,7 +311,7 @@ def discipline(
         delay = logged - local_hour(row.happened_hour, zones[row.manager_id])
         if delay >= LATE:
             item.late += row.count
-            if _is_night(logged):
+            if is_night(logged):
                 item.night += row.count
                 night_hours[(row.manager_id, row.logged_hour)] += row.count
     for (manager_id, _hour), count in night_hours.items():

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.repositories.audit import AuditRepository
+from db.repositories.callbacks import CallbackRepository
 from db.repositories.clients import ClientRepository
 from db.repositories.interactions import InteractionRepository
 from db.repositories.limits import LimitRepository
@@ -80,6 +81,10 @@ class Repos:
     @cached_property
     def scores(self) -> ScoreRepository:
         return ScoreRepository(self.session, self.actor)
+
+    @cached_property
+    def callbacks(self) -> CallbackRepository:
+        return CallbackRepository(self.session, self.actor)
 
     @cached_property
     def audit(self) -> AuditRepository:

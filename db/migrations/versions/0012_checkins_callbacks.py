@@ -28,6 +28,17 @@ def _audit_kinds(kinds: tuple[str, ...]) -> None:
         batch_op.create_check_constraint('audit_kind', sa.column('kind').in_(kinds))
 
 
+# ---- reminder kinds: the weekly call-back checklist goes through the outbox -------------------
+OLD_REMINDER_KINDS = ('morning', 'evening', 'meeting', 'summary')
+NEW_REMINDER_KINDS = OLD_REMINDER_KINDS + ('callbacks',)
+
+
+def _reminder_kinds(kinds: tuple[str, ...]) -> None:
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_reminders_reminder_kind'), type_='check')
+        batch_op.create_check_constraint('reminder_kind', sa.column('kind').in_(kinds))
+
+
 def upgrade() -> None:
     op.create_table('callback_checks',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -64,9 +75,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('checkin_distance_m', sa.Float(), nullable=True))
 
     _audit_kinds(NEW_KINDS)
+    _reminder_kinds(NEW_REMINDER_KINDS)
 
 
 def downgrade() -> None:
+    op.execute(sa.text("DELETE FROM reminders WHERE kind = 'callbacks'"))
+    _reminder_kinds(OLD_REMINDER_KINDS)
     op.execute(sa.text("DELETE FROM audit_log WHERE kind IN ('limit', 'verify', 'location')"))
     _audit_kinds(OLD_KINDS)
     with op.batch_alter_table('interactions', schema=None) as batch_op:
