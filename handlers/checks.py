@@ -136,7 +136,7 @@ async def checklist(repos: Repos, user: User, week: date, locale: str) -> list[t
     head = [
         _("📞 <b>Call-back check</b>, meetings of {week}").format(week=_week_title(week, locale)),
         _("Call these clients and ask whether the meeting took place, then mark each one. "
-          "The managers do not see this list, nor which of their meetings are in it."),
+          "The managers do not see this list, nor which of their meetings are in it. /checks shows what is left."),
     ]
     return [_page_message(items[p * PAGE:(p + 1) * PAGE], p * PAGE + 1, head if p == 0 else [], user.timezone, locale,
                           week.toordinal(), p)
