@@ -29,6 +29,7 @@ from bot.storage import DatabaseStorage
 from bot.transaction import CommitBeforeRequest, UpdateTransaction
 from db.base import utcnow
 from handlers import setup as setup_handlers
+from handlers.import_sheet import RecentSheets
 from reports.workdays import WorkCalendar
 
 
@@ -94,6 +95,7 @@ def create_dispatcher(
         clock=clock,
         tracker=tracker,
         workdays=WorkCalendar.from_settings(settings),
+        recent_sheets=RecentSheets(),  # client bases read for a preview, kept for their import
     )
     i18n = i18n or create_i18n(settings.default_language)
     dp["i18n"] = i18n

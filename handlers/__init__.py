@@ -4,7 +4,7 @@
     ├── everyone's routers (the access middleware lets in only people who are in): start, logging,
     │   plans, clients, contact persons, settings...
     ├── heads and admins (gate: RoleIn on the router): /team, /invite, /users
-    ├── admins (gate: RoleIn): access and hand-over in /users, /reasons, /audit
+    ├── admins (gate: RoleIn): access and hand-over in /users, /reasons, /audit, /import
     ├── refusals: what the others hear when they reach for those
     └── fallback: whatever nobody took
 
@@ -30,6 +30,7 @@ def setup() -> Router:
     from handlers import (
         admin,
         audit,
+        base_import,
         birthdays,
         checks,
         clients,
@@ -72,6 +73,6 @@ def setup() -> Router:
     staff = _gated("heads and admins", Role.HEAD, Role.ADMIN)
     staff.include_routers(team.setup(), invite.setup(), admin.setup(), checks.setup())
     admins = _gated("admins", Role.ADMIN)
-    admins.include_routers(admin.setup_for_admins(), reasons.setup(), audit.setup())
+    admins.include_routers(admin.setup_for_admins(), reasons.setup(), audit.setup(), base_import.setup())
     root.include_routers(staff, admins, refusals.setup(), fallback.setup())
     return root

@@ -120,6 +120,12 @@ def what(line: Line, names: Names, locale: str) -> str:
         whom, period = _report(w, names, locale)
         return _("📥 exported a report to Excel: {whom}, {period}, rows: {rows}").format(
             whom=whom, period=period, rows=w.get("rows", "?"))
+    if kind == AuditKind.IMPORT and w.get("act") == "clients":
+        return _("📤 imported clients from «{file}» ({size} KB, rows: {rows}): created {created}, updated {updated}, "
+                 "duplicates skipped {skipped}, refused {refused}").format(
+            file=html.escape(str(w.get("file", ""))), size=-(-w["bytes"] // 1024) if isinstance(w.get("bytes"), int) else "?", rows=w.get("rows", "?"),
+            created=w.get("created", "?"), updated=w.get("updated", "?"), skipped=w.get("skipped", "?"),
+            refused=w.get("refused", "?"))
     if kind == AuditKind.IMPORT:
         return _("📤 imported plans for {month} from a sheet: {count}").format(
             month=_month(w.get("month"), locale), count=w.get("count", "?"))

@@ -151,3 +151,9 @@ class CheckCb(CallbackData, prefix="ck"):
     v: str = ""  # with m: c (confirmed) | n (did not happen) | u (could not reach)
     w: Int = 0  # the week's checklist the button sits on (its Monday's ordinal); 0: /checks
     p: Int = 0  # the page
+
+
+class ImportCb(CallbackData, prefix="im"):
+    a: str  # go (import) | who (pick a manager for all rows; u: the page) | pick (u: the person) | rows (the managers named in the rows) | cx
+    f: str  # the preview these buttons belong to
+    u: Int = 0

@@ -4,17 +4,18 @@ whatever reaches it was refused by their gates."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers import labels
-from handlers.callbacks import AuditCb, ReasonCb, UserCb
-from handlers.filters import MenuButton
+from handlers.import_sheet import looks_like_a_base
+from handlers.callbacks import AuditCb, ImportCb, ReasonCb, UserCb
+from handlers.filters import Magic, MenuButton
 from handlers.states import AddReason
-from handlers.ui import not_found
+from handlers.ui import not_found, stale
 
 
 async def team(message: Message) -> None:
@@ -38,6 +39,10 @@ async def audit(message: Message) -> None:
     await message.answer(_("Only admins can read the audit trail."))
 
 
+async def base_import(message: Message) -> None:
+    await message.answer(_("Only admins import client bases. Ask an admin to send the file to the bot."))
+
+
 async def button(query: CallbackQuery) -> None:
     await not_found(query)
 
@@ -55,4 +60,7 @@ def setup() -> Router:
     router.callback_query.register(button, ReasonCb.filter())
     router.message.register(audit, Command("audit"))
     router.callback_query.register(button, AuditCb.filter())
+    router.message.register(base_import, Command("import"))
+    router.message.register(base_import, StateFilter(None), Magic(F.document.file_name.func(looks_like_a_base)))
+    router.callback_query.register(stale, ImportCb.filter())
     return router

@@ -46,6 +46,7 @@ def help_text(user: User) -> str:
         lines.append(_("🎓 /training: record a training and see whether it worked."))
     if user.role == Role.ADMIN:
         lines.append(_("/reasons: the list of refusal reasons."))
+        lines.append(_("📥 /import: load clients from an Excel or CSV file (or just send the file)."))
         lines.append(_("📦 In /users, the clients of someone who left go to a colleague."))
     return "\n".join(lines)
 

@@ -84,3 +84,8 @@ class PlanEntry(StatesGroup):
     amount = State()  # a plan typed for one manager or team
     sheet = State()  # waiting for an XLSX sheet of plans
     preview = State()  # a copy or a sheet shown, waiting for ✅ Apply
+
+
+class ImportFlow(StatesGroup):
+    file = State()  # /import: waiting for an XLSX or CSV file of clients
+    preview = State()  # a file read and previewed, waiting for ✅ Import

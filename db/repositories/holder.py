@@ -11,6 +11,7 @@ from db.models import User
 from db.repositories.audit import AuditRepository
 from db.repositories.callbacks import CallbackRepository
 from db.repositories.clients import ClientRepository
+from db.repositories.imports import ImportRepository
 from db.repositories.interactions import InteractionRepository
 from db.repositories.limits import LimitRepository
 from db.repositories.invites import InviteRepository
@@ -37,6 +38,10 @@ class Repos:
     @cached_property
     def clients(self) -> ClientRepository:
         return ClientRepository(self.session, self.actor)
+
+    @cached_property
+    def imports(self) -> ImportRepository:
+        return ImportRepository(self.session, self.actor)
 
     @cached_property
     def interactions(self) -> InteractionRepository:

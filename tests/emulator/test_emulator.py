@@ -393,6 +393,27 @@ async def test_start_payload_and_group_update_shape(emu: BotAPIEmulator, bot: Bo
     assert reply.chat.type == "supergroup"
 
 
+async def test_a_document_sent_by_a_user_is_downloaded_as_telegram_serves_it(emu: BotAPIEmulator, bot: Bot) -> None:
+    emu.add_user(USER)
+    sheet = b"PK\x03\x04 an xlsx"
+    emu.send_document(USER, file_name="Клиенты.xlsx", data=sheet)
+    emu.send_document(USER, file_name="big.csv", data=bytes(20 * 1024 * 1024 + 1))
+    small, big = (u.message.document for u in await bot.get_updates())  # type: ignore[union-attr]
+    assert small is not None and big is not None
+    assert (small.file_name, small.file_size) == ("Клиенты.xlsx", len(sheet))
+    assert small.mime_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert small.file_unique_id and small.file_unique_id != small.file_id
+    file = await bot.get_file(small.file_id)
+    assert file.file_path and file.file_path.startswith("documents/") and file.file_path.endswith(".xlsx")
+    downloaded = await bot.download(small)  # aiogram builds /file/bot<token>/<file_path> from the session's server
+    assert downloaded is not None and downloaded.read() == sheet
+    with pytest.raises(TelegramBadRequest, match="file is too big"):
+        await bot.get_file(big.file_id)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{emu.base_url}/file/bot123:wrong/{file.file_path}") as response:
+            assert response.status == 404
+
+
 async def test_user_media_updates(emu: BotAPIEmulator, bot: Bot) -> None:
     ids = [
         emu.send_sticker(USER), emu.send_photo(USER, caption="card"), emu.send_voice(USER, duration=5),
