@@ -349,8 +349,7 @@ async def apply(query: CallbackQuery, callback_data: ImportCb, bot: Bot, repos: 
         await stale(query)
         return
     file, chosen = flow_data["file"], flow_data.get("chosen")
-    await query.answer()
-    await drop_keyboard(bot, query.from_user.id, flow_data.get("mid"))
+    await query.answer()  # the preview keeps its buttons until the import is done: a failed one can be tapped again
     locale = i18n.current_locale
     progress = Progress(bot, query.from_user.id)
     await progress.say(_("⏳ Importing «{file}»…").format(file=html.escape(file["name"])))
@@ -362,10 +361,12 @@ async def apply(query: CallbackQuery, callback_data: ImportCb, bot: Bot, repos: 
     except NotFound:
         await state.clear()
         await progress.say(_("Nothing was imported: the chosen manager's access is off now. Send the file again."))
+        await drop_keyboard(bot, query.from_user.id, flow_data.get("mid"))
         return
     except sheets.FileRefused as refused:
         await state.clear()
         await progress.say(FILE_REFUSALS[refused.code]())
+        await drop_keyboard(bot, query.from_user.id, flow_data.get("mid"))
         return
     plan = await _matched(repos, sheet, chosen)
     await progress.say(_("⏳ Saving «{file}»: {count} clients…").format(
@@ -379,6 +380,7 @@ async def apply(query: CallbackQuery, callback_data: ImportCb, bot: Bot, repos: 
     except NotFound:  # a manager named in the rows lost access since they were read (nothing written)
         await state.clear()
         await progress.say(_("Nothing was imported: a manager named in the file lost access just now. Send the file again."))
+        await drop_keyboard(bot, query.from_user.id, flow_data.get("mid"))
         return
     await repos.audit.record(AuditKind.IMPORT, {
         "act": "clients", "file": file["name"], "bytes": file["size"], "rows": sheet.read, "created": done.created,
@@ -397,6 +399,7 @@ async def apply(query: CallbackQuery, callback_data: ImportCb, bot: Bot, repos: 
     if plan.merged:
         lines.insert(3, _("🔗 Rows added to a client of an earlier row: {count}").format(count=_n(plan.merged, locale)))
     await progress.say("\n".join(lines))
+    await drop_keyboard(bot, query.from_user.id, flow_data.get("mid"))
 
 
 def setup() -> Router:

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from db.models import AuditEntry, AuditKind, Client, ContactPerson, Role, User
 from db.repositories import ClientRepository
+from db.repositories.audit import AuditRepository
 from handlers.callbacks import ImportCb
 from tests.conftest import ADMIN_TG
-from tests.e2e.harness import Person, seed_user
+from tests.e2e.harness import Person, eventually, seed_user
 
 ANNA, BORIS, HELEN = 2001, 2002, 4000
 
@@ -112,7 +113,7 @@ async def test_an_admin_imports_an_xlsx_and_a_cp1251_csv(ladon, sessionmaker) ->
     assert "клиенты загружены из «base.csv»" in log.text
 
 
-async def test_bad_files_and_people_who_are_not_admins(ladon, sessionmaker) -> None:
+async def test_bad_files_people_who_are_not_admins_and_a_failure_midway(ladon, sessionmaker, monkeypatch) -> None:
     await seed_user(sessionmaker, ANNA, "Anna")
     await seed_user(sessionmaker, HELEN, "Helen", role=Role.HEAD)
     for tg_id, name in ((ANNA, "Anna"), (HELEN, "Helen")):
@@ -132,6 +133,25 @@ async def test_bad_files_and_people_who_are_not_admins(ladon, sessionmaker) -> N
     assert "no column of client names" in refusal.text
     [hint] = await admin.send("document", file_name="contract.pdf")  # not a sheet, outside the flow: the usual hint
     assert "To keep a photo with a contact" in hint.text
-    async with sessionmaker() as session:
-        assert await session.scalar(select(func.count()).select_from(Client)) == 0
     assert await _imports(sessionmaker) == []
+
+    # the database fails after the clients are written (at the audit entry): nothing of it stays,
+    # and the admin can tap again
+    base = "Client;Manager\nAcme;Anna\nBeta;Anna\n".encode()
+    [preview] = await admin.send("document", file_name="base.csv", data=base)
+    record = AuditRepository.record
+
+    async def failing(self, kind, what, **kwargs):
+        if kind == AuditKind.IMPORT:
+            raise RuntimeError("the disk is full")
+        return await record(self, kind, what, **kwargs)
+
+    monkeypatch.setattr(AuditRepository, "record", failing)
+    await admin.tap("✅ Import", preview)
+    await eventually(lambda: "Please try again" in admin.last.text, "the error told")  # told after the update
+    ladon.errors.clear()
+    assert await _clients(sessionmaker) == {}
+    monkeypatch.setattr(AuditRepository, "record", record)
+    await admin.tap("✅ Import", preview)
+    assert "Clients created: 2" in admin.last.text and len(await _clients(sessionmaker)) == 2
+    assert preview.buttons() == [] and len(await _imports(sessionmaker)) == 1
