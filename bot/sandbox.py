@@ -60,6 +60,7 @@ HELP = """Type as you would in Telegram:
                          (back to real time); the reminders due then arrive at once: morning plan and heads'
                          digest at 09:00, evening reminder at 18:30 on working days, a brief before a meeting
   :photo [caption], :voice, :sticker   send those
+  :file PATH             send a file from this computer as a document (an .xlsx or .csv imports clients)
   :menu, :help, :quit    (Ctrl+D or Ctrl+C quit too)"""
 
 
@@ -374,6 +375,11 @@ class Sandbox:
             return await self._deliver(self.emu.send_voice(self.actor))
         if name == ":sticker":
             return await self._deliver(self.emu.send_sticker(self.actor))
+        if name == ":file":
+            path = Path(arg).expanduser()
+            if not arg or not path.is_file():
+                return "Usage: :file PATH (a file on this computer, e.g. clients.xlsx)"
+            return await self._deliver(self.emu.send_document(self.actor, file_name=path.name, data=path.read_bytes()))
         return f"Unknown command {name}. :help lists them."
 
     def _add_person(self, tg_id: int, name: str) -> None:

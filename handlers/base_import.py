@@ -153,9 +153,16 @@ async def _matched(repos: Repos, sheet: sheets.Sheet, chosen: int | None) -> she
 
 # ---- the preview ----------------------------------------------------------------------------------------
 
+def _waiting(plan: sheets.Plan, chosen: int | None, columns: dict[str, str]) -> int:
+    """Rows that would create clients but wait for a manager: the file names none and none is chosen."""
+    if chosen is not None or "manager" in columns:
+        return 0
+    return sum(1 for r in plan.refused if r.code == "no_manager")
+
+
 def _buttons(flow: str, plan: sheets.Plan, chosen: int | None, columns: dict[str, str]) -> InlineKeyboardMarkup:
     kb = Rows()
-    if plan.changes:
+    if plan.changes and not _waiting(plan, chosen, columns):  # new clients need a manager picked first
         kb.row(button(_("✅ Import"), ImportCb(a="go", f=flow)))
     kb.row(button(_("👤 One manager for all new clients"), ImportCb(a="who", f=flow)))
     if chosen is not None and "manager" in columns:
@@ -187,16 +194,17 @@ def preview_blocks(file_name: str, sheet: sheets.Sheet, plan: sheets.Plan, owner
         head.append(_("🔗 Rows adding to a client of an earlier row: {count}").format(count=n(plan.merged)))
     head.append(_("⏭ Duplicates skipped (nothing new in them): {count}").format(count=n(plan.skipped)))
     head.append(_("👥 Contact persons added: {count}").format(count=n(plan.people)))
-    refused = plan.refused
+    refused, waiting = plan.refused, 0
     if missing_managers:
         refused = [r for r in refused if r.code != "no_manager"]
         waiting = len(plan.refused) - len(refused)
-        head.append(_("👤 The file names no managers: choose who gets its {count} new clients.").format(count=n(waiting)))
+        if waiting:
+            head.append(_("👤 The file names no managers: choose who gets its new clients ({count}), then import.").format(count=n(waiting)))
     if refused:
         head.append(_("🚫 Refused rows: {count} (not imported; fix them and send the file again: rows already imported will be skipped as duplicates)").format(count=n(len(refused))))
     else:
         head.append(_("🚫 Refused rows: none"))
-    if not plan.changes:
+    if not plan.changes and not (missing_managers and waiting):
         head.append("\n" + _("There is nothing to import from this file."))
     blocks = ["\n".join(head)]
     if refused:

@@ -98,7 +98,7 @@ async def test_stranger_then_invited_colleague(sandbox: Sandbox) -> None:
     assert joined.role == Role.MANAGER and joined.team_id == team.id
 
 
-async def test_the_admin_sees_the_whole_demo_company_and_a_head_their_team(sandbox: Sandbox) -> None:
+async def test_the_admin_sees_the_whole_demo_company_and_a_head_their_team(sandbox: Sandbox, tmp_path) -> None:
     async with sandbox.sessionmaker() as session:
         me = await session.scalar(select(User).where(User.tg_id == ME))
     assert me.role == Role.ADMIN and me.team_id is None
@@ -111,6 +111,15 @@ async def test_the_admin_sees_the_whole_demo_company_and_a_head_their_team(sandb
     about = await sandbox.act(":help")
     assert "8000901" in about and "head of Продажи Москва" in about and "head of Продажи Регионы" in about
     assert 'manager: refusals mostly "budget"' in about and ":time [when]" in about
+    # the admin imports a base from a file on this computer
+    path = tmp_path / "clients.csv"
+    path.write_bytes("Наименование;ИНН;Город\nООО «Ромашка»;;Тула\nНовый клиент;7707083893;Тверь\n".encode("cp1251"))
+    preview = await sandbox.act(f":file {path}")
+    assert "Import of «clients.csv»" in preview and "Rows updating existing clients: 1" in preview
+    people = await sandbox.act(number(preview, "👤 One manager for all new clients"))
+    preview = await sandbox.act(number(people, managers[0].name))
+    done = await sandbox.act(number(preview, "✅ Import"))
+    assert "Clients created: 1" in done and "Existing clients updated: 1" in done
 
     head = next(c for c in sandbox.colleagues if c.about == "head of Продажи Москва")
     assert f"Now you are {head.name} (id {head.tg_id})" in await sandbox.act(f":as {head.tg_id}")
@@ -176,3 +185,4 @@ def test_command_line_sandbox_without_a_token() -> None:
     assert result.returncode == 0, result.stderr
     assert "ООО «Ромашка»" in result.stdout and "What kind of contact?" in result.stdout
     assert "Bye." in result.stdout
+
