@@ -5,6 +5,7 @@ audit trail, and nobody but an admin imports."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import date, datetime
 
 import openpyxl
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from db.models import AuditEntry, AuditKind, Client, ContactPerson, Role, User
 from db.repositories import ClientRepository
 from db.repositories.audit import AuditRepository
+from handlers import base_import, import_sheet
 from handlers.callbacks import ImportCb
 from tests.conftest import ADMIN_TG
 from tests.e2e.harness import Person, eventually, seed_user
@@ -138,7 +140,19 @@ async def test_bad_files_people_who_are_not_admins_and_a_failure_midway(ladon, s
     # the database fails after the clients are written (at the audit entry): nothing of it stays,
     # and the admin can tap again
     base = "Client;Manager\nAcme;Anna\nBeta;Anna\n".encode()
-    [preview] = await admin.send("document", file_name="base.csv", data=base)
+    read = import_sheet.read
+
+    def slow(*args, progress, **kwargs):  # a large file: reading takes a while and reports its rows
+        for rows in (1000, 2000):
+            progress(rows)
+            time.sleep(0.15)
+        return read(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(import_sheet, "read", slow)
+    monkeypatch.setattr(base_import, "PROGRESS_AFTER", 0.05)
+    monkeypatch.setattr(base_import, "PROGRESS_EVERY", 0.1)
+    [preview] = await admin.send("document", file_name="base.csv", data=base)  # one message, edited as it went
+    assert preview.edited >= 1 and preview.text.startswith("📥 Import of «base.csv»")
     record = AuditRepository.record
 
     async def failing(self, kind, what, **kwargs):

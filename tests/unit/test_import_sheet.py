@@ -160,3 +160,26 @@ def test_recent_sheets_keep_the_newest_few_for_a_while() -> None:
     assert recent.get(("a",)) is None and recent.get(("b",)) is b and recent.get(("c",)) is c
     now[0] = 61
     assert recent.get(("c",)) is None
+
+
+def test_the_preview_escapes_what_the_file_says_and_sends_a_long_refusal_list_as_a_sheet() -> None:
+    from aiogram.utils.i18n import I18n
+
+    from bot.i18n import compile_catalogs
+    from handlers.base_import import LISTED, preview_blocks, refused_sheet
+
+    refused = [Refusal(n, "who", f"<b>Boss {n}</b> & co") for n in range(2, 202)]
+    sheet = sheets.Sheet("csv", {"name": "<i>Имя</i>", "manager": "Менеджер"}, ["</a>"], [], refused, 200)
+    plan = sheets.plan(sheet, [], [], Managers([]))
+    i18n = I18n(path=compile_catalogs(), default_locale="en", domain="messages")
+    with i18n.context(), i18n.use_locale("en"):
+        blocks = preview_blocks("<script>.csv", sheet, plan, None, "en")
+        book = openpyxl.load_workbook(io.BytesIO(refused_sheet(plan.refused)), read_only=True)
+    head = blocks[0]
+    assert "«&lt;script&gt;.csv»" in head and "&lt;i&gt;Имя&lt;/i&gt; → name" in head and "Not imported: &lt;/a&gt;" in head
+    assert "Refused rows: 200" in head and "There is nothing to import from this file." in head
+    rows = [b for b in blocks if b.startswith("Row ")]
+    assert len(rows) == LISTED and rows[0] == "Row 2: nobody with access is called «&lt;b&gt;Boss 2&lt;/b&gt; &amp; co»."
+    assert blocks[-1] == "…and 50 more: all refused rows are in the sheet below."
+    listed = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(listed) == 201 and listed[-1] == (201, "nobody with access is called «<b>Boss 201</b> & co»")
