@@ -82,14 +82,14 @@ class FileRefused(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Refusal:
     row: int  # as the file numbers it (Excel's row number; a CSV's record, the header being 1)
     code: str  # no_name, long, inn, phone, email, birthday, lonely_birthday, no_manager, who, ambiguous
     value: str  # what was read (for long: the column's header)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     number: int
     name: str
@@ -377,11 +377,11 @@ def read(data: bytes, file_name: str, today: date, *, unnamed: str = "—",
 
 
 class RecentSheets:
-    """Files read for a preview, kept for its import (the newest few, for half an hour), so the
-    import reads nothing twice. A restart forgets them: the import then downloads and reads the
-    file again, and gets the same rows."""
+    """Files read for a preview, kept for its import so that it reads nothing twice: the newest
+    two, for half an hour (20,000 full rows take some 25 MB). A restart forgets them: the import
+    then downloads and reads the file again, and gets the same rows."""
 
-    def __init__(self, size: int = 4, ttl: float = 1800.0, clock: Callable[[], float] = time_monotonic):
+    def __init__(self, size: int = 2, ttl: float = 1800.0, clock: Callable[[], float] = time_monotonic):
         self.size, self.ttl, self.clock = size, ttl, clock
         self._kept: OrderedDict[tuple, tuple[float, Sheet]] = OrderedDict()
 
