@@ -162,7 +162,8 @@ async def test_bad_files_people_who_are_not_admins_and_a_failure_midway(ladon, s
 
     monkeypatch.setattr(AuditRepository, "record", failing)
     await admin.tap("✅ Import", preview)
-    await eventually(lambda: "Please try again" in admin.last.text, "the error told")  # told after the update
+    await eventually(lambda: "Please try again" in admin.last.text and ladon.errors, "the error told")  # after the update
+    assert [str(e) for e in ladon.errors] == ["the disk is full"]
     ladon.errors.clear()
     assert await _clients(sessionmaker) == {}
     monkeypatch.setattr(AuditRepository, "record", record)
