@@ -170,9 +170,21 @@ async def test_time_refuses_what_it_cannot_read_and_moves_the_bot_s_clock(sandbo
     assert sandbox.scheduler.get_job("reminders") is not None
     printed: list[str] = []
     sandbox.on_output = printed.append
-    sandbox.clock.set(at_local(local_today(sandbox.clock(), MOSCOW), MOSCOW, time(14, 5)))
+    # the demo's meeting is at 15:00 today: when the real clock has passed 14:00, the start-up's beat
+    # sent its brief already, so it moves to the next 18:00 at least two hours ahead (its brief at
+    # 17:00 is never next to the morning plan)
+    today = local_today(sandbox.clock(), MOSCOW)
+    meeting = at_local(today, MOSCOW, time(18, 0))
+    if meeting - sandbox.clock() < timedelta(hours=2):
+        meeting = at_local(today + timedelta(days=1), MOSCOW, time(18, 0))
+    async with sandbox.sessionmaker() as session:
+        planned = await session.scalar(select(Interaction).join(Client).where(
+            Client.name == "ООО «Ромашка»", Interaction.status == Status.PLANNED))
+        planned.planned_at = meeting
+        await session.commit()
+    sandbox.clock.set(meeting - timedelta(minutes=55))
     report = await sandbox.tick()
-    assert report.sent and "ООО «Ромашка»" in "\n".join(printed)  # the brief before today's 15:00 meeting
+    assert report.sent and "ООО «Ромашка»" in "\n".join(printed)  # the brief before the meeting
 
 
 def test_command_line_sandbox_without_a_token() -> None:
