@@ -149,12 +149,13 @@ async def cancel_flow(query: CallbackQuery, state: FSMContext) -> None:
 
 async def pick_client(query: CallbackQuery, callback_data: LogCb, state: FSMContext, repos: Repos) -> None:
     try:
-        client = await repos.clients.get(id_of(callback_data.v))
+        client_id = id_of(callback_data.v)
+        name = await repos.clients.name_of(client_id)
     except (NotFound, ValueError):
         await not_found(query)
         return
     await query.answer()
-    await state.update_data(client_id=client.id, client_name=client.name, new_name=None)
+    await state.update_data(client_id=client_id, client_name=name, new_name=None)
     await state.set_state(LogContact.kind)
     await show(query, summary(await state.get_data()) + "\n" + _("What kind of contact?"), kind_markup(callback_data.f, "client"))
 

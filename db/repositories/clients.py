@@ -6,12 +6,12 @@ from calendar import isleap as _leap
 from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Client, ClientStatus, ContactPerson, Interaction, User
-from db.repositories.access import NotFound, owned_by_scope
+from db.repositories.access import NotFound, owned_by_scope, scope_key, scope_params, scopes_by_key
 
 NAME_MAX = 200
 _SPACES = re.compile(r"\s+")
@@ -81,6 +81,39 @@ def _closest_word(key: str, name_key_: str) -> float:
     return max((fuzz.ratio(key, word) for word in _WORDS.split(name_key_) if word), default=0.0)
 
 
+RECENT = 6
+
+
+def _recent_statements() -> dict[str, object]:
+    # the actor's newest logged contacts (an index range), grouped by client: the menu's list,
+    # read on every "log a contact", so built once per scope with the actor as parameters
+    latest = (
+        select(Interaction.client_id, Interaction.logged_at)
+        .where(Interaction.manager_id == bindparam("scope_actor"), Interaction.logged_at.is_not(None))
+        .order_by(Interaction.logged_at.desc())
+        .limit(RECENT * 8)
+        .subquery()
+    )
+    last = select(latest.c.client_id, func.max(latest.c.logged_at).label("last")).group_by(latest.c.client_id).subquery()
+    return {
+        key: select(Client.id, Client.name)
+        .where(scope)
+        .join(last, last.c.client_id == Client.id)
+        .order_by(last.c.last.desc(), Client.id.desc())
+        .limit(RECENT)
+        for key, scope in scopes_by_key(Client.owner_id).items()
+    }
+
+
+_RECENT = _recent_statements()
+_NAME = {key: select(Client.name).where(scope, Client.id == bindparam("client")) for key, scope in scopes_by_key(Client.owner_id).items()}
+_STATUS = {key: select(Client.status).where(scope, Client.id == bindparam("client")) for key, scope in scopes_by_key(Client.owner_id).items()}
+_SET_STATUS = (
+    update(Client).where(Client.id == bindparam("client")).values(status=bindparam("status"))
+    .execution_options(synchronize_session=False)  # no loaded card to keep in step: read by id
+)
+
+
 class ClientRepository:
     def __init__(self, session: AsyncSession, actor: User):
         self.session = session
@@ -105,38 +138,37 @@ class ClientRepository:
             raise NotFound
         return client
 
-    async def recent(self, limit: int = 6) -> list[Client]:
-        """The actor's most recently contacted clients, then their newest ones."""
-        # one statement: the newest logged contacts (an index range), grouped by client
-        latest = (
-            select(Interaction.client_id, Interaction.logged_at)
-            .where(Interaction.manager_id == self.actor.id, Interaction.logged_at.is_not(None))
-            .order_by(Interaction.logged_at.desc())
-            .limit(limit * 8)
-            .subquery()
-        )
-        last = (
-            select(latest.c.client_id, func.max(latest.c.logged_at).label("last"))
-            .group_by(latest.c.client_id)
-            .subquery()
-        )
-        result = list(
-            await self.session.scalars(
-                self._scoped()
-                .join(last, last.c.client_id == Client.id)
-                .order_by(last.c.last.desc(), Client.id.desc())
-                .limit(limit)
-            )
-        )
-        if len(result) < limit:
-            newest = await self.session.scalars(
-                self._scoped()
+    async def recent(self) -> list[Row]:
+        """(id, name) of the actor's most recently contacted clients, then of their newest ones."""
+        params = scope_params(self.actor)
+        result = list(await self.session.execute(_RECENT[scope_key(self.actor)], params))
+        if len(result) < RECENT:
+            newest = await self.session.execute(
+                select(Client.id, Client.name)
                 .where(Client.owner_id == self.actor.id, Client.id.not_in([c.id for c in result]))
                 .order_by(Client.created_at.desc(), Client.id.desc())
-                .limit(limit - len(result))
+                .limit(RECENT - len(result))
             )
             result.extend(newest)
         return result
+
+    async def status_of(self, client_id: int) -> ClientStatus:
+        """The status of a client the actor may see (NotFound otherwise)."""
+        status = await self.session.scalar(_STATUS[scope_key(self.actor)], {**scope_params(self.actor), "client": client_id})
+        if status is None:
+            raise NotFound
+        return status
+
+    async def set_status(self, client_id: int, status: ClientStatus) -> None:
+        """Of a client `status_of` let the actor see."""
+        await self.session.execute(_SET_STATUS, {"client": client_id, "status": status})
+
+    async def name_of(self, client_id: int) -> str:
+        """The name of a client the actor may see (NotFound otherwise)."""
+        name = await self.session.scalar(_NAME[scope_key(self.actor)], {**scope_params(self.actor), "client": client_id})
+        if name is None:
+            raise NotFound
+        return name
 
     async def search(self, query: str, limit: int = 8) -> list[Match]:
         """By name (see `rank`); four or more digits also find the clients whose INN has them."""

@@ -8,9 +8,10 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Client, ClientStatus, ContactPerson, Interaction, Kind, Outcome, RefusalReason, Status, User
+from db.models import Client, ClientStatus, ContactPerson, Interaction, Kind, Outcome, Status, User
 from db.repositories.access import NotFound, owned_by_scope
 from db.repositories.clients import ClientRepository
+from db.repositories.reasons import RefusalReasonRepository
 
 NOTE_MAX = 2000
 PHOTOS_MAX = 10  # photos kept with one contact
@@ -119,8 +120,7 @@ class InteractionRepository:
         move a later one: what it did is in `undo` ("closed", "moved") for the card to say.
         """
         if outcome == Outcome.REFUSED:
-            reason = await self.session.get(RefusalReason, reason_id) if reason_id else None
-            if reason is None or not reason.is_active:
+            if not reason_id or await RefusalReasonRepository(self.session).get_active(reason_id) is None:
                 raise NotFound
         else:
             reason_id = None
@@ -132,19 +132,22 @@ class InteractionRepository:
         clients = ClientRepository(self.session, self.actor)
         item = None
         undo: dict = {}
+        created = None
         if planned_id is not None:
             item = await self.own(planned_id)
             if item.status != Status.PLANNED:
                 raise Conflict
-            client = await clients.get(item.client_id)
+            client_id = item.client_id
+            status = await clients.status_of(client_id)
         elif new_client_name is None:
-            client = await clients.get(client_id)
+            status = await clients.status_of(client_id)
         else:
-            client = await clients.create(new_client_name)
+            created = await clients.create(new_client_name)
+            client_id, status = created.id, created.status
             undo["created_client"] = True
         # a client has at most one open next step per manager: the contact completes one that
         # fell due, and a new next step moves one that lies ahead instead of adding another
-        opened = [] if "created_client" in undo else await self._open_plans(client.id, exclude=planned_id)
+        opened = [] if created is not None else await self._open_plans(client_id, exclude=planned_id)
         if item is None and due_before is not None:
             due = [p for p in opened if p.planned_at < due_before]
             if due:
@@ -158,7 +161,6 @@ class InteractionRepository:
                 note = f"{item.note}\n{note}"
                 if len(note) > NOTE_MAX * 2:
                     raise NotesFull
-        client_id = client.id
         step = None
         if next_step is not None:
             ahead = [p for p in opened if due_before is None or p.planned_at >= due_before]
@@ -177,12 +179,16 @@ class InteractionRepository:
                 )
                 self.session.add(step)
             await self.session.flush()
+        if outcome == Outcome.AGREED and status != ClientStatus.ACTIVE:
+            undo["client_status"] = status.value
+            # a deal makes a lead (or a lost one) a client
+            if created is not None:
+                created.status = ClientStatus.ACTIVE
+            else:
+                await clients.set_status(client_id, ClientStatus.ACTIVE)
         if item is None:
             item = Interaction(client_id=client_id, manager_id=self.actor.id, kind=kind)
             self.session.add(item)
-        if outcome == Outcome.AGREED and client.status != ClientStatus.ACTIVE:
-            undo["client_status"] = client.status.value
-            client.status = ClientStatus.ACTIVE  # a deal makes a lead (or a lost one) a client
         item.status = Status.DONE
         item.happened_at = now
         item.logged_at = now

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import RefusalReason, Role, User
@@ -9,6 +9,14 @@ from db.repositories.access import AccessDenied, NotFound
 TITLE_MAX = 100
 ADVICE_MAX = 500
 LAST_CODE = "other"  # the catch-all reason, kept at the end of the list
+
+# read at every refusal logged: built once, plain rows (id, code, title), no ORM objects
+_ACTIVE = (
+    select(RefusalReason.id, RefusalReason.code, RefusalReason.title)
+    .where(RefusalReason.is_active.is_(True))
+    .order_by(RefusalReason.position, RefusalReason.id)
+)
+_ACTIVE_ONE = _ACTIVE.where(RefusalReason.id == bindparam("reason"))
 
 
 class RefusalReasonRepository:
@@ -19,16 +27,17 @@ class RefusalReasonRepository:
         self.session = session
         self.actor = actor
 
-    async def active(self) -> list[RefusalReason]:
-        return [r for r in await self.all() if r.is_active]
+    async def active(self) -> list[Row]:
+        """(id, code, title) of the reasons offered, in their order."""
+        return list(await self.session.execute(_ACTIVE))
 
     async def all(self) -> list[RefusalReason]:
         rows = await self.session.scalars(select(RefusalReason).order_by(RefusalReason.position, RefusalReason.id))
         return list(rows)
 
-    async def get_active(self, reason_id: int) -> RefusalReason | None:
-        reason = await self.session.get(RefusalReason, reason_id)
-        return reason if reason is not None and reason.is_active else None
+    async def get_active(self, reason_id: int) -> Row | None:
+        """(id, code, title) of an offered reason, None for a hidden or unknown one."""
+        return (await self.session.execute(_ACTIVE_ONE, {"reason": reason_id})).first()
 
     def _admin(self) -> None:
         if self.actor is None or self.actor.role != Role.ADMIN:
