@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,16 +51,25 @@ async def build(
     Idle days are the period's working days before `today` (today is not over yet)."""
     ids = [p.id for p in people]
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
-    managers = figures(people, await repo.results(ids, span), await repo.refusals(ids, span))
+    rows = (await repo.results(ids, span), await repo.refusals(ids, span), await repo.hours(ids, span),
+            await repo.logging(ids, span))
+    # tens of thousands of hour rows turned into days and verdicts: in a thread, so that the loop
+    # keeps answering meanwhile
+    return await asyncio.to_thread(_assemble, people, rows, start, end, today, tz, calendar)
+
+
+def _assemble(people: list[Person], rows, start: date, end: date, today: date, tz: str, calendar: WorkCalendar) -> Report:
+    results, refusals, hours, logging = rows
+    managers = figures(people, results, refusals)
     whole = total(managers)
-    days = by_day(await repo.hours(ids, span), tz)
+    days = by_day(hours, tz)
     workdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     workdays = [d for d in workdays if d < today and calendar.is_workday(d)]
     return Report(
         start, end, people, managers, whole,
         coaching(managers),
         {m.person.id: reason_profile(m, whole) for m in managers},
-        discipline(people, await repo.logging(ids, span), days, workdays, tz),
+        discipline(people, logging, days, workdays, tz),
         days,
         by_week(days),
     )
@@ -85,8 +95,10 @@ async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: 
     # its logging discipline, which would be counted and thrown away)
     ids = [p.id for p in people]
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
-    quarter = figures(people, await repo.results(ids, span), await repo.refusals(ids, span))
-    week.coaching = coaching(quarter)
-    week.weeks = by_week(by_day(await repo.hours(ids, span, per_manager=False), tz))
+    results, refusals = await repo.results(ids, span), await repo.refusals(ids, span)
+    hours = await repo.hours(ids, span, per_manager=False)
+    week.coaching, week.weeks = await asyncio.to_thread(
+        lambda: (coaching(figures(people, results, refusals)), by_week(by_day(hours, tz)))
+    )
     week.judged = (start, end)
     return week
