@@ -137,4 +137,5 @@ def create_reminders(
             settings.callback_min_per_manager,
         )) if settings.callback_audit else None,
         digest_rank=settings.digest_rank,
+        checkin_radius_m=settings.checkin_radius_m,
     )

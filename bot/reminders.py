@@ -21,6 +21,7 @@ from db.repositories import Repos
 from db.repositories.reminders import ReminderRepository
 from handlers.notices import Outgoing, render_reminder
 from reports.briefs import evening_inputs
+from reports.checkin import DEFAULT_RADIUS_M
 from reports.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class ReminderService:
         worker: str | None = None,
         callbacks: CallbackAudit | None = None,
         digest_rank: str = "name",
+        checkin_radius_m: int = DEFAULT_RADIUS_M,
     ):
         self.sessionmaker = sessionmaker
         self.notifier = notifier
@@ -77,6 +79,7 @@ class ReminderService:
         self.worker = worker or secrets.token_hex(6)
         self.callbacks = callbacks  # the weekly call-back audit, sampled from this beat
         self.digest_rank = digest_rank
+        self.checkin_radius_m = checkin_radius_m  # what the digest calls checked in
         self._lock = asyncio.Lock()
 
     async def tick(self) -> DeliveryReport:
@@ -207,6 +210,7 @@ class ReminderService:
                         outgoing = await render_reminder(
                             Repos(session, user), reminder, now, user.language, self.calendar, evenings.get(user.id),
                             rank=self.digest_rank,
+                            radius_m=self.checkin_radius_m,
                         )
                 except Exception as exc:
                     log.exception("Could not render reminder %s; it will be tried again", reminder.key)

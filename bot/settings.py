@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     backup_keep_daily: int = Field(default=7, ge=1, le=366)
     backup_keep_weekly: int = Field(default=4, ge=0, le=520)
 
+    # "📍 I'm at the client": a meeting is checked in within this many metres of the client
+    checkin_radius_m: int = Field(default=500, ge=50, le=50_000)
+    checkin_required: bool = False  # a meeting is saved as done only with a check-in
+
     # reminders
     holidays_country: str = "RU"
     extra_holidays: Annotated[frozenset[date], NoDecode] = Field(default_factory=frozenset)

@@ -32,6 +32,7 @@ def setup() -> Router:
         audit,
         base_import,
         birthdays,
+        checkin,
         checks,
         clients,
         fallback,
@@ -57,6 +58,7 @@ def setup() -> Router:
     root.include_routers(
         start.setup(),
         membership.setup(),
+        checkin.setup(),
         log_contact.setup(),
         saved_card.setup(),
         plan.setup(),

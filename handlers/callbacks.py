@@ -51,7 +51,7 @@ class CardCb(CallbackData, prefix="cc"):
 
 
 class ClientCb(CallbackData, prefix="cl"):
-    a: str  # open | log | person | history (a new message) | hpage (page through it in place) | photos
+    a: str  # open | log | person | history (a new message) | hpage (page through it in place) | photos | loc (admins)
     id: Int
     p: Int = 0  # page of the history; with a=person, the logged contact the new person was met at
 

@@ -14,11 +14,12 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.settings import Settings
-from db.models import AuditKind, Client, ClientStatus, Interaction, Status, User
+from db.models import AuditKind, Client, ClientStatus, Interaction, Role, Status, User
 from db.repositories import NotFound, Repos
 from db.repositories.clients import NAME_MAX, ClientRepository, TakenInn, clean_name
 from handlers import labels
 from handlers.callbacks import ClientCb, EditCb
+from handlers.checkin_view import location_line
 from handlers.filters import FreeText, MenuButton
 from handlers.keyboards import Rows, button
 from handlers.limits import within_limit
@@ -68,6 +69,8 @@ async def render_card(repos: Repos, user: User, client: Client, locale: str) -> 
         (_("Manager"), client.owner.full_name),
     ]
     lines += [f"{name}: {html.escape(value)}" for name, value in details if value]
+    if located := location_line(client.location_source if client.lat is not None else None):
+        lines.append(located)
     if client.notes:
         lines.append(_("Notes: {notes}").format(notes=html.escape(client.notes[:500])))
     lines.append("")
@@ -188,6 +191,8 @@ async def pick_field(query: CallbackQuery, callback_data: ClientCb, repos: Repos
     kb = InlineKeyboardBuilder()
     for field, name in _field_names().items():
         kb.button(text=name, callback_data=EditCb(f=field, id=client.id))
+    if user.role == Role.ADMIN:  # where the client is: check-ins are measured from it
+        kb.button(text=_("📍 Location"), callback_data=ClientCb(a="loc", id=client.id))
     kb.adjust(3)
     await send(query, _("What to change for <b>{client}</b>?").format(client=html.escape(client.name)), kb.as_markup())
 

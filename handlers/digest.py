@@ -13,7 +13,7 @@ from aiogram.utils.i18n import ngettext
 from db.models import Kind, Role, User
 from db.repositories import Repos
 from db.repositories.reports import Person
-from handlers import labels
+from handlers import checkin_view, labels
 from handlers import report_view
 from handlers.report_view import Photo, kind_names, outcome_names, result_line
 from handlers.forecast_view import outlook_line, team_plan
@@ -23,6 +23,7 @@ from db.repositories.callbacks import Marks
 from reports.verified import verified_meetings
 from reports import charts
 from reports.analytics import Figures, Level, Usual
+from reports.checkin import DEFAULT_RADIUS_M
 from reports.digest import Morning, morning
 from reports.forecast import Month, Outlook
 from reports.outlook import live
@@ -41,13 +42,13 @@ class Digest:
 
 
 async def team_digest(repos: Repos, user: User, now: datetime, locale: str, calendar: WorkCalendar, *, with_charts: bool = True,
-                      rank: str = "name") -> Digest | None:
+                      rank: str = "name", radius_m: int = DEFAULT_RADIUS_M) -> Digest | None:
     """The digest for a head (their team) or an admin (everyone); None when nobody is in it.
     `rank`: managers by name, or by verified meetings ("verified", most first)."""
     people = await repos.reports.people()
     if not people:
         return None
-    data = await morning(repos.reports, people, now, user.timezone, calendar)
+    data = await morning(repos.reports, people, now, user.timezone, calendar, radius_m)
     marks = await repos.callbacks.marks([p.id for p in people], (since(now), now))
     if rank == "verified":
         weighted = verified_meetings({m.person.id: m.day.meetings for m in data.managers}, marks)
@@ -59,7 +60,7 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
     photos = await _charts(data, locale) if with_charts and data.team.contacts else []
     if with_charts and first_workday_of_week(data.today, calendar):
         # the first working morning of a week brings the weekly report along, in the same outbox row
-        week = await weekly(repos.reports, people, data.today, user.timezone, calendar)
+        week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m)
         by_id = {r.id: r for r in reasons}
         scope = _("everyone") if user.role == Role.ADMIN else _("the team")
         texts += report_view.texts(week, scope, by_id, locale)
@@ -94,7 +95,7 @@ def _team_lines(data: Morning, month: Month, locale: str) -> list[str]:
     ]
 
 
-def _alerts(data: Morning, day_word: str) -> list[str]:
+def _alerts(data: Morning, day_word: str, locale: str) -> list[str]:
     lines: list[str] = []
     for m in data.managers:
         name = f"<b>{html.escape(m.person.name)}</b>"
@@ -110,6 +111,11 @@ def _alerts(data: Morning, day_word: str) -> list[str]:
                 "• {name}: {count} contact logged late at night in one go",
                 "• {name}: {count} contacts logged late at night in one go", m.night_batch,
             ).format(name=name, count=m.night_batch))
+        if m.checkins and m.checkins.beyond:
+            lines.append(ngettext(
+                "• {name}: {count} meeting checked in farther than {radius} from the client",
+                "• {name}: {count} meetings checked in farther than {radius} from the client", m.checkins.beyond,
+            ).format(name=name, count=m.checkins.beyond, radius=checkin_view.distance(data.radius_m, locale)))
         if m.person.unreachable:
             lines.append(_("• {name}: has blocked the bot, reminders do not reach them").format(name=name))
     return lines
@@ -134,14 +140,17 @@ def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, co
     day_word = _day_word(data, locale)
     title = _("☀️ <b>Company digest</b>, {today}") if company else _("☀️ <b>Team digest</b>, {today}")
     blocks = [title.format(today=day_fmt(data.today, locale)), "\n".join(_team_lines(data, month, locale))]
-    alerts = _alerts(data, day_word)
+    alerts = _alerts(data, day_word, locale)
     if alerts:
         blocks.append("\n" + _("⚠️ <b>Needs attention</b>"))
         blocks += alerts
     blocks.append("\n" + _("👤 <b>By manager</b>"))
     for m in data.managers:
-        blocks.append("\n" + manager_block(m.person, m.day, (m.today, m.tomorrow), month.people.get(m.person.id), day_word,
-                                          reasons, locale, (marks or {}).get(m.person.id)))
+        block = manager_block(m.person, m.day, (m.today, m.tomorrow), month.people.get(m.person.id), day_word,
+                              reasons, locale, (marks or {}).get(m.person.id))
+        if m.checkins:
+            block += "\n   📍 " + checkin_view.share_line(m.checkins, data.radius_m, locale)
+        blocks.append("\n" + block)
     return pack(blocks)
 
 

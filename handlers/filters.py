@@ -19,6 +19,7 @@ MENU = (
     labels.MENU_HELP,
     labels.MENU_TEAM,
     labels.MENU_REPORT,
+    labels.MENU_CHECKIN,
 )
 
 

@@ -11,13 +11,15 @@ from handlers import labels
 def main_menu(user: User) -> ReplyKeyboardMarkup:
     rows = [
         [KeyboardButton(text=str(labels.MENU_LOG))],
+        # one tap shares where the person is (mobile apps only): a check-in at the client
+        [KeyboardButton(text=str(labels.MENU_CHECKIN), request_location=True)],
         [KeyboardButton(text=str(labels.MENU_TODAY)), KeyboardButton(text=str(labels.MENU_TOMORROW))],
         [KeyboardButton(text=str(labels.MENU_CLIENTS)), KeyboardButton(text=str(labels.MENU_HELP))],
     ]
     if user.role in (Role.HEAD, Role.ADMIN):
         rows[0].append(KeyboardButton(text=str(labels.MENU_REPORT)))
-        rows[1].append(KeyboardButton(text=str(labels.MENU_TEAM)))
-        rows[2].insert(1, KeyboardButton(text=str(labels.MENU_INVITE)))
+        rows[2].append(KeyboardButton(text=str(labels.MENU_TEAM)))
+        rows[3].insert(1, KeyboardButton(text=str(labels.MENU_INVITE)))
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 

@@ -141,6 +141,7 @@ MENU_INVITE = __("➕ Invite")
 MENU_HELP = __("❓ Help")
 MENU_TEAM = __("👥 Team")
 MENU_REPORT = __("📊 Reports")
+MENU_CHECKIN = __("📍 I'm at the client")  # a request_location button: it sends the location, not this text
 
 
 def day_off(day: date, workdays: WorkCalendar, locale: str) -> str:

@@ -24,8 +24,9 @@ from bot.settings import Settings
 from db.models import AuditKind, Kind, Outcome, User
 from db.repositories import NotFound, Repos
 from db.repositories.clients import NAME_MAX, clean_name
-from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, Conflict, NextStep, NotesFull
-from handlers import labels
+from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, CheckinMissing, Conflict, NextStep, NotesFull
+from bot.settings import Settings
+from handlers import checkin_view, labels
 from handlers.calendar import calendar_kb, read_tap
 from handlers.callbacks import CalCb, LogCb, id_of
 from handlers.filters import CurrentFlow, FreeText, Magic, MenuButton
@@ -244,6 +245,7 @@ async def pick_next_step(
     clock: Callable[[], datetime],
     i18n: I18n,
     workdays: WorkCalendar,
+    settings: Settings,
 ) -> None:
     if not flow_data.get("outcome") or (flow_data["outcome"] == Outcome.REFUSED.value and not flow_data.get("reason_id")):
         await stale(query)
@@ -269,7 +271,7 @@ async def pick_next_step(
     else:
         await stale(query)
         return
-    await _save(query, state, repos, user, now, flow_data, planned_at, i18n.current_locale, workdays)
+    await _save(query, state, repos, user, now, flow_data, planned_at, i18n.current_locale, workdays, settings)
 
 
 async def calendar_step(
@@ -282,6 +284,7 @@ async def calendar_step(
     clock: Callable[[], datetime],
     i18n: I18n,
     workdays: WorkCalendar,
+    settings: Settings,
 ) -> None:
     now = clock()
     today = local_today(now, user.timezone)
@@ -297,7 +300,7 @@ async def calendar_step(
                        _calendar(callback_data.f, tap.start, today, i18n.current_locale, workdays))
         return
     await _save(query, state, repos, user, now, flow_data, at_local(tap.day, user.timezone, _at(flow_data)),
-                i18n.current_locale, workdays)
+                i18n.current_locale, workdays, settings)
 
 
 async def go_back(
@@ -342,8 +345,10 @@ async def _save(
     planned_at: datetime | None,
     locale: str,
     workdays: WorkCalendar,
+    settings: Settings,
 ) -> None:
     kind = Kind(data["kind"])
+    checkin = data.get("checkin") if kind == Kind.MEETING else None
     step_kind = Kind(data.get("next_kind") or kind)
     next_step = NextStep(kind=step_kind, planned_at=planned_at) if planned_at else None
     try:
@@ -360,7 +365,14 @@ async def _save(
             note=data.get("comment"),
             photos=data.get("photos"),
             due_before=day_bounds(local_today(now, user.timezone), user.timezone)[1],
+            needs_checkin=settings.checkin_required and checkin is None,
         )
+        if checkin and item.checkin_at is None:  # shared while logging (a plan checked in on arrival keeps that one)
+            await checkin_view.check_in(repos, item, (checkin["lat"], checkin["lon"]), datetime.fromisoformat(checkin["at"]))
+    except CheckinMissing:
+        await query.answer()
+        await send(query, checkin_view.required())
+        return
     except NotFound:
         await end_run(state)
         await not_found(query)
@@ -386,6 +398,8 @@ async def _save(
         lines.append(_("Next: {kind}, {when}").format(kind=labels.kind(step_kind), when=when(planned_at, user.timezone, locale))
                      + labels.day_off(local_today(planned_at, user.timezone), workdays, locale))
     lines += plan_lines(item, user.timezone, locale)
+    if checked := checkin_view.card_line(item, settings.checkin_radius_m, locale):
+        lines.append(checked)
     try:
         await show(query, "\n".join(lines), saved_markup(item))
     except TelegramAPIError:

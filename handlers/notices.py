@@ -24,6 +24,7 @@ from handlers.plan_list import render_plan
 from handlers.scores import best_block
 from handlers.ui import fits
 from reports.briefs import EveningInputs, evening_inputs, meeting_brief
+from reports.checkin import DEFAULT_RADIUS_M
 from reports.dates import local_today
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
@@ -53,7 +54,7 @@ class Outgoing:
 
 async def render_reminder(
     repos: Repos, reminder: Reminder, now: datetime, locale: str, calendar: WorkCalendar,
-    evening: EveningInputs | None = None, *, rank: str = "name",
+    evening: EveningInputs | None = None, *, rank: str = "name", radius_m: int = DEFAULT_RADIUS_M,
 ) -> Outgoing | None:
     """The message for a due reminder of `repos.actor`, from what the database says now; None when
     there is nothing to say."""
@@ -68,7 +69,7 @@ async def render_reminder(
         case ReminderKind.MEETING:
             return await _meeting(repos, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            digest = await team_digest(repos, user, now, locale, calendar, rank=rank)
+            digest = await team_digest(repos, user, now, locale, calendar, rank=rank, radius_m=radius_m)
             if digest is None:
                 return None
             return Outgoing(tuple((text, None) for text in digest.parts), tuple(digest.photos))

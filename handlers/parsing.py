@@ -167,3 +167,25 @@ def parse_time(text: str) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+_NUMBER = re.compile(r"[-+]?\d{1,3}(?:\.\d+)?")
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """Latitude and longitude typed as "55.7558, 37.6173", "55,7558 37,6173" (decimal commas),
+    "55.7558; 37.6173" or with degree signs; ParseError unless both are in range."""
+    cleaned = plain_digits(text or "").replace("°", " ").strip()
+    if ";" in cleaned:
+        parts = cleaned.split(";")
+    elif "." in cleaned:
+        parts = re.split(r"[,\s]+", cleaned)
+    else:  # no dots: commas are decimal commas, whitespace separates
+        parts = cleaned.split()
+    parts = [p.strip().replace(",", ".") for p in parts if p.strip()]
+    if len(parts) != 2 or not all(_NUMBER.fullmatch(p) for p in parts):
+        raise ParseError(text)
+    lat, lon = float(parts[0]), float(parts[1])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ParseError(text)
+    return lat, lon

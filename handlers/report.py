@@ -107,7 +107,7 @@ def _read_day(value: str) -> date:
 
 
 async def pick_days(query: CallbackQuery, callback_data: RepCb, repos: Repos, user: User, clock, i18n: I18n,
-                    workdays: WorkCalendar) -> None:
+                    workdays: WorkCalendar, settings: Settings) -> None:
     today = _today(user, clock)
     try:
         first = _read_day(callback_data.p) if callback_data.p else None
@@ -129,7 +129,7 @@ async def pick_days(query: CallbackQuery, callback_data: RepCb, repos: Repos, us
                 if end - start > period.LONGEST:
                     await query.answer(_("A report covers at most a year: pick a shorter range."), show_alert=True)
                     return
-                await _after_period(query, period.encode(start, end), repos, user, clock, i18n, workdays)
+                await _after_period(query, period.encode(start, end), repos, user, clock, i18n, workdays, settings)
                 return
     except ValueError:
         await stale(query)
@@ -144,20 +144,20 @@ async def pick_days(query: CallbackQuery, callback_data: RepCb, repos: Repos, us
 
 
 async def chose_period(query: CallbackQuery, callback_data: RepCb, repos: Repos, user: User, clock, i18n: I18n,
-                       workdays: WorkCalendar) -> None:
+                       workdays: WorkCalendar, settings: Settings) -> None:
     """A period (or, from the manager picker's ‹ Back, the period again): on to whom it is about."""
     try:
         period.decode(callback_data.p, _today(user, clock))
     except (ValueError, KeyError):
         await stale(query)
         return
-    await _after_period(query, callback_data.p, repos, user, clock, i18n, workdays)
+    await _after_period(query, callback_data.p, repos, user, clock, i18n, workdays, settings)
 
 
 async def _after_period(query: CallbackQuery, code: str, repos: Repos, user: User, clock, i18n: I18n,
-                        workdays: WorkCalendar) -> None:
+                        workdays: WorkCalendar, settings: Settings) -> None:
     if user.role == Role.MANAGER:  # a manager's report is about themselves: no scope to choose
-        await _report(query, repos, user, clock, i18n, workdays, code, "me", 0)
+        await _report(query, repos, user, clock, i18n, workdays, settings, code, "me", 0)
         return
     await query.answer()
     kb = Rows()
@@ -218,11 +218,11 @@ async def _scope(repos: Repos, user: User, scope: str, ident: int) -> tuple[list
 
 
 async def show_report(query: CallbackQuery, callback_data: RepCb, repos: Repos, user: User, clock, i18n: I18n,
-                      workdays: WorkCalendar) -> None:
-    await _report(query, repos, user, clock, i18n, workdays, callback_data.p, callback_data.s, callback_data.i)
+                      workdays: WorkCalendar, settings: Settings) -> None:
+    await _report(query, repos, user, clock, i18n, workdays, settings, callback_data.p, callback_data.s, callback_data.i)
 
 
-async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I18n, workdays: WorkCalendar,
+async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I18n, workdays: WorkCalendar, settings: Settings,
                   code: str, scope: str, ident: int) -> None:
     today = _today(user, clock)
     try:
@@ -240,7 +240,7 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
         await show(query, _("There are no active managers in your team yet. /invite brings one in."))
         return
     locale = i18n.current_locale
-    report = await build(repos.reports, people, start, end, today, user.timezone, workdays)
+    report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m)
     await repos.audit.record("report", {"from": f"{start}", "to": f"{end}", "scope": scope, "id": ident, "people": len(people)})
     reasons = {r.id: r for r in await repos.reasons.all()}
     parts = texts(report, name, reasons, locale, await _plans(repos, people, start, end, today, workdays))
@@ -307,7 +307,7 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
         return
     people, name = found
     await query.answer(_("Preparing the file…"))
-    report = await build(repos.reports, people, start, end, today, user.timezone, workdays)
+    report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m)
     tables = sheets(report, {r.id: r for r in await repos.reasons.all()}, user.timezone)
     data = await asyncio.to_thread(export.xlsx, tables, tz=user.timezone)
     # recorded before the file leaves: an export that was sent is never missing from the log

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_interval
 from babel.numbers import format_percent
 
 from db.models import Kind, Outcome, RefusalReason
-from handlers import labels
+from handlers import checkin_view, labels
 from handlers.ui import pack
 from reports import charts, export
 from reports.analytics import MIN_MEETINGS, Coaching, Figures, week_start
@@ -112,6 +112,7 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
     blocks += _coaching(report, locale)
     blocks += _refusals(report, names, reasons, locale)
     blocks += _discipline(report)
+    blocks += _checkins(report, locale)
     if len(report.managers) > 1:
         blocks.append("\n" + _("👤 <b>By manager</b>"))
         for fig in report.managers:
@@ -188,6 +189,13 @@ def _discipline(report: Report) -> list[str]:
         if notes:
             lines.append(f"• <b>{html.escape(fig.person.name)}</b>: " + "; ".join(notes))
     return ["\n" + _("🕑 <b>How contacts are logged</b>"), *lines] if lines else []
+
+
+def _checkins(report: Report, locale: str) -> list[str]:
+    """Each manager's meetings checked in at the client (within the radius), and those checked in away."""
+    lines = [f"• <b>{html.escape(fig.person.name)}</b>: " + checkin_view.share_line(report.checkins[fig.person.id], report.radius_m, locale)
+             for fig in report.managers if fig.person.id in report.checkins]
+    return ["\n" + _("📍 <b>Check-ins at the client</b>"), *lines] if lines else []
 
 
 async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str) -> list[Photo]:
@@ -269,7 +277,15 @@ def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[e
         [[w, names.get(m, "?"), *values[:-1], values[-1] / 100] for (w, m), values in sorted(weeks.items())],
         {0: export.DATE, len(kinds) + 3: export.MONEY},
     )
-    return [summary, refusals, by_day, by_week]
+    checkins = export.Sheet(
+        _("Check-ins"),
+        [_("Manager"), _("Meetings"), _("Checked in at the client"), _("Share"), _("Checked in away from the client"),
+         _("Without a check-in")],
+        [[f.person.name, c.meetings, c.within, c.share, c.beyond, c.missing]
+         for f in report.managers if (c := report.checkins.get(f.person.id))],
+        {3: export.PERCENT},
+    )
+    return [summary, refusals, by_day, by_week, checkins]
 
 
 def rows_in(tables: list[export.Sheet]) -> int:

@@ -12,6 +12,10 @@ class LogContact(StatesGroup):
     next_time = State()  # the optional screen of the next step's kind and time
 
 
+class ClientLocation(StatesGroup):
+    point = State()  # an admin sends or types where a client is
+
+
 class Note(StatesGroup):
     text = State()
 
@@ -74,7 +78,7 @@ TEXT_STEPS = frozenset(
     for s in (
         LogContact.client, LogContact.new_client, LogContact.amount, LogContact.next_time, FindClient.query,
         AddPerson.name, AddPerson.position, AddPerson.phone, AddPerson.email, AddPerson.birthday,
-        InviteFlow.new_team, AddReason.title, EditClient.value, EditPerson.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
+        InviteFlow.new_team, AddReason.title, EditClient.value, ClientLocation.point, EditPerson.value, SettingsFlow.timezone, SettingsFlow.morning, SettingsFlow.evening,
         TrainingFlow.day, TrainingFlow.topic, CheckComment.text,
     )
 )

@@ -53,7 +53,7 @@ async def show_team(
     settings: Settings,
 ) -> None:
     digest = await team_digest(repos, user, clock(), i18n.current_locale, workdays, with_charts=False,
-                               rank=settings.digest_rank)
+                               rank=settings.digest_rank, radius_m=settings.checkin_radius_m)
     if digest is None:
         await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
         return

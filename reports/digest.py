@@ -19,6 +19,7 @@ from reports.analytics import (
     total,
     usual,
 )
+from reports.checkin import DEFAULT_RADIUS_M, Share, shares
 from reports.dates import day_bounds, local_today
 from reports.workdays import WorkCalendar
 
@@ -33,6 +34,7 @@ class ManagerMorning:
     tomorrow: int = 0
     hanging: int = 0  # planned before today, still without a result
     night_batch: int = 0  # contacts logged at night in batches since that day began
+    checkins: Share | None = None  # that day's meetings checked in (None: no meetings)
 
     @property
     def idle(self) -> bool:
@@ -46,10 +48,12 @@ class Morning:
     managers: list[ManagerMorning]
     team: Figures
     usual: dict[str, Usual | None]  # USUAL_FIGURES of the team on `day`, against the same weekday before
+    radius_m: int = DEFAULT_RADIUS_M  # what "checked in" meant
 
     @property
     def alerts(self) -> bool:
-        return any(m.idle or m.hanging or m.night_batch or m.person.unreachable for m in self.managers)
+        return any(m.idle or m.hanging or m.night_batch or m.person.unreachable or (m.checkins and m.checkins.beyond)
+                   for m in self.managers)
 
 
 def last_workday(today: date, calendar: WorkCalendar) -> date:
@@ -73,7 +77,8 @@ def _value(fig: DayFigures | None, name: str) -> float:
     return float(getattr(fig, name)) if fig is not None else 0.0
 
 
-async def morning(repo: ReportRepository, people: list[Person], now: datetime, tz: str, calendar: WorkCalendar) -> Morning:
+async def morning(repo: ReportRepository, people: list[Person], now: datetime, tz: str, calendar: WorkCalendar,
+                  radius_m: int = DEFAULT_RADIUS_M) -> Morning:
     today = local_today(now, tz)
     day = last_workday(today, calendar)
     ids = [p.id for p in people]
@@ -88,6 +93,8 @@ async def morning(repo: ReportRepository, people: list[Person], now: datetime, t
             managers[manager_id].today = count
     for manager_id, count in hanging:
         managers[manager_id].hanging = count
+    for manager_id, share in shares(await repo.checkins(ids, span, radius_m)).items():
+        managers[manager_id].checkins = share
     logged = await repo.logging(ids, (span[0], now))
     for manager_id, item in discipline(people, logged, {}, [], tz).items():
         managers[manager_id].night_batch = item.batched
@@ -104,4 +111,4 @@ async def morning(repo: ReportRepository, people: list[Person], now: datetime, t
         now_values = {"meetings": team.meetings, "calls": team.by_kind[Kind.CALL], "deals": team.deals, "deals_sum": team.deals_sum}
         for name in USUAL_FIGURES:
             levels[name] = usual(now_values[name], [_value(history.get((None, d)), name) for d in earlier])
-    return Morning(today, day, list(managers.values()), total(items), levels)
+    return Morning(today, day, list(managers.values()), total(items), levels, radius_m)

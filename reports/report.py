@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from db.models import Kind
@@ -23,6 +23,7 @@ from reports.analytics import (
     reason_profile,
     total,
 )
+from reports.checkin import DEFAULT_RADIUS_M, Share, shares
 from reports.dates import day_bounds
 from reports.workdays import WorkCalendar
 
@@ -42,10 +43,13 @@ class Report:
     # the span coaching verdicts and the weekly trend were judged over, when wider than the period
     # (a week has too few meetings to judge anyone)
     judged: tuple[date, date] | None = None
+    checkins: dict[int, Share] = field(default_factory=dict)  # meetings checked in, per manager with meetings
+    radius_m: int = DEFAULT_RADIUS_M  # what "checked in" meant
 
 
 async def build(
     repo: ReportRepository, people: list[Person], start: date, end: date, today: date, tz: str, calendar: WorkCalendar,
+    radius_m: int = DEFAULT_RADIUS_M,
 ) -> Report:
     """The report over [start, end] in the reader's zone `tz`; counted in SQL, by hour for days.
     Idle days are the period's working days before `today` (today is not over yet)."""
@@ -65,7 +69,7 @@ def _assemble(people: list[Person], rows, start: date, end: date, today: date, t
     days = by_day(hours, tz)
     workdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     workdays = [d for d in workdays if d < today and calendar.is_workday(d)]
-    return Report(
+    report = Report(
         start, end, people, managers, whole,
         coaching(managers),
         {m.person.id: reason_profile(m, whole) for m in managers},
@@ -73,6 +77,8 @@ def _assemble(people: list[Person], rows, start: date, end: date, today: date, t
         days,
         by_week(days),
     )
+    report.checkins, report.radius_m = shares(await repo.checkins(ids, span, radius_m)), radius_m
+    return report
 
 
 WEEKLY_JUDGED = timedelta(weeks=13)
@@ -85,11 +91,12 @@ def first_workday_of_week(day: date, calendar: WorkCalendar) -> bool:
     )
 
 
-async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: str, calendar: WorkCalendar) -> Report:
+async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: str, calendar: WorkCalendar,
+                 radius_m: int = DEFAULT_RADIUS_M) -> Report:
     """Last week's report, with training and mentoring judged, and the trend drawn, over the
     last quarter: what the head reads on the first working morning of a week."""
     monday = today - timedelta(days=today.weekday())
-    week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar)
+    week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar, radius_m)
     start, end = monday - WEEKLY_JUDGED, monday - timedelta(days=1)
     # of the quarter only what is shown: verdicts and weekly totals (not its days per manager, nor
     # its logging discipline, which would be counted and thrown away)

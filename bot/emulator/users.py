@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -130,9 +131,51 @@ class UserActions:
             contact["user_id"] = user_id
         return self._post(user_id, chat_id, {"contact": contact})
 
-    def send_location(self, user_id: int, latitude: float, longitude: float,
-                      chat_id: int | None = None) -> int:
-        return self._post(user_id, chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
+    @staticmethod
+    def _location(latitude: float, longitude: float, horizontal_accuracy: float | None = None,
+                  live_period: int | None = None) -> dict[str, Any]:
+        # clients only produce points on the globe: a fake that sent others would test nothing real
+        if not (math.isfinite(latitude) and -90 <= latitude <= 90):
+            raise ValueError("latitude must be within [-90, 90]")
+        if not (math.isfinite(longitude) and -180 <= longitude <= 180):
+            raise ValueError("longitude must be within [-180, 180]")
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if horizontal_accuracy is not None:
+            if not 0 <= horizontal_accuracy <= 1500:
+                raise ValueError("horizontal_accuracy is 0..1500 metres")
+            location["horizontal_accuracy"] = horizontal_accuracy
+        if live_period is not None:
+            location["live_period"] = live_period
+        return location
+
+    def send_location(self, user_id: int, latitude: float, longitude: float, chat_id: int | None = None, *,
+                      horizontal_accuracy: float | None = None, live_period: int | None = None,
+                      forwarded_from: int | None = None) -> int:
+        """A location from the attachment menu (or, with `forwarded_from`, one forwarded from
+        another user's chat: it carries forward_origin)."""
+        content: dict[str, Any] = {"location": self._location(latitude, longitude, horizontal_accuracy, live_period)}
+        if forwarded_from is not None:
+            content["forward_origin"] = {"type": "user", "date": self.world.now() - 60,
+                                         "sender_user": dict(self._user(forwarded_from))}
+        return self._post(user_id, chat_id, content)
+
+    def send_venue(self, user_id: int, latitude: float, longitude: float, title: str, address: str,
+                   chat_id: int | None = None) -> int:
+        """A place chosen from the attachment menu's list: a venue, which carries its location too."""
+        location = self._location(latitude, longitude)
+        return self._post(user_id, chat_id, {"location": location, "venue": {
+            "location": location, "title": title, "address": address}})
+
+    def share_location(self, user_id: int, latitude: float, longitude: float, *,
+                       horizontal_accuracy: float | None = 10.0) -> int:
+        """Tap the current reply keyboard's request_location button: the phone's position is sent.
+        Only a private chat's keyboard can have one that works, and only if the bot sent it."""
+        markup = self.world.reply_keyboards.get(user_id)
+        buttons = [b for row in (markup.raw.get("keyboard", []) if markup and markup.kind == "keyboard" else [])
+                   for b in row if isinstance(b, dict) and b.get("request_location") is True]
+        if not buttons:
+            raise LookupError(f"no request_location button in the reply keyboard of chat {user_id}")
+        return self.send_location(user_id, latitude, longitude, horizontal_accuracy=horizontal_accuracy)
 
     # buttons -----------------------------------------------------------
 

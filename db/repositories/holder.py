@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.repositories.audit import AuditRepository
 from db.repositories.callbacks import CallbackRepository
+from db.repositories.checkins import CheckinRepository
 from db.repositories.clients import ClientRepository
 from db.repositories.imports import ImportRepository
 from db.repositories.interactions import InteractionRepository
@@ -42,6 +43,10 @@ class Repos:
     @cached_property
     def imports(self) -> ImportRepository:
         return ImportRepository(self.session, self.actor)
+
+    @cached_property
+    def checkins(self) -> CheckinRepository:
+        return CheckinRepository(self.session, self.actor)
 
     @cached_property
     def interactions(self) -> InteractionRepository:

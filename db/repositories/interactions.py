@@ -50,6 +50,10 @@ class Conflict(Exception):
     """The record is no longer in a state that allows this (already logged, undo window passed...)."""
 
 
+class CheckinMissing(Exception):
+    """Check-ins are required and this meeting has none (nor has the plan it would complete)."""
+
+
 class AlreadyUndone(Conflict):
     """This logged contact was undone already (a second tap on Undo)."""
 
@@ -111,6 +115,7 @@ class InteractionRepository:
         note: str | None = None,
         due_before: datetime | None = None,
         photos: list[str] | None = None,
+        needs_checkin: bool = False,
     ) -> Interaction:
         """Record a done contact (new, or completing a planned one) and its next step, in one go.
 
@@ -118,7 +123,10 @@ class InteractionRepository:
         `new_client_name` the client is created here too. `due_before` (the end of the person's
         today) lets a new contact complete a plan of the client that fell due, and a next step
         move a later one: what it did is in `undo` ("closed", "moved") for the card to say.
+        `needs_checkin`: a meeting is refused (CheckinMissing) unless the plan it completes was
+        checked in already (a check-in that comes with the contact is the caller's to record).
         """
+        meeting_unchecked = needs_checkin and kind == Kind.MEETING
         if outcome == Outcome.REFUSED:
             if not reason_id or await RefusalReasonRepository(self.session).get_active(reason_id) is None:
                 raise NotFound
@@ -142,19 +150,23 @@ class InteractionRepository:
         elif new_client_name is None:
             status = await clients.status_of(client_id)
         else:
+            if meeting_unchecked:  # before the client is created: a refusal writes nothing
+                raise CheckinMissing
             created = await clients.create(new_client_name)
             client_id, status = created.id, created.status
             undo["created_client"] = True
         # a client has at most one open next step per manager: the contact completes one that
         # fell due, and a new next step moves one that lies ahead instead of adding another
         opened = [] if created is not None else await self._open_plans(client_id, exclude=planned_id)
-        if item is None and due_before is not None:
-            due = [p for p in opened if p.planned_at < due_before]
-            if due:
-                item = due[0]
-                opened.remove(item)
-                undo["closed"] = {"kind": item.kind.value}
-                item.kind = kind  # what happened, whatever was planned
+        due = [p for p in opened if p.planned_at < due_before] if item is None and due_before is not None else []
+        completing = due[0] if due else item
+        if meeting_unchecked and (completing is None or completing.checkin_at is None):
+            raise CheckinMissing
+        if due:
+            item = due[0]
+            opened.remove(item)
+            undo["closed"] = {"kind": item.kind.value}
+            item.kind = kind  # what happened, whatever was planned
         if item is not None and note:
             undo["note"] = item.note
             if item.note:

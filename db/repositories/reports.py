@@ -243,6 +243,21 @@ class ReportRepository:
         )
         return [(m, h, n) for m, h, n in rows]
 
+    async def checkins(self, ids: list[int], span: Span, radius_m: float) -> list[tuple[int, int, int, int]]:
+        """Done meetings that happened in the span, per manager: (manager, meetings, checked in
+        within `radius_m` of the client or placing it, checked in beyond it)."""
+        if not ids:
+            return []
+        distance = Interaction.checkin_distance_m
+        near = Interaction.checkin_at.is_not(None) & (distance.is_(None) | (distance <= radius_m))
+        rows = await self.session.execute(
+            select(Interaction.manager_id, func.count(), func.sum(case((near, 1), else_=0)),
+                   func.sum(case((distance > radius_m, 1), else_=0)))
+            .where(*_done_in(ids, span), Interaction.kind == Kind.MEETING)
+            .group_by(Interaction.manager_id)
+        )
+        return [(m, n, int(w or 0), int(b or 0)) for m, n, w, b in rows]
+
 
 def _done_in(ids: list[int], span: Span) -> tuple:
     return (

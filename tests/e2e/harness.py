@@ -50,7 +50,7 @@ class Person:
 
     async def send(self, kind: str, **kwargs) -> list[SentMessage]:
         sender = {"sticker": self.emu.send_sticker, "photo": self.emu.send_photo, "voice": self.emu.send_voice,
-                  "document": self.emu.send_document}[kind]
+                  "document": self.emu.send_document, "venue": self.emu.send_venue}[kind]
         self.runner.sent(sender(self.tg_id, **kwargs))
         return await self._new_messages()
 
@@ -60,6 +60,17 @@ class Person:
         assert any(label in row for row in keyboard), f"{label!r} not in the menu {keyboard}"
         self.taps += 1
         return await self.say(label)
+
+    async def share_location(self, lat: float, lon: float) -> list[SentMessage]:
+        """Tap the menu's request_location button (one tap): the phone sends where it is."""
+        self.runner.sent(self.emu.share_location(self.tg_id, lat, lon))
+        self.taps += 1
+        return await self._new_messages()
+
+    async def send_location(self, lat: float, lon: float, **how) -> list[SentMessage]:
+        """A location sent another way: from the attachment menu, forwarded (forwarded_from=id)."""
+        self.runner.sent(self.emu.send_location(self.tg_id, lat, lon, **how))
+        return await self._new_messages()
 
     async def tap(self, text: str, message: SentMessage | None = None) -> list[SentMessage]:
         """Tap an inline button (one tap); every callback must be answered."""

@@ -431,6 +431,25 @@ async def test_user_media_updates(emu: BotAPIEmulator, bot: Bot) -> None:
     assert location and location.location and location.location.latitude == 55.75
 
 
+async def test_locations_as_telegram_clients_send_them(emu: BotAPIEmulator, bot: Bot) -> None:
+    emu.add_user(USER)
+    for lat, lon in ((90.5, 0), (0, -180.5), (float("nan"), 0)):
+        with pytest.raises(ValueError):  # no client sends a point off the globe
+            emu.send_location(USER, lat, lon)
+    with pytest.raises(LookupError):  # no request_location button sent yet
+        emu.share_location(USER, 55.75, 37.62)
+    await bot.send_message(USER, "Where are you?", reply_markup=ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text="📍 Here", request_location=True)]], resize_keyboard=True))
+    ids = [emu.share_location(USER, 55.75, 37.62), emu.send_location(USER, 55.75, 37.62, forwarded_from=7),
+           emu.send_venue(USER, 55.75, 37.62, "Office", "Tverskaya 1"), emu.send_location(USER, 1, 2, live_period=900)]
+    updates = await bot.get_updates()
+    shared, forwarded, venue, live = (u.message for u in updates if u.update_id in ids)
+    assert shared.location.horizontal_accuracy == 10 and shared.forward_origin is None
+    assert forwarded.forward_origin is not None and forwarded.forward_origin.sender_user.id == 7
+    assert venue.venue.title == "Office" and venue.location.latitude == 55.75
+    assert live.location.live_period == 900
+
+
 # callback queries -------------------------------------------------------------------
 
 async def test_callback_query_shape_and_single_answer(emu: BotAPIEmulator, bot: Bot) -> None:
