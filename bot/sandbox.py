@@ -49,6 +49,8 @@ EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 
 SHIFT = re.compile(r"([+-])(?:([0-9]{1,5})d)?(?:([0-9]{1,6})h)?(?:([0-9]{1,7})m)?")
 TIME_USAGE = ":time 09:00 (today, your timezone), :time +1d, +2h, -30m, :time 2026-12-01 18:30, :time now"
 
+HERE = (55.7558, 37.6173)  # :here without a point: central Moscow
+
 HELP = """Type as you would in Telegram:
   any text, /command     sent to the bot (try /today /tomorrow /clients /team /report /invite /users /lang /help)
   3                      tap inline button [3] of the latest message with buttons
@@ -61,6 +63,7 @@ HELP = """Type as you would in Telegram:
                          digest at 09:00, evening reminder at 18:30 on working days, a brief before a meeting
   :photo [caption], :voice, :sticker   send those
   :file PATH             send a file from this computer as a document (an .xlsx or .csv imports clients)
+  :here [lat lon]        tap the menu's 📍 location button, as a phone at that point (default: central Moscow)
   :menu, :help, :quit    (Ctrl+D or Ctrl+C quit too)"""
 
 
@@ -380,6 +383,12 @@ class Sandbox:
             if not arg or not path.is_file():
                 return "Usage: :file PATH (a file on this computer, e.g. clients.xlsx)"
             return await self._deliver(self.emu.send_document(self.actor, file_name=path.name, data=path.read_bytes()))
+        if name == ":here":
+            try:
+                lat, lon = (float(part) for part in arg.replace(",", " ").split()) if arg else HERE
+                return await self._deliver(self.emu.share_location(self.actor, lat, lon), echo=f"📍 {lat}, {lon}")
+            except (ValueError, LookupError) as error:
+                return f"Usage: :here [lat lon], with the menu's location button shown ({error})."
         return f"Unknown command {name}. :help lists them."
 
     def _add_person(self, tg_id: int, name: str) -> None:
@@ -414,6 +423,11 @@ class Sandbox:
         update_id = self.emu.press(self.actor, target.message_id, button.callback_data)
         return await self._deliver(update_id, echo=f"👆 {button.text.strip() or '·'}", callback=True)
 
+    def _location_button(self) -> str | None:
+        markup = self.emu.reply_markup_state(self.actor) or {}
+        return next((b["text"] for row in markup.get("keyboard", []) for b in row
+                     if isinstance(b, dict) and b.get("request_location")), None)
+
     async def _menu_tap(self, number: int) -> str:
         buttons = [text for row in self.emu.reply_keyboard(self.actor) or [] for text in row]
         if not buttons:
@@ -421,6 +435,8 @@ class Sandbox:
         if not 1 <= number <= len(buttons):
             return f"No menu button m{number}: there are m1-m{len(buttons)}."
         text = buttons[number - 1]
+        if text == self._location_button():
+            return "That button shares where the phone is: type :here [lat lon]."
         return await self._deliver(self.emu.send_text(self.actor, text), echo=f"👆 {text}")
 
     async def _deliver(self, update_id: int, echo: str | None = None, callback: bool = False) -> str:

@@ -65,6 +65,7 @@ async def test_logging_a_contact_by_numbers(sandbox: Sandbox) -> None:
     steps = await sandbox.act(number(outcomes, "✅ Agreed"))
     saved = await sandbox.act(number(steps, "In a week"))
     assert "⟨toast⟩ Saved" in saved and "✅ Saved" in saved and "(edited)" in saved
+    assert "📍 Checked in at «АО «Вектор»»" in await sandbox.act(":here")  # the menu's location button
     async with sandbox.sessionmaker() as session:
         item = await session.scalar(
             select(Interaction)
