@@ -14,7 +14,6 @@ with the audit entry, or nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import secrets
 from typing import Any

@@ -18,7 +18,6 @@ import io
 import re
 from collections import OrderedDict
 from time import monotonic as time_monotonic
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field

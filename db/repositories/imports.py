@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -144,9 +144,6 @@ class ImportRepository:
         bound = [{"b_id": row["b_id"], **{f"b_{n}": row[n] for n in names}} for row in rows]
         for start in range(0, len(bound), BATCH):
             await self.session.execute(statement, bound[start:start + BATCH])
-
-    async def count(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(_clients)) or 0)
 
 
 def _person(client_id: int, values: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import time
 from datetime import date, datetime
 
 import openpyxl
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.models import AuditEntry, AuditKind, Client, ContactPerson, Role, User
 from db.repositories import ClientRepository

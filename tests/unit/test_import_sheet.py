@@ -55,6 +55,8 @@ def test_a_utf8_csv_with_a_bom_and_commas_and_excel_s_hint_line() -> None:
     assert sheet.refused == [Refusal(2, "inn", "=1+2")]
     [row] = sheet.rows
     assert row.name == '=HYPERLINK("x")' and row.person == "Основной контакт" and row.email == "a@b.io"
+    unicode_text = read("Наименование\tИНН\r\nРомашка\t7707083893\r\n".encode("utf-16"), "base.txt")  # Excel's "Unicode text"
+    assert [(r.name, r.inn) for r in unicode_text.rows] == [("Ромашка", "7707083893")]
 
 
 def test_an_xlsx_with_typed_cells_a_title_above_the_header_and_lost_leading_zeros() -> None:
