@@ -59,7 +59,10 @@ async def build(
             await repo.logging(ids, span))
     # tens of thousands of hour rows turned into days and verdicts: in a thread, so that the loop
     # keeps answering meanwhile
-    return await asyncio.to_thread(_assemble, people, rows, start, end, today, tz, calendar)
+    checkins = shares(await repo.checkins(ids, span, radius_m))
+    report = await asyncio.to_thread(_assemble, people, rows, start, end, today, tz, calendar)
+    report.checkins, report.radius_m = checkins, radius_m
+    return report
 
 
 def _assemble(people: list[Person], rows, start: date, end: date, today: date, tz: str, calendar: WorkCalendar) -> Report:
@@ -77,7 +80,6 @@ def _assemble(people: list[Person], rows, start: date, end: date, today: date, t
         days,
         by_week(days),
     )
-    report.checkins, report.radius_m = shares(await repo.checkins(ids, span, radius_m)), radius_m
     return report
 
 
