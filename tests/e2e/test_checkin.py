@@ -65,6 +65,14 @@ async def test_first_checkin_places_the_client_and_an_arrival_checkin_inside_the
     await _log_meeting(anna, "Vector")
     assert anna.taps == 5  # the offer adds no tap
     assert "✅ Saved" in anna.last.text and "Tap «📍 I'm at the client» in the menu below" in anna.last.text
+    # neither a forwarded location nor a venue says where she is; the label typed is not a location
+    [forwarded] = await anna.send_location(*KREMLIN, forwarded_from=7777)
+    assert "This is not a check-in" in forwarded.text
+    [venue] = await anna.send("venue", latitude=KREMLIN[0], longitude=KREMLIN[1], title="Vector HQ", address="Tverskaya 1")
+    assert "This is not a check-in" in venue.text
+    [typed] = await anna.say("📍 I'm at the client")
+    assert "only from the Telegram app on a phone" in typed.text
+    assert (await _meetings(sessionmaker))[0].checkin_at is None and (await _client(sessionmaker, "Vector")).lat is None
     [placed] = await anna.share_location(*KREMLIN)
     assert "first check-in there" in placed.text
     vector = await _client(sessionmaker, "Vector")
@@ -149,16 +157,3 @@ async def test_required_checkin_refuses_the_meeting_explains_and_saves_it_once_s
     await anna.tap("✅ Agreed")
     await anna.tap("In a week", anna.find("In a week"))
     assert "✅ Saved" in anna.last.text
-
-
-async def test_forwarded_locations_and_venues_are_not_checkins(anna: Person, sessionmaker) -> None:
-    await _log_meeting(anna, "Vector")
-    [forwarded] = await anna.send_location(*KREMLIN, forwarded_from=7777)
-    assert "This is not a check-in" in forwarded.text
-    [venue] = await anna.send("venue", latitude=KREMLIN[0], longitude=KREMLIN[1], title="Vector HQ", address="Tverskaya 1")
-    assert "This is not a check-in" in venue.text
-    [typed] = await anna.say("📍 I'm at the client")  # the label as text: what a computer cannot send
-    assert "only from the Telegram app on a phone" in typed.text
-    [meeting] = await _meetings(sessionmaker)
-    assert meeting.checkin_at is None
-    assert (await _client(sessionmaker, "Vector")).lat is None
