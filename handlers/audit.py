@@ -112,7 +112,7 @@ async def pick_kind(query: CallbackQuery, callback_data: AuditCb) -> None:
     kb = Rows()
     kb.row(button(_("Everything"), AuditCb(a="l", u=cb.u)))
     kinds = list(KINDS)
-    for pair in zip(kinds[::2], kinds[1::2]):
+    for pair in (kinds[i:i + 2] for i in range(0, len(kinds), 2)):  # an odd one out gets a row of its own
         kb.row(*(button(("• " if cb.k == k.value else "") + kind_label(k), AuditCb(a="l", u=cb.u, k=k.value)) for k in pair))
     kb.row(button(_("‹ Back"), AuditCb(a="l", u=cb.u, k=cb.k if cb.k in AuditKind._value2member_map_ else "")))
     await query.answer()

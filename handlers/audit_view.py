@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from babel.dates import format_datetime
 
-from db.models import AuditKind, Role
+from db.models import AuditKind, CallbackMark, Role
 from db.repositories.audit import Line
 from handlers import labels
 from handlers.report_view import period_title
@@ -34,11 +34,20 @@ KINDS = {
     AuditKind.INVITE: __("✉️ Invites"),
     AuditKind.REFUSED: __("🚫 Refused"),
     AuditKind.LIMIT: __("⛔ Limits"),
+    AuditKind.VERIFY: __("📞 Call-back checks"),
+    AuditKind.LOCATION: __("📍 Client locations"),
+}
+
+
+_MARKS = {
+    CallbackMark.CONFIRMED: __("confirmed"),
+    CallbackMark.NOT_HAPPENED: __("did not happen"),
+    CallbackMark.UNREACHABLE: __("could not reach the client"),
 }
 
 
 def kind_label(kind: AuditKind) -> str:
-    return str(KINDS[kind])
+    return str(KINDS.get(kind, kind.value))
 
 
 def _short(name: str) -> str:
@@ -57,6 +66,7 @@ class Names:
         for line in lines:
             w = line.what
             for key, bucket in (("client", clients), ("user", users), ("from", users), ("to", users), ("by", users),
+                                ("manager", users),
                                 ("team", teams)):
                 if isinstance(w.get(key), int):
                     bucket.add(w[key])
@@ -166,6 +176,15 @@ def what(line: Line, names: Names, locale: str) -> str:
         return text.format(count=w.get("try", "?"))
     if kind == AuditKind.LIMIT:
         return _limit(w, names)
+    if kind == AuditKind.VERIFY:
+        manager = names.user(w.get("manager"))
+        if w.get("mark") in CallbackMark._value2member_map_:
+            return _("📞 call-back check of a meeting of {manager}: {mark}").format(
+                manager=manager, mark=_MARKS[CallbackMark(w["mark"])])
+        return _("📞 commented a call-back check of a meeting of {manager}").format(manager=manager)
+    if kind == AuditKind.LOCATION:
+        text = _("📍 moved «{client}» on the map") if w.get("before") else _("📍 placed «{client}» on the map")
+        return text.format(client=names.client(w.get("client")))
     return kind_label(kind)
 
 

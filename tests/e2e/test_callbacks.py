@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from db.models import AuditEntry, AuditKind, CallbackCheck, CallbackMark, Interaction, Kind, Outcome, Role, User
 from db.repositories import ClientRepository, InteractionRepository
+from tests.conftest import ADMIN_TG
 from tests.e2e.harness import Person, seed_user
 
 UTC = timezone.utc
@@ -114,3 +115,16 @@ async def test_the_head_calls_back_a_sample_of_the_team_and_managers_never_see_i
     assert "• Anna: 1 of 2 confirmed (50%, 95% interval 9%–91%)" in report  # her two came first
     assert "• Boris" not in report.split("🔎")[1].split("🚩")[0]  # his checks are not marked yet
     assert "• Anna, 4 meetings: 4 logged at night in batches" in report and "• Boris," not in report
+
+    # the marks read in words in /audit, and its kind filter offers every kind (an odd count once lost the last)
+    admin = Person(ladon, ADMIN_TG, "Boss")
+    [log] = await admin.say("/audit")
+    assert "📞 call-back check of a meeting of Anna: did not happen" in log.text
+    assert "📞 commented a call-back check of a meeting of" in log.text
+    await admin.tap("🏷 What", log)
+    picker = ladon.emu.message(ADMIN_TG, log.message_id)
+    offered = {b.text for row in picker.inline_keyboard for b in row}
+    assert {"⛔ Limits", "📞 Call-back checks", "📍 Client locations"} <= offered
+    await admin.tap("📞 Call-back checks", picker)
+    checks_only = ladon.emu.message(ADMIN_TG, log.message_id).text
+    assert checks_only.count("📞 c") == 4 and "built a report" not in checks_only  # Helen's three, Oscar's one
