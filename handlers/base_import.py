@@ -192,7 +192,7 @@ def preview_blocks(file_name: str, sheet: sheets.Sheet, plan: sheets.Plan, owner
     if plan.merged:
         head.append(_("🔗 Rows adding to a client of an earlier row: {count}").format(count=n(plan.merged)))
     head.append(_("⏭ Duplicates skipped (nothing new in them): {count}").format(count=n(plan.skipped)))
-    head.append(_("👥 Contact persons added: {count}").format(count=n(plan.people)))
+    head.append(_("👥 Contact persons to add: {count}").format(count=n(plan.people)))
     refused, waiting = plan.refused, 0
     if missing_managers:
         refused = [r for r in refused if r.code != "no_manager"]

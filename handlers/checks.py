@@ -121,6 +121,11 @@ def _page_message(items: list[Item], first: int, head: list[str], tz: str, local
     return "\n".join(lines), kb.as_markup() if kb else None
 
 
+def _legend() -> str:
+    """What the four buttons under each meeting mean: their labels are only an emoji and a number."""
+    return _("Buttons: ✅ it took place · ❌ it did not · 📵 could not reach the client · 💬 a comment.")
+
+
 def _week_title(week: date, locale: str) -> str:
     from handlers.report_view import period_title
 
@@ -137,6 +142,7 @@ async def checklist(repos: Repos, user: User, week: date, locale: str) -> list[t
         _("📞 <b>Call-back check</b>, meetings of {week}").format(week=_week_title(week, locale)),
         _("Call these clients and ask whether the meeting took place, then mark each one. "
           "The managers do not see this list, nor which of their meetings are in it. /checks shows what is left."),
+        _legend(),
     ]
     return [_page_message(items[p * PAGE:(p + 1) * PAGE], p * PAGE + 1, head if p == 0 else [], user.timezone, locale,
                           week.toordinal(), p)
@@ -151,7 +157,8 @@ async def _open_view(repos: Repos, user: User, page: int, locale: str) -> tuple[
         items, total = await repos.callbacks.open_page(page, PAGE)
     if not total:
         return _("📞 No meetings to call back: everything is marked. The next checklist comes with the week."), None
-    head = [ngettext("📞 <b>{count} meeting to call back</b>", "📞 <b>{count} meetings to call back</b>", total).format(count=total)]
+    head = [ngettext("📞 <b>{count} meeting to call back</b>", "📞 <b>{count} meetings to call back</b>", total).format(count=total),
+            _legend()]
     pager = None
     if pages > 1:
         noop = CheckCb(a="noop")

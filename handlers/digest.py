@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from babel.numbers import format_decimal
 
 from db.models import Kind, Role, User
 from db.repositories import Repos
@@ -78,7 +79,8 @@ def _usual(name: str, value: str, level: Usual | None, locale: str, is_money: bo
     if is_money:
         low, high = money(int(level.low) // 100 * 100, locale), money(int(level.high) // 100 * 100, locale)
     else:
-        low, high = f"{level.low:g}", f"{level.high:g}"
+        # quartiles of counts end in .25/.5/.75: one decimal, written as the locale writes it
+        low, high = (format_decimal(round(v, 1), format="#,##0.#", locale=locale) for v in (level.low, level.high))
     usual = low if low == high else f"{low}–{high}"
     return _("{name}: {value}{mark} (usually {usual})").format(name=name, value=value, mark=_LEVEL[level.level], usual=usual)
 

@@ -33,8 +33,9 @@ def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
     if not fig.contacts:
         return _("nothing")
     parts = [f"{labels.kind(k).split()[0]} {n}" for k, n in sorted(fig.by_kind.items(), key=lambda kv: list(Kind).index(kv[0])) if n]
-    if fig.deals:
-        parts.append(_("✅ {count} for {sum}").format(count=fig.deals, sum=money(fig.deals_sum, locale)))
+    if fig.deals:  # deals logged without an amount are not "for 0 ₽"
+        parts.append(_("✅ {count} for {sum}").format(count=fig.deals, sum=money(fig.deals_sum, locale))
+                     if fig.deals_sum else f"✅ {fig.deals}")
     refused = fig.by_outcome[Outcome.REFUSED]
     if refused:
         named = ", ".join(
@@ -63,11 +64,17 @@ def _pct(value: float, locale: str) -> str:
     return format_percent(value, "#,##0%", locale=locale)
 
 
+def _roubles(amount_minor: int, locale: str) -> str:
+    """An average to the whole rouble: kopecks of a mean are noise (and integer division cut them down)."""
+    return money(round(amount_minor / 100) * 100, locale)
+
+
 def _conversion(fig: Figures, locale: str) -> str | None:
     if not fig.meetings:
         return None
     low, high = fig.interval
-    return _("{rate} of {meetings} meetings (95% interval {low}–{high})").format(
+    return ngettext("{rate} of {meetings} meeting (95% interval {low}–{high})",
+                    "{rate} of {meetings} meetings (95% interval {low}–{high})", fig.meetings).format(
         rate=_pct(fig.conversion, locale), meetings=fig.meetings, low=_pct(low, locale), high=_pct(high, locale),
     )
 
@@ -102,7 +109,7 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
     ]
     if whole.deals:
         head.append(_("✅ Deals: {count} for {sum}, on average {average}").format(
-            count=whole.deals, sum=money(whole.deals_sum, locale), average=money(whole.average_deal, locale)))
+            count=whole.deals, sum=money(whole.deals_sum, locale), average=_roubles(whole.average_deal, locale)))
     conversion = _conversion(whole, locale)
     if conversion:
         head.append(_("🎯 Meetings that became deals: {conversion}").format(conversion=conversion))
@@ -123,7 +130,7 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
             if conversion:
                 lines.append("   " + _("🎯 {conversion}").format(conversion=conversion))
             if fig.deals:
-                lines.append("   " + _("Average deal: {sum}").format(sum=money(fig.average_deal, locale)))
+                lines.append("   " + _("Average deal: {sum}").format(sum=_roubles(fig.average_deal, locale)))
             blocks.append("\n" + "\n".join(lines))
     return pack(blocks)
 

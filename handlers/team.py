@@ -68,13 +68,13 @@ async def turn_page(query: CallbackQuery, callback_data: TeamCb, repos: Repos) -
         await query.message.edit_reply_markup(reply_markup=_people_kb(await repos.reports.people(), callback_data.p))
 
 
-def day_lines(items, day: date, name: str, tz: str, locale: str) -> list[str]:
+def day_lines(items, day: date, name: str, tz: str, locale: str, past: bool = False) -> list[str]:
     planned = [i for i in items if i.status == Status.PLANNED]
     done = [i for i in items if i.status == Status.DONE]
     blocks = [_("👤 <b>{name}</b>, {day}").format(name=html.escape(name), day=day_fmt(day, locale))]
     blocks.append("\n" + (_("📅 <b>Planned, still without a result</b>") if planned else _("📅 Nothing planned is left open.")))
     blocks += [f"{clock_fmt(i.planned_at, tz, locale)} <b>{html.escape(i.client.name)}</b> · {labels.kind(i.kind)}" for i in planned]
-    blocks.append("\n" + (_("✔️ <b>Done</b>") if done else _("✔️ Nothing done yet.")))
+    blocks.append("\n" + (_("✔️ <b>Done</b>") if done else _("✔️ Nothing was done.") if past else _("✔️ Nothing done yet.")))
     for item in done:
         line = f"{clock_fmt(item.happened_at, tz, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}{labels.result(item, locale)}"
         if item.note:
@@ -94,7 +94,7 @@ async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, us
     day = today + timedelta(days=shift)
     start, end = day_bounds(day, user.timezone)
     items = await repos.interactions.of_manager(callback_data.id, start, end)
-    parts = pack(day_lines(items, day, found[0].name, user.timezone, i18n.current_locale))
+    parts = pack(day_lines(items, day, found[0].name, user.timezone, i18n.current_locale, past=day < today))
     kb = Rows().row(
         button(_("‹ Day before"), TeamCb(a="day", id=callback_data.id, d=shift - 1)),
         *([button(_("Day after ›"), TeamCb(a="day", id=callback_data.id, d=shift + 1))] if shift < 1 else []),

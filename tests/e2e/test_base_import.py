@@ -104,7 +104,7 @@ async def test_an_admin_imports_an_xlsx_and_a_cp1251_csv(ladon, sessionmaker) ->
     update = await admin.press_raw(messages[-1], ImportCb(a="pick", f="zzzzzz", u=1).pack())
     assert admin.answer_to(update).show_alert
     [done] = await admin.tap("✅ Импортировать", messages[-1])
-    assert "Клиентов создано: 1" in done.text and "Обновлено клиентов: 2" in done.text and "Дубликатов пропущено: 1" in done.text
+    assert "Клиентов создано: 1" in done.text and "Клиентов обновлено: 2" in done.text and "Дубликатов пропущено: 1" in done.text
     clients = await _clients(sessionmaker)
     assert clients['ООО "Ромашка"'] == ("7707083893", "Санкт-Петербург", ANNA)  # the manager stays
     assert clients["Вектор"] == (None, "Тула", ANNA) and clients["Гамма"] == ("7702070139", "Казань", BORIS)

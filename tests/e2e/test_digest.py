@@ -65,8 +65,8 @@ async def test_the_head_gets_the_digest_with_an_album_of_charts_once(ladon, sess
     assert "Вчера: 🤝 1 · 📞 1 · ✅ 1 на 150\u00a0000\u00a0₽ · ❌ 1 (Бюджет исчерпан 1)" in digest
     assert "• Boris: вчера ни одного контакта" in digest
     # the month: what is done and the forecast, for the team and each manager
-    assert "🎯 Ноябрь 2026: сделано 150\u00a0000\u00a0₽ · прогноз" in digest
-    assert "План: сегодня 0, завтра 0\n   🎯 сделано 150\u00a0000\u00a0₽ · прогноз" in digest
+    assert "🎯 Ноябрь 2026: факт 150\u00a0000\u00a0₽ · прогноз" in digest
+    assert "План: сегодня 0, завтра 0\n   🎯 факт 150\u00a0000\u00a0₽ · прогноз" in digest
 
     album = _photos(ladon.emu, HEAD)
     assert len(album) == 2 and album[0].media_group_id and album[0].media_group_id == album[1].media_group_id

@@ -77,6 +77,8 @@ async def test_a_tap_on_a_manager_opens_their_day_and_a_forged_one_shows_nothing
     before = helen.emu.message(HELEN, day.message_id).text
     assert before.startswith("👤 Anna, четверг, 26 ноября") and "Vector · 🤝 Встреча · ❌ Отказ (Бюджет исчерпан)" in before
     assert "День позже ›" in helen.emu.message(HELEN, day.message_id).buttons()
+    await helen.tap("‹ День раньше", helen.emu.message(HELEN, day.message_id))
+    assert "✔️ Ничего не сделано." in helen.emu.message(HELEN, day.message_id).text  # a past day: no "yet"
 
     from handlers.callbacks import TeamCb
     from sqlalchemy import select
