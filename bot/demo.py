@@ -14,11 +14,13 @@ from bot.scoring import train_and_score
 from db.models import ClientStatus, Kind, Outcome, Role, Team, User
 from db.repositories import ClientRepository, InteractionRepository, UserRepository
 from db.repositories.interactions import NextStep
+from db.repositories.trainings import TrainingRepository
 from reports.dates import at_local, local_today
 
 # 18 months take about 6 s to load at every start; half a year still carries the planted
 # patterns, the digest's usual levels and a quarter for the weekly report, in about 2.5 s
 MONTHS = 6
+TRAINING_TOPIC = "Работа с возражениями"  # the demo company is generated in Russian
 # name, status, (days ago, kind, outcome, amount in roubles) of a past contact or None
 CLIENTS = (
     ("ООО «Ромашка»", ClientStatus.LEAD, (2, Kind.CALL, Outcome.THINKING, None)),
@@ -60,6 +62,10 @@ async def seed_sandbox(
         me = await UserRepository(session).create(tg_id=admin_tg_id, full_name=name, username=None, role=Role.ADMIN,
                                                   team_id=None, timezone=timezone, language=language)
         await _desk(session, me, now, timezone)
+        # the training the history plants an effect of, recorded by the trained manager's head: /training shows it
+        trained = await session.get(User, facts.trained)
+        head = await session.get(User, facts.head_ids[facts.team_ids.index(trained.team_id)])
+        await TrainingRepository(session, head).record(facts.training_date, TRAINING_TOPIC, [trained.id], now)
         await session.commit()
     # the night's scores, so the cards and the morning plan show them from the start (about a second)
     await train_and_score(sessionmaker, now)

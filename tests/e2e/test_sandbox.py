@@ -112,6 +112,10 @@ async def test_the_admin_sees_the_whole_demo_company_and_a_head_their_team(sandb
     about = await sandbox.act(":help")
     assert "8000901" in about and "head of Продажи Москва" in about and "head of Продажи Регионы" in about
     assert 'manager: refusals mostly "budget"' in about and ":time [when]" in about
+    trained = next(c for c in managers if "after the training" in c.about)
+    trainings = await sandbox.act("/training")  # the planted training is recorded: its effect can be read
+    effect = await sandbox.act(re.search(r"\[(\d+)\] [^\n]* · Работа с возражениями", trainings).group(1))
+    assert trained.name in effect and "the bot failed" not in effect
     # the admin imports a base from a file on this computer
     path = tmp_path / "clients.csv"
     path.write_bytes("Наименование;ИНН;Город\nООО «Ромашка»;;Тула\nНовый клиент;7707083893;Тверь\n".encode("cp1251"))
