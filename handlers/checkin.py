@@ -23,8 +23,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.settings import Settings
-from db.models import AuditKind, Role, User
+from db.models import AuditKind, Kind, Role, User
 from db.repositories import NotFound, Repos
+from db.repositories.checkins import AlreadyCheckedIn
 from handlers import checkin_view, labels
 from handlers.callbacks import ClientCb
 from handlers.filters import FreeText, Magic, MenuButton, RoleIn
@@ -56,8 +57,13 @@ async def shared(message: Message, state: FSMContext, repos: Repos, user: User, 
         return
     now = clock()
     if await state.get_state() in _FLOW:
+        kind = (await state.get_data()).get("kind")
+        if kind is not None and kind != Kind.MEETING.value:
+            await message.answer(_("📍 This contact is not a meeting: the location is not kept, only a meeting is "
+                                   "checked in. Carry on with the buttons above."))
+            return
         await state.update_data(checkin={"lat": point[0], "lon": point[1], "at": now.isoformat()})
-        await message.answer(_("📍 Location received: it is saved with this meeting. Carry on with the buttons above."))
+        await message.answer(checkin_view.shared_in_flow(kind))
         return
     today = day_bounds(local_today(now, user.timezone), user.timezone)
     item = await repos.checkins.target(now, CHECKIN_WINDOW, today)
@@ -67,7 +73,12 @@ async def shared(message: Message, state: FSMContext, repos: Repos, user: User, 
                                "logging it or right after.").format(minutes=int(CHECKIN_WINDOW.total_seconds() // 60)),
                              reply_markup=main_menu(user))
         return
-    placement = await checkin_view.check_in(repos, item, point, now)
+    try:
+        placement = await checkin_view.check_in(repos, item, point, now)
+    except AlreadyCheckedIn:  # another check-in at the same moment won
+        await message.answer(_("📍 The meeting at «{client}» is already checked in.").format(
+            client=html.escape(item.client.name)))
+        return
     await message.answer(checkin_view.result(placement, item.client.name, settings.checkin_radius_m, i18n.current_locale))
 
 

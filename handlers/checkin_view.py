@@ -22,9 +22,11 @@ def distance(metres: float, locale: str) -> str:
 
 
 async def check_in(repos: Repos, item: Interaction, point: Point, now: datetime) -> Placement:
-    """Record a check-in on the person's meeting `item`, judged against its client's location."""
+    """Record a check-in on the person's meeting `item`, judged against its client's location;
+    AlreadyCheckedIn when it got one meanwhile."""
+    await repos.checkins.claim(item, point, now)
     placement = place(point, *await repos.checkins.settling(item))
-    await repos.checkins.record(item, point, now, placement.distance_m, placement.location)
+    await repos.checkins.record(item, placement.distance_m, placement.location)
     return placement
 
 
@@ -53,6 +55,21 @@ def card_line(item: Interaction, radius_m: int, locale: str) -> str | None:
         return _("📍 Checked in: {distance} from the client.").format(distance=distance(item.checkin_distance_m, locale))
     return _("📍 Checked in {distance} from the client: marked as away from it.").format(
         distance=distance(item.checkin_distance_m, locale))
+
+
+def not_kept(kind: Kind) -> str:
+    """The saved card's line on a location shared while logging that did not become the check-in."""
+    if kind != Kind.MEETING:
+        return _("📍 The location you shared was not kept: only a meeting is checked in, and this contact is not one.")
+    return _("📍 The location you shared was not used: this meeting was already checked in.")
+
+
+def shared_in_flow(kind: str | None) -> str:
+    """The answer to a location shared while a contact is being logged, true whatever comes next."""
+    if kind is None:
+        return _("📍 Location received: if this contact is a meeting, it will be its check-in when you save it. "
+                 "Carry on with the buttons above.")
+    return _("📍 Location received: it will be this meeting's check-in when you save it. Carry on with the buttons above.")
 
 
 def required() -> str:

@@ -23,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.settings import Settings
 from db.models import AuditKind, Kind, Outcome, User
 from db.repositories import NotFound, Repos
+from db.repositories.checkins import AlreadyCheckedIn
 from db.repositories.clients import NAME_MAX, clean_name
 from db.repositories.interactions import NOTE_MAX, PHOTOS_MAX, CheckinMissing, Conflict, NextStep, NotesFull
 from bot.settings import Settings
@@ -348,7 +349,8 @@ async def _save(
     settings: Settings,
 ) -> None:
     kind = Kind(data["kind"])
-    checkin = data.get("checkin") if kind == Kind.MEETING else None
+    shared = data.get("checkin")  # a location shared while logging: a check-in only for a meeting
+    checkin = shared if kind == Kind.MEETING else None
     step_kind = Kind(data.get("next_kind") or kind)
     next_step = NextStep(kind=step_kind, planned_at=planned_at) if planned_at else None
     try:
@@ -367,8 +369,11 @@ async def _save(
             due_before=day_bounds(local_today(now, user.timezone), user.timezone)[1],
             needs_checkin=settings.checkin_required and checkin is None,
         )
-        if checkin and item.checkin_at is None:  # shared while logging (a plan checked in on arrival keeps that one)
-            await checkin_view.check_in(repos, item, (checkin["lat"], checkin["lon"]), datetime.fromisoformat(checkin["at"]))
+        kept = False
+        if checkin:  # shared while logging (a plan checked in on arrival keeps that one)
+            with suppress(AlreadyCheckedIn):
+                await checkin_view.check_in(repos, item, (checkin["lat"], checkin["lon"]), datetime.fromisoformat(checkin["at"]))
+                kept = True
     except CheckinMissing:
         await query.answer()
         await send(query, checkin_view.required())
@@ -400,6 +405,8 @@ async def _save(
     lines += plan_lines(item, user.timezone, locale)
     if checked := checkin_view.card_line(item, settings.checkin_radius_m, locale):
         lines.append(checked)
+    if shared and not kept:
+        lines.append(checkin_view.not_kept(kind))
     try:
         await show(query, "\n".join(lines), saved_markup(item))
     except TelegramAPIError:

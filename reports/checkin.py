@@ -5,16 +5,12 @@ radius. Pure functions over plain numbers and what `CheckinRepository` returns."
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 
-from db.repositories.checkins import ADMIN, SETTLING
+from db.repositories.checkins import ADMIN, SETTLING, Point, settled
 
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG): haversine's error against WGS-84 stays under 0.5%
 DEFAULT_RADIUS_M = 500  # a meeting within this distance of the client is checked in (settings: CHECKIN_RADIUS_M)
-
-Point = tuple[float, float]  # (latitude, longitude) in degrees
-
 
 def valid(lat: float, lon: float) -> bool:
     """A point Telegram could send: finite, latitude in [-90, 90], longitude in [-180, 180]."""
@@ -45,8 +41,7 @@ def place(point: Point, client: Point | None, source: str | None, earlier: list[
     distance = distance_m(point, client) if client is not None else None
     if source == ADMIN or len(earlier) >= SETTLING:
         return Placement(distance, None)
-    settling = [*earlier, point]
-    return Placement(distance, (statistics.median(p[0] for p in settling), statistics.median(p[1] for p in settling)))
+    return Placement(distance, settled([*earlier, point]))
 
 
 def within(distance: float | None, radius: float) -> bool:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from db.models import Client, ClientStatus, ContactPerson, Interaction, Kind, Outcome, Status, User
 from db.repositories.access import NotFound, owned_by_scope
+from db.repositories.checkins import UNDO as CHECKIN_UNDO
+from db.repositories.checkins import CheckinRepository
 from db.repositories.clients import ClientRepository
 from db.repositories.reasons import RefusalReasonRepository
 
@@ -260,7 +262,8 @@ class InteractionRepository:
     async def undo(self, interaction_id: int, now: datetime, window: timedelta) -> Undone:
         """Take back a just-logged contact and everything it did: its next step goes, a completed
         plan is planned again with its notes as they were, a client it made active is a lead
-        again, and a client it created goes too (unless it has contact persons by now).
+        again, a check-in made with it goes (and the client's location it set), and a client it
+        created goes too (unless it has contact persons by now).
 
         AlreadyUndone for a contact back in the plan; Conflict once the window has passed.
         """
@@ -280,6 +283,8 @@ class InteractionRepository:
         client = await self.session.get(Client, item.client_id)
         if "client_status" in undo:
             client.status = ClientStatus(undo["client_status"])
+        if CHECKIN_UNDO in undo:  # a check-in on arrival stays with the plan; one made with the contact goes
+            await CheckinRepository(self.session, self.actor).take_back(item, undo[CHECKIN_UNDO], client)
         replanned = item.planned_at is not None
         if replanned:
             item.status = Status.PLANNED
@@ -338,6 +343,10 @@ class InteractionRepository:
             note=note or None, voice_file_id=item.voice_file_id, next_step_id=item.next_step_id, undo=undo or None,
             photo_file_ids=photos,
         )
+        if CHECKIN_UNDO in undo:  # made with the contact: it goes with the contact, not the reopened plan
+            done.checkin_lat, done.checkin_lon, done.checkin_at, done.checkin_distance_m = (
+                item.checkin_lat, item.checkin_lon, item.checkin_at, item.checkin_distance_m)
+            item.checkin_lat = item.checkin_lon = item.checkin_at = item.checkin_distance_m = None
         self.session.add(done)
         item.kind, item.status = Kind(closed["kind"]), Status.PLANNED
         item.happened_at = item.logged_at = item.outcome = item.contact_person_id = None

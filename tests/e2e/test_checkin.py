@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import AuditEntry, AuditKind, Client, Interaction, Kind, Outcome, Status
 from db.repositories import ClientRepository, InteractionRepository, UserRepository
@@ -150,10 +150,18 @@ async def test_required_checkin_refuses_the_meeting_explains_and_saves_it_once_s
     assert "✅ Saved" in anna.find("↩️ Undo").text
     [meeting] = await _meetings(sessionmaker)
     assert meeting.status == Status.DONE and meeting.checkin_at is not None
-    # a call needs none
+    # a call needs none; a location shared before the kind is chosen is said not to be kept on the card
     await anna.menu("📝 Log a contact")
     await anna.tap("Romashka LLC")
-    await anna.tap("📞 Call")
-    await anna.tap("✅ Agreed")
+    [kept] = await anna.share_location(*EAST_2_KM)
+    assert "if this contact is a meeting, it will be its check-in" in kept.text
+    await anna.tap("📞 Call", anna.find("📞 Call"))
+    [refused] = await anna.share_location(*EAST_2_KM)
+    assert "This contact is not a meeting: the location is not kept" in refused.text
+    await anna.tap("✅ Agreed", anna.find("✅ Agreed"))
     await anna.tap("In a week", anna.find("In a week"))
-    assert "✅ Saved" in anna.last.text
+    card = anna.find("↩️ Undo").text
+    assert "✅ Saved" in card and "The location you shared was not kept: only a meeting is checked in" in card
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).where(Interaction.checkin_at.is_not(None))) == 1
+        assert (await _client(sessionmaker, "Romashka LLC")).lat is None
