@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -22,6 +23,7 @@ from db.base import utcnow
 from db import backup
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade_async
+from reports import drawing
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 30.0
@@ -109,9 +111,19 @@ async def _run_polling(settings: Settings, *, bot: Bot | None, handle_signals: b
     # which otherwise walk those few hundred thousand objects, holding the GIL, whenever charts or
     # reports leave cycles behind (the benchmark's longest loop stalls were such passes)
     gc.freeze()
+    # the chart worker starts beside the bot (about a second of another core), so the first chart
+    # does not wait for it; start-up does not wait either
+    warming = asyncio.create_task(asyncio.to_thread(drawing.start))
+    warming.add_done_callback(_warmed)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
     finally:
         await dp.storage.close()
         await engine.dispose()
+        await asyncio.to_thread(drawing.shutdown)
+
+
+def _warmed(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:  # the first chart will try again
+        log.error("Could not start the chart worker", exc_info=task.exception())

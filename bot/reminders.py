@@ -20,6 +20,7 @@ from db.models import Interaction, Kind, Reminder, ReminderKind, ReminderStatus,
 from db.repositories import Repos
 from db.repositories.reminders import ReminderRepository
 from handlers.notices import Outgoing, render_reminder
+from handlers.report_view import albums
 from reports.briefs import evening_inputs
 from reports.checkin import DEFAULT_RADIUS_M
 from reports.workdays import WorkCalendar
@@ -232,8 +233,8 @@ class ReminderService:
             try:
                 for text, markup in item.outgoing.parts:
                     await self.notifier.send_message(item.chat_id, text, markup)
-                if item.outgoing.photos:
-                    await self.notifier.send_photos(item.chat_id, [(p.png, p.caption) for p in item.outgoing.photos])
+                for album in albums(item.outgoing.photos):
+                    await self.notifier.send_photos(item.chat_id, [(p.png, p.caption) for p in album])
                 result = _Result(item, ReminderStatus.SENT)
             except Unreachable as exc:
                 log.info("User %s has blocked the bot; marked unreachable", item.user_id)

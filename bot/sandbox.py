@@ -34,6 +34,7 @@ from bot.scheduler import create_scheduler
 from bot.settings import LANGUAGES, Settings
 from db.base import utcnow
 from db.models import Reminder, ReminderStatus, Role, User
+from reports import drawing
 from reports.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -664,4 +665,5 @@ async def run_sandbox() -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
         await sandbox.stop()
+        await asyncio.to_thread(drawing.shutdown)
     return 0

@@ -3,7 +3,10 @@ the team against its usual level, today's and tomorrow's plans, what needs atten
 
 from __future__ import annotations
 
+import asyncio
 import html
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,13 +19,12 @@ from db.repositories import Repos
 from db.repositories.reports import Person
 from handlers import checkin_view, labels
 from handlers import report_view
-from handlers.report_view import Photo, kind_names, outcome_names, result_line
+from handlers.report_view import Photo, kind_names, outcome_names, per_manager, result_line
 from handlers.forecast_view import outlook_line, team_plan
 from handlers.ui import pack
 from handlers.verified_view import since, verified_line
 from db.repositories.callbacks import Marks
 from reports.verified import verified_meetings
-from reports import charts
 from reports.analytics import Figures, Level, Usual
 from reports.checkin import DEFAULT_RADIUS_M
 from reports.digest import Morning, morning
@@ -33,6 +35,7 @@ from reports.formatting import day as day_fmt
 from reports.formatting import money, month_title, short_day
 from reports.workdays import WorkCalendar
 
+log = logging.getLogger(__name__)
 _LEVEL = {Level.ABOVE: " ▲", Level.BELOW: " ▼", Level.USUAL: ""}
 
 
@@ -58,14 +61,14 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
     reasons = await repos.reasons.all()
     texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN,
                    marks=marks)
-    photos = await _charts(data, locale) if with_charts and data.team.contacts else []
+    photos = await _drawn(_charts(data, locale)) if with_charts and data.team.contacts else []
     if with_charts and first_workday_of_week(data.today, calendar):
         # the first working morning of a week brings the weekly report along, in the same outbox row
         week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m)
         by_id = {r.id: r for r in reasons}
         scope = _("everyone") if user.role == Role.ADMIN else _("the team")
         texts += report_view.texts(week, scope, by_id, locale)
-        photos += (await report_view.photos(week, by_id, locale))[: charts.ALBUM - len(photos)]
+        photos += await _drawn(report_view.photos(week, by_id, locale))
     return Digest(texts, photos)
 
 
@@ -159,15 +162,20 @@ def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, co
 async def _charts(data: Morning, locale: str) -> list[Photo]:
     names = [m.person.name for m in data.managers]
     day = short_day(data.day, locale)
-    activity = await charts.draw(
-        charts.activity, _("{day}: contacts by kind").format(day=day), names,
-        [m.day.by_kind for m in data.managers], kind_names(), locale,
+    activity, results = await asyncio.gather(
+        per_manager("activity", _("{day}: contacts by kind").format(day=day),
+                    _("{day}: meetings, calls and the rest, per manager").format(day=day),
+                    names, [m.day.by_kind for m in data.managers], kind_names(), locale),
+        per_manager("outcomes", _("{day}: results").format(day=day), _("{day}: results per manager").format(day=day),
+                    names, [m.day.by_outcome for m in data.managers], outcome_names(), locale),
     )
-    results = await charts.draw(
-        charts.outcomes, _("{day}: results").format(day=day), names,
-        [m.day.by_outcome for m in data.managers], outcome_names(), locale,
-    )
-    return [
-        Photo(activity, _("{day}: meetings, calls and the rest, per manager").format(day=day)),
-        Photo(results, _("{day}: results per manager").format(day=day)),
-    ]
+    return activity + results
+
+
+async def _drawn(charts: Awaitable[list[Photo]]) -> list[Photo]:
+    """The charts, or none if drawing them failed: the digest's texts go out all the same."""
+    try:
+        return await charts
+    except Exception:
+        log.exception("Could not draw the digest's charts; its texts go without them")
+        return []

@@ -18,7 +18,7 @@ from db.models import Role, User
 from db.repositories import Repos
 from handlers.forecast_view import factors_line, outlook_line, pct, team_plan
 from handlers.ui import pack
-from reports import charts
+from reports import drawing
 from reports.forecast import score
 from reports.formatting import money, month_title
 from reports.outlook import accuracy, live
@@ -53,7 +53,7 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
                            "left, each from the last 90 days, plus what is done. /forecast accuracy shows how right it has been."))
     for part in pack(blocks):
         await message.answer(part)
-    png = await charts.draw(charts.month_fan, _("{month}: done, forecast and plan").format(month=month_title(month.first, locale)),
+    png = await drawing.draw("month_fan", _("{month}: done, forecast and plan").format(month=month_title(month.first, locale)),
                             *_fan(view), _fan_names(), locale)
     await message.answer_photo(BufferedInputFile(png, "forecast.png"),
                                caption=_("Sales this month so far, the forecast to its end in its 80% band, and the plan."))
@@ -127,7 +127,7 @@ async def _accuracy(message: Message, repos: Repos, user: User, clock, i18n: I18
         (_("made at the start"), [_acc(actual[m], by_month[m].get(False)) for m in months]),
         (_("made at the middle"), [_acc(actual[m], by_month[m].get(True)) for m in months]),
     ]
-    png = await charts.draw(charts.accuracy_bars, _("Forecast accuracy by month"), months, series, locale)
+    png = await drawing.draw("accuracy_bars", _("Forecast accuracy by month"), months, series, locale)
     await message.answer_photo(BufferedInputFile(png, "accuracy.png"),
                                caption=_("Accuracy of the forecast each month: 1 − |actual − forecast| / actual."))
 

@@ -28,7 +28,7 @@ from handlers.callbacks import RepCb
 from handlers.filters import MenuButton
 from handlers.keyboards import Rows, button
 from handlers.limits import within_limit
-from handlers.report_view import Plans, period_title, photos, rows_in, sheets, texts
+from handlers.report_view import Plans, albums, period_title, photos, rows_in, sheets, texts
 from reports.forecast import month_end, workdays_between
 from handlers.ui import pack, show, stale
 from reports import export, period
@@ -253,13 +253,13 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
     await show(query, parts[0], kb.as_markup() if len(parts) == 1 else None)
     for n, part in enumerate(parts[1:], 2):
         await query.message.answer(part, reply_markup=kb.as_markup() if n == len(parts) else None)
-    charts = await photos(report, reasons, locale)
-    if len(charts) == 1:
-        await query.message.answer_photo(BufferedInputFile(charts[0].png, "chart.png"), caption=charts[0].caption)
-    elif charts:
-        await query.message.answer_media_group([
-            InputMediaPhoto(media=BufferedInputFile(c.png, f"chart-{n}.png"), caption=c.caption) for n, c in enumerate(charts, 1)
-        ])
+    for album in albums(await photos(report, reasons, locale)):
+        if len(album) == 1:
+            await query.message.answer_photo(BufferedInputFile(album[0].png, "chart.png"), caption=album[0].caption)
+        else:
+            await query.message.answer_media_group([
+                InputMediaPhoto(media=BufferedInputFile(c.png, f"chart-{n}.png"), caption=c.caption) for n, c in enumerate(album, 1)
+            ])
 
 
 async def _audit_blocks(repos: Repos, people: list[Person], start: date, end: date, tz: str, locale: str) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,7 +16,7 @@ from babel.numbers import format_percent
 from db.models import Kind, Outcome, RefusalReason
 from handlers import checkin_view, labels
 from handlers.ui import pack
-from reports import charts, export
+from reports import drawing, export
 from reports.analytics import MIN_MEETINGS, Coaching, Figures, week_start
 from reports.formatting import money
 from reports.report import Report
@@ -26,6 +28,41 @@ TREND_AFTER = 14  # days: a shorter period has no weekly trend worth a chart
 class Photo:
     png: bytes
     caption: str
+    part: int = 1  # of its chart: a chart of many managers comes in parts, kept in one album
+
+
+async def per_manager(builder: str, title: str, caption: str, names: Sequence[str], *args) -> list[Photo]:
+    """A chart with a row per manager (`args` after the names, as the builder takes them), in
+    images of at most drawing.PER_CHART managers, each titled with its part, on one scale."""
+    spans = drawing.spans(len(names))
+    if len(spans) == 1:
+        return [Photo(await drawing.draw(builder, title, names, *args), caption)]
+    pngs = await asyncio.gather(*(
+        drawing.draw(builder, _("{title} ({part}/{parts})").format(title=title, part=n, parts=len(spans)), names, *args,
+                     rows=span)
+        for n, span in enumerate(spans, 1)
+    ))
+    return [Photo(png, caption, n) for n, png in enumerate(pngs, 1)]
+
+
+async def one_chart(builder: str, caption: str, *args) -> list[Photo]:
+    return [Photo(await drawing.draw(builder, *args), caption)]
+
+
+def albums(photos: Sequence[Photo], most: int = drawing.ALBUM) -> list[list[Photo]]:
+    """Photos in albums of at most `most`, in order; the parts of a chart share an album when they fit in one."""
+    charts: list[list[Photo]] = []
+    for photo in photos:
+        if photo.part == 1 or not charts:
+            charts.append([])
+        charts[-1].append(photo)
+    result: list[list[Photo]] = []
+    for chart in charts:
+        if result and len(result[-1]) + len(chart) <= most:
+            result[-1] += chart
+            continue
+        result += [chart[start : start + most] for start in range(0, len(chart), most)]
+    return result
 
 
 def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
@@ -206,15 +243,17 @@ def _checkins(report: Report, locale: str) -> list[str]:
 
 
 async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str) -> list[Photo]:
+    """The report's charts, a chart of many managers in several parts; drawn all at once."""
     if not report.whole.contacts:
         return []
     names = [f.person.name for f in report.managers]
     period = period_title(report.start, report.end, locale)
-    result = [
-        Photo(await charts.draw(charts.activity, _("Contacts by kind"), names, [f.by_kind for f in report.managers], kind_names(), locale),
-              _("Contacts by kind, per manager: who visits and who phones. {period}").format(period=period)),
-        Photo(await charts.draw(charts.outcomes, _("Results"), names, [f.by_outcome for f in report.managers], outcome_names(), locale),
-              _("Results of contacts, per manager. {period}").format(period=period)),
+    wanted = [
+        per_manager("activity", _("Contacts by kind"),
+                    _("Contacts by kind, per manager: who visits and who phones. {period}").format(period=period),
+                    names, [f.by_kind for f in report.managers], kind_names(), locale),
+        per_manager("outcomes", _("Results"), _("Results of contacts, per manager. {period}").format(period=period),
+                    names, [f.by_outcome for f in report.managers], outcome_names(), locale),
     ]
     if report.whole.refusals:
         order = [labels.reason(reasons[r]) if r in reasons else _("no reason") for r, _n in report.whole.refusals.most_common()]
@@ -222,20 +261,22 @@ async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str)
         for fig in report.managers:
             count = sum(fig.refusals.values())
             shares.append({(labels.reason(reasons[r]) if r in reasons else _("no reason")): n / count for r, n in fig.refusals.items()} if count else {})
-        result.append(Photo(await charts.draw(charts.reasons, _("Refusal reasons"), names, shares, order, locale),
-                            _("Why clients refuse, as shares of each manager's refusals. {period}").format(period=period)))
+        wanted.append(per_manager("reasons", _("Refusal reasons"),
+                                  _("Why clients refuse, as shares of each manager's refusals. {period}").format(period=period),
+                                  names, shares, order, locale))
     if report.whole.meetings:
-        team_rate = report.whole.conversion
-        result.append(Photo(await charts.draw(
-            charts.conversion, _("Meetings that became deals"), names, [f.conversion for f in report.managers],
-            [f.interval for f in report.managers], team_rate, _("everyone in the report"), locale,
-        ), _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}").format(period=period)))
+        wanted.append(per_manager(
+            "conversion", _("Meetings that became deals"),
+            _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}").format(period=period),
+            names, [f.conversion for f in report.managers], [f.interval for f in report.managers], report.whole.conversion,
+            _("everyone in the report"), locale,
+        ))
     start, end = report.judged or (report.start, report.end)
     if (end - start).days + 1 >= TREND_AFTER and len(report.weeks) > 1:
         weeks = list(report.weeks)
-        result.append(Photo(await charts.draw(charts.trend, _("Contacts per week"), weeks, [report.weeks[w] for w in weeks], kind_names(), locale),
-                            _("Contacts per week, by kind. {period}").format(period=period_title(start, end, locale))))
-    return result
+        wanted.append(one_chart("trend", _("Contacts per week, by kind. {period}").format(period=period_title(start, end, locale)),
+                                _("Contacts per week"), weeks, [report.weeks[w] for w in weeks], kind_names(), locale))
+    return [photo for chart in await asyncio.gather(*wanted) for photo in chart]
 
 
 def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[export.Sheet]:

@@ -15,7 +15,7 @@ from babel.numbers import format_decimal, format_percent
 from db.repositories.trainings import TrainingInfo
 from handlers.report_view import period_title
 from handlers.ui import pack
-from reports import charts
+from reports import drawing
 from reports.analytics import MIN_MEETINGS
 from reports.formatting import money
 from reports.training import MIN_CONTACTS, MIN_DEALS, Effect, Metric, TrainingEffect, Verdict
@@ -172,7 +172,7 @@ async def chart(info: TrainingInfo, effect: TrainingEffect, locale: str, *, own:
         panels.append((metric_name(metric), verdict_text(item), pairs, printed))
     series = [_("You")] if own else ([_("Took part")] + ([_("The others")] if effect.others else []))
     title = f"{info.topic}, {period_title(info.day, info.day, locale)}"
-    return await charts.draw(charts.before_after, title, panels, series, (_("before"), _("after")))
+    return await drawing.draw("before_after", title, panels, series, (_("before"), _("after")))
 
 
 def _thousands(roubles: float | None, locale: str) -> str:

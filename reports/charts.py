@@ -1,21 +1,21 @@
 """Charts for the heads' reports, as PNG bytes readable on a phone.
 
 Each chart is a matplotlib `Figure` on the Agg canvas (no pyplot, so no global state), built and
-rendered by `draw` in one worker thread: rendering for many heads never blocks the event loop, and
-matplotlib is never used from two threads at once. Every chart uses one palette for kinds and
-one for outcomes, so a colour means the same thing everywhere. Texts come in already translated.
+rendered by `render` in the chart worker's process (reports/drawing.py: the bot itself never
+imports this module). Every chart uses one palette for kinds and one for outcomes, so a colour
+means the same thing everywhere; kinds and outcomes arrive as their values ("meeting"), texts
+already translated. A chart of managers can be drawn in parts (`rows`): each part shows its rows,
+on the scale of all of them, so a bar means the same length in every part.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, partial
+from functools import cache
 
 import matplotlib
 
@@ -28,23 +28,23 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from db.models import Kind, Outcome  # noqa: E402
-
+# keyed by db.models.Kind and Outcome's values, in their order (not imported: the worker would
+# load SQLAlchemy for two enums)
 KIND_COLORS = {
-    Kind.MEETING: "#2e7d32",
-    Kind.CALL: "#1e88e5",
-    Kind.EMAIL: "#8e24aa",
-    Kind.MESSAGE: "#00acc1",
-    Kind.GREETING: "#fbc02d",
-    Kind.OTHER: "#9e9e9e",
+    "meeting": "#2e7d32",
+    "call": "#1e88e5",
+    "email": "#8e24aa",
+    "message": "#00acc1",
+    "greeting": "#fbc02d",
+    "other": "#9e9e9e",
 }
 OUTCOME_COLORS = {
-    Outcome.AGREED: "#43a047",
-    Outcome.REFUSED: "#e53935",
-    Outcome.REVISED_OFFER: "#fb8c00",
-    Outcome.RESCHEDULED: "#fdd835",
-    Outcome.THINKING: "#5c6bc0",
-    Outcome.NO_ANSWER: "#bdbdbd",
+    "agreed": "#43a047",
+    "refused": "#e53935",
+    "revised_offer": "#fb8c00",
+    "rescheduled": "#fdd835",
+    "thinking": "#5c6bc0",
+    "no_answer": "#bdbdbd",
 }
 REASON_COLORS = ("#e53935", "#8e24aa", "#1e88e5", "#fb8c00", "#00897b", "#6d4c41", "#c0ca33", "#d81b60", "#546e7a", "#9e9e9e")
 WIDTH = 8.0  # inches; at DPI that is 1,200 px, what a phone shows full width
@@ -52,17 +52,10 @@ DPI = 150
 FONT = 13
 NAME_MAX = 22
 BAR = 0.7  # a bar's thickness, of its row
-ALBUM = 10  # photos in one Telegram album
-
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+Rows = tuple[int, int] | None  # [start, stop) of the rows a part shows; None: all of them
 
 
-async def draw(build: Callable[..., Figure], *args, **kwargs) -> bytes:
-    """Build and render a chart in the charts thread; PNG bytes."""
-    return await asyncio.get_running_loop().run_in_executor(_pool, partial(_render, build, *args, **kwargs))
-
-
-def _render(build: Callable[..., Figure], *args, **kwargs) -> bytes:
+def render(build: Callable[..., Figure], *args, **kwargs) -> bytes:
     figure = build(*args, **kwargs)
     buffer = io.BytesIO()
     # zlib's fastest level: a tall chart encodes in half the time (a fifth of the whole chart at
@@ -104,6 +97,7 @@ class Bars:
     series: Sequence[tuple[str, str, Sequence[float]]]  # label, colour, a value per name
     locale: str
     percent: bool = False
+    rows: Rows = None
 
 
 def _placed(axes) -> None:
@@ -131,23 +125,28 @@ def _number(locale: str) -> FuncFormatter:
 
 
 def stacked(bars: Bars) -> Figure:
+    # the series and the scale of all the rows, so that every part has the same legend and axis
     shown = [(label, colour, values) for label, colour, values in bars.series if any(values)]
-    figure, axes = _figure(len(bars.names), legend_rows=(len(shown) + 2) // 3)
-    positions = range(len(bars.names))
-    left = [0.0] * len(bars.names)
+    widest = max((sum(row) for row in zip(*(values for _l, _c, values in shown))), default=0)
+    first, stop = bars.rows or (0, len(bars.names))
+    names = bars.names[first:stop]
+    figure, axes = _figure(len(names), legend_rows=(len(shown) + 2) // 3)
+    positions = range(len(names))
+    left = [0.0] * len(names)
     for label, colour, values in shown:
         # the bars barh would draw, added as they are: barh fits the data limits to each bar in
         # turn, which for 50 managers costs more than drawing them; the limits are set once below
+        values = values[first:stop]
         for row, (start, value) in enumerate(zip(left, values)):
             bar = Rectangle((start, row - BAR / 2), value, BAR, facecolor=colour,
                             label=plain(label, 30) if row == 0 else "_nolegend_")
             bar.sticky_edges.x.append(start)  # as barh: no margin left of zero
             axes.add_artist(bar)
         left = [a + b for a, b in zip(left, values)]
-    if shown:  # the corners of all the bars, as barh would have gathered them
-        axes.update_datalim([(0, -BAR / 2), (max(left), len(bars.names) - 1 + BAR / 2)])
+    if shown:  # the corners of all the bars (of every part), as barh would have gathered them
+        axes.update_datalim([(0, -BAR / 2), (widest, len(names) - 1 + BAR / 2)])
         axes.autoscale_view()
-    axes.set_yticks(list(positions), [plain(n) for n in bars.names])
+    axes.set_yticks(list(positions), [plain(n) for n in names])
     axes.invert_yaxis()  # the first name on top, as in the text
     if bars.percent:
         axes.set_xlim(0, 1)
@@ -161,43 +160,48 @@ def stacked(bars: Bars) -> Figure:
     return figure
 
 
-def activity(title: str, names: Sequence[str], counts: Sequence[Mapping[Kind, int]], labels: Mapping[Kind, str], locale: str) -> Figure:
+def activity(title: str, names: Sequence[str], counts: Sequence[Mapping[str, int]], labels: Mapping[str, str], locale: str,
+             rows: Rows = None) -> Figure:
     """Contacts per manager, stacked by kind: who visits and who phones."""
-    series = [(labels[k], KIND_COLORS[k], [c.get(k, 0) for c in counts]) for k in Kind]
-    return stacked(Bars(title, names, series, locale))
+    series = [(labels[k], KIND_COLORS[k], [c.get(k, 0) for c in counts]) for k in KIND_COLORS]
+    return stacked(Bars(title, names, series, locale, rows=rows))
 
 
-def outcomes(title: str, names: Sequence[str], counts: Sequence[Mapping[Outcome, int]], labels: Mapping[Outcome, str], locale: str) -> Figure:
+def outcomes(title: str, names: Sequence[str], counts: Sequence[Mapping[str, int]], labels: Mapping[str, str], locale: str,
+             rows: Rows = None) -> Figure:
     series = [(labels[o], OUTCOME_COLORS[o], [c.get(o, 0) for c in counts]) for o in OUTCOME_COLORS]
-    return stacked(Bars(title, names, series, locale))
+    return stacked(Bars(title, names, series, locale, rows=rows))
 
 
-def reasons(title: str, names: Sequence[str], shares: Sequence[Mapping[str, float]], order: Sequence[str], locale: str) -> Figure:
+def reasons(title: str, names: Sequence[str], shares: Sequence[Mapping[str, float]], order: Sequence[str], locale: str,
+            rows: Rows = None) -> Figure:
     """Each manager's refusals split by reason (shares of their refusals), reasons in `order`."""
     series = [
         (reason, REASON_COLORS[i % len(REASON_COLORS)], [s.get(reason, 0.0) for s in shares])
         for i, reason in enumerate(order)
     ]
-    return stacked(Bars(title, names, series, locale, percent=True))
+    return stacked(Bars(title, names, series, locale, percent=True, rows=rows))
 
 
 def conversion(
     title: str, names: Sequence[str], rates: Sequence[float | None], intervals: Sequence[tuple[float, float] | None],
-    team: float | None, team_label: str, locale: str,
+    team: float | None, team_label: str, locale: str, rows: Rows = None,
 ) -> Figure:
-    """Meeting-to-deal conversion per manager with its 95% interval, and the team's line."""
+    """Meeting-to-deal conversion per manager with its 95% interval, and the team's line (in every part)."""
+    top = max([i[1] for i in intervals if i] + [team or 0, 0.1])  # of all the rows: every part on one scale
+    first, stop = rows or (0, len(names))
+    names, rates, intervals = names[first:stop], rates[first:stop], intervals[first:stop]
     figure, axes = _figure(len(names))
     for row, (rate, interval) in enumerate(zip(rates, intervals)):
         if rate is None or interval is None:
             continue
-        axes.errorbar(rate, row, xerr=[[rate - interval[0]], [interval[1] - rate]], fmt="o", color=OUTCOME_COLORS[Outcome.AGREED],
+        axes.errorbar(rate, row, xerr=[[rate - interval[0]], [interval[1] - rate]], fmt="o", color=OUTCOME_COLORS["agreed"],
                       ecolor="#555555", elinewidth=2, capsize=5, markersize=8)
     if team is not None:
         axes.axvline(team, color="#e53935", linestyle="--", linewidth=1.5, label=plain(team_label, 40))
         figure.legend(loc="outside lower center", fontsize=FONT - 1, frameon=False)
     axes.set_yticks(list(range(len(names))), [plain(n) for n in names])
     axes.set_ylim(len(names) - 0.5, -0.5)
-    top = max([i[1] for i in intervals if i] + [team or 0, 0.1])
     axes.set_xlim(0, min(1.0, top * 1.1))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_percent(v, locale=locale)))
     axes.grid(axis="x", alpha=0.3)
@@ -205,9 +209,9 @@ def conversion(
     return figure
 
 
-def trend(title: str, weeks: Sequence[date], counts: Sequence[Mapping[Kind, int]], labels: Mapping[Kind, str], locale: str) -> Figure:
+def trend(title: str, weeks: Sequence[date], counts: Sequence[Mapping[str, int]], labels: Mapping[str, str], locale: str) -> Figure:
     """Contacts per week, stacked by kind, weeks named by their Monday."""
-    shown = [k for k in Kind if any(c.get(k, 0) for c in counts)]
+    shown = [k for k in KIND_COLORS if any(c.get(k, 0) for c in counts)]
     figure = Figure(figsize=(WIDTH, 5.0), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     _placed(axes)
@@ -284,13 +288,13 @@ def month_fan(
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     if past:
-        axes.step([d for d, _v in past], [v for _d, v in past], where="post", color=OUTCOME_COLORS[Outcome.AGREED],
+        axes.step([d for d, _v in past], [v for _d, v in past], where="post", color=OUTCOME_COLORS["agreed"],
                   linewidth=2.5, label=plain(names["done"], 30))
     if future:
         days = [d for d, *_ in future]
         axes.fill_between(days, [f[2] for f in future], [f[3] for f in future], color="#90caf9", alpha=0.5,
                           label=plain(names["range"], 30))
-        axes.plot(days, [f[1] for f in future], color=KIND_COLORS[Kind.CALL], linewidth=2, linestyle="--",
+        axes.plot(days, [f[1] for f in future], color=KIND_COLORS["call"], linewidth=2, linestyle="--",
                   label=plain(names["forecast"], 30))
     if plan:
         axes.axhline(plan, color="#e53935", linewidth=1.5, label=plain(names["plan"], 30))
@@ -321,7 +325,7 @@ def accuracy_bars(title: str, months: Sequence[date], series: Sequence[tuple[str
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     width = 0.8 / max(len(series), 1)
-    colours = (KIND_COLORS[Kind.CALL], OUTCOME_COLORS[Outcome.AGREED])
+    colours = (KIND_COLORS["call"], OUTCOME_COLORS["agreed"])
     for n, (label, values) in enumerate(series):
         positions = [i + (n - (len(series) - 1) / 2) * width for i in range(len(months))]
         axes.bar(positions, [max(v, 0.0) if v is not None else 0.0 for v in values], width=width,

@@ -9,6 +9,7 @@ import pytest
 
 from bot.settings import Settings
 from db.engine import create_engine, create_sessionmaker
+from reports import drawing
 from tests.databases import PostgresTemplates, SqliteTemplate, pg_url, postgres_available
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
@@ -39,6 +40,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", metafunc.config.ladon_backends)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chart_worker():
+    """One chart worker for the whole session (started by the first chart), stopped at its end."""
+    yield
+    drawing.shutdown()
 
 
 @pytest.fixture(scope="session")

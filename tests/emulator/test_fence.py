@@ -14,7 +14,9 @@ EMULATOR = ROOT / "bot" / "emulator"
 # the sandbox side: only `python -m bot sandbox` and the tests load these
 SANDBOX_SIDE = ("bot.emulator", "bot.emulated", "bot.sandbox")
 # what `python -m bot` loads to run the bot (bot/__main__.py, then bot.cli.main)
-RUN_PATH = ("bot.bootstrap", "bot.cli", "bot.app", "bot.factory", "handlers", "reports", "db")
+RUN_PATH = ("bot.bootstrap", "bot.cli", "bot.app", "bot.factory", "bot.reminders", "handlers", "reports", "db")
+# what only the chart worker loads
+WORKER_SIDE = ("matplotlib", "reports.charts")
 
 
 def app_packages() -> set[str]:
@@ -77,13 +79,17 @@ def test_only_the_sandbox_side_imports_the_emulator() -> None:
     assert offending == [], "only bot/sandbox.py and the tests may import the emulator:\n" + "\n".join(offending)
 
 
-def test_the_run_path_never_loads_the_emulator() -> None:
+def test_the_run_path_never_loads_the_emulator_nor_matplotlib() -> None:
+    """matplotlib belongs to the chart worker's process (reports/drawing.py), never the bot's."""
     script = (
         "import importlib, sys\n"
         f"for name in {RUN_PATH!r}:\n"
         "    importlib.import_module(name)\n"
         f"print(sorted(m for m in sys.modules if any(m == s or m.startswith(s + '.') for s in {SANDBOX_SIDE!r})))\n"
+        f"print(sorted(m for m in sys.modules if any(m == s or m.startswith(s + '.') for s in {WORKER_SIDE!r})))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]", f"`python -m bot` would load the sandbox side: {result.stdout.strip()}"
+    sandbox, worker = result.stdout.splitlines()
+    assert sandbox == "[]", f"`python -m bot` would load the sandbox side: {sandbox}"
+    assert worker == "[]", f"`python -m bot` would load what only the chart worker needs: {worker}"

@@ -1,17 +1,23 @@
-"""Charts: PNG a phone can show and Telegram accepts, texts as given, hostile names harmless."""
+"""Charts: PNG a phone can show and Telegram accepts, drawn in the chart worker's process, a chart
+of many managers in parts on one scale, texts as given, hostile names harmless."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import signal
 import struct
-import threading
 import warnings
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
+from babel.support import LazyProxy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from db.models import Kind, Outcome
-from reports import charts
+from handlers.report_view import Photo, albums
+from reports import charts, drawing
 
 KINDS = {k: f"kind {k.value}" for k in Kind}
 OUTCOMES = {o: f"outcome {o.value}" for o in Outcome}
@@ -26,6 +32,12 @@ def _texts(figure) -> list[str]:
     return [t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))]
 
 
+def test_palettes_follow_the_kinds_and_outcomes_and_every_builder_is_there() -> None:
+    assert list(charts.KIND_COLORS) == [k.value for k in Kind]
+    assert set(charts.OUTCOME_COLORS) == {o.value for o in Outcome}
+    assert all(callable(getattr(charts, name)) for name in drawing.BUILDERS)
+
+
 def test_activity_is_stacked_by_kind_with_the_given_names_and_labels() -> None:
     names = ["Ирина Петрова", "Олег Кузнецов"]
     figure = charts.activity("Контакты", names, [Counter({Kind.MEETING: 5, Kind.CALL: 2}), Counter({Kind.CALL: 9})], KINDS, "ru")
@@ -37,34 +49,79 @@ def test_activity_is_stacked_by_kind_with_the_given_names_and_labels() -> None:
     assert sorted(round(b.get_width()) for b in bars) == [0, 2, 5, 9]
 
 
-async def test_charts_render_off_the_event_loop_as_png_telegram_accepts() -> None:
-    seen: list[str] = []
+def test_fifty_managers_come_in_four_even_parts() -> None:
+    assert drawing.spans(50) == [(0, 13), (13, 26), (26, 38), (38, 50)]
+    assert drawing.spans(15) == [(0, 15)] and drawing.spans(16) == [(0, 8), (8, 16)] and drawing.spans(0) == [(0, 0)]
+    assert all(stop - start <= drawing.PER_CHART for n in range(1, 200) for start, stop in drawing.spans(n))
 
-    def build():
-        seen.append(threading.current_thread().name)
-        return charts.outcomes("Итоги", ["A"], [Counter({Outcome.AGREED: 1})], OUTCOMES, "ru")
 
-    png = await charts.draw(build)
-    assert seen[0].startswith("charts") and seen[0] != threading.main_thread().name
+def test_the_parts_of_a_chart_share_its_scale_legend_and_team_line() -> None:
+    names = [f"M{n}" for n in range(30)]
+    counts = [Counter({Kind.CALL: n}) for n in range(30)]  # the widest bar, 29, is in the second part
+    first = charts.activity("T", names, counts, KINDS, "ru", rows=(0, 15))
+    second = charts.activity("T", names, counts, KINDS, "ru", rows=(15, 30))
+    assert first.axes[0].get_xlim() == second.axes[0].get_xlim() and first.axes[0].get_xlim()[1] >= 29
+    assert [t.get_text() for t in second.axes[0].get_yticklabels()] == names[15:]
+    assert "kind call" in _texts(first) and "kind call" in _texts(second)
+    rates = [0.1] * 29 + [0.6]
+    intervals = [(0.05, 0.2)] * 29 + [(0.3, 0.9)]
+    parts = [charts.conversion("C", names, rates, intervals, 0.15, "команда", "ru", rows=rows) for rows in ((0, 15), (15, 30))]
+    assert parts[0].axes[0].get_xlim() == parts[1].axes[0].get_xlim()
+    assert all("команда" in _texts(p) for p in parts)
+
+
+def test_albums_keep_the_parts_of_a_chart_together() -> None:
+    def chart(parts: int) -> list[Photo]:
+        return [Photo(b"", "c", n) for n in range(1, parts + 1)]
+
+    digest = chart(4) + chart(4) + chart(4) + chart(4) + chart(4) + chart(4) + chart(1)
+    assert [len(a) for a in albums(digest)] == [8, 8, 9]
+    assert [len(a) for a in albums(chart(1) * 12)] == [10, 2]
+    assert [len(a) for a in albums(chart(14))] == [10, 4]  # a chart longer than an album: in order
+
+
+def test_what_goes_to_the_worker_is_plain_data() -> None:
+    sent = drawing.plain_data(([Counter({Kind.CALL: 2})], {Outcome.AGREED: LazyProxy(lambda: "да")}, date(2026, 1, 5), None))
+    assert sent == ([{"call": 2}], {"agreed": "да"}, date(2026, 1, 5), None)
+    assert type(next(iter(sent[0][0]))) is str and b"db.models" not in pickle.dumps(sent)
+    with pytest.raises(TypeError):
+        drawing.plain_data(object())
+
+
+async def test_charts_are_drawn_in_another_process_as_png_telegram_accepts() -> None:
+    png = await drawing.draw("outcomes", "Итоги", ["A"], [Counter({Outcome.AGREED: 1})], OUTCOMES, "ru")
+    assert drawing.workers() and os.getpid() not in drawing.workers()
     width, height = _size(png)
     assert width == 1200 and 300 < height < 1200
 
 
-async def test_a_team_of_fifty_stays_within_telegram_photo_limits() -> None:
+async def test_a_part_of_fifteen_managers_fits_telegram_s_photo_size() -> None:
     names = [f"Менеджер {n}" for n in range(50)]
-    png = await charts.draw(charts.activity, "Контакты", names, [Counter({Kind.MEETING: n}) for n in range(50)], KINDS, "en")
+    png = await drawing.draw("activity", "Контакты", names, [Counter({Kind.MEETING: n}) for n in range(50)], KINDS, "en",
+                             rows=(0, 15))
     width, height = _size(png)
-    assert width + height <= 10_000 and height / width <= 20
-    assert height > 50 * 40  # a readable row per manager, not squeezed
+    assert width == 1200 and 15 * 60 < height <= 1500  # a readable row per manager; Telegram shows 1,280 px
 
 
-async def test_hostile_names_are_drawn_plainly() -> None:
+async def test_a_chart_is_drawn_again_when_its_worker_died() -> None:
+    await drawing.draw("outcomes", "A", ["A"], [{}], OUTCOMES, "ru")
+    [dead] = drawing.workers()
+    os.kill(dead, signal.SIGKILL)
+    png = await drawing.draw("outcomes", "B", ["A"], [{}], OUTCOMES, "ru")
+    assert _size(png)[0] == 1200 and dead not in drawing.workers()
+
+
+async def test_only_the_builders_are_drawn() -> None:
+    with pytest.raises(ValueError):
+        await drawing.draw("_render", "x")
+
+
+def test_hostile_names_are_drawn_plainly() -> None:
     names = ["$x^2$ <b>Анна</b> & co", "👩‍💼 Ольга", "$", "\u202eevil"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph or a mathtext parse would warn or raise
         figure = charts.activity("T", names, [Counter({Kind.CALL: 1})] * 4, KINDS, "ru")
-        png = await charts.draw(lambda: figure)
-    assert _size(png)[0] == 1200
+        FigureCanvasAgg(figure).draw()
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert labels[0].startswith(r"\$x^2\$ <b>Анна") and labels[1] == "Ольга" and labels[3] == "evil"
     assert charts.plain("x" * 40).endswith("…") and len(charts.plain("x" * 40)) == charts.NAME_MAX

@@ -1,0 +1,149 @@
+"""Charts are drawn in a process of their own; the bot asks for one by its builder's name.
+
+matplotlib never enters the bot's process: not its imports (~40 MB), not the canvases of tall
+charts, not the reference cycles every figure leaves for the collector, and drawing never holds
+the bot's GIL. `draw("activity", ...)` sends the name of a builder in reports/charts.py and its
+arguments, made plain data here (enums as their values, lazy texts as text), to the worker and
+returns the PNG. The worker is spawned (a fork would copy the bot's event loop, threads and
+database connections), started by `start()` in a thread at start-up or on the first chart; it is
+replaced after MAX_CHARTS charts, so matplotlib's caches and the allocator's arenas cannot grow
+for ever, and whenever it dies: the chart it was drawing is tried once more in a new worker, then
+ChartFailed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import multiprocessing
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date, datetime, time
+
+from babel.support import LazyProxy
+
+log = logging.getLogger(__name__)
+
+PER_CHART = 15  # managers in one image: Telegram shows a photo at most 1,280 px on its longer side
+ALBUM = 10  # photos in one Telegram album
+WORKERS = 1
+MAX_CHARTS = 200  # then the worker is replaced (a spawn, about a second of one core, off the loop)
+BUILDERS = frozenset({
+    "activity", "outcomes", "reasons", "conversion", "trend", "before_after", "month_fan", "accuracy_bars",
+})
+
+
+class ChartFailed(RuntimeError):
+    """The chart worker died twice on this chart."""
+
+
+def spans(count: int, most: int = PER_CHART) -> list[tuple[int, int]]:
+    """Rows [start, stop) of the images a chart of `count` rows is drawn in: as few as hold at
+    most `most` each, as even as can be (50 → 13, 13, 12, 12), in order."""
+    parts = max(1, -(-count // most))
+    size, extra = divmod(count, parts)
+    result, start = [], 0
+    for n in range(parts):
+        stop = start + size + (1 if n < extra else 0)
+        result.append((start, stop))
+        start = stop
+    return result
+
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def start() -> ProcessPoolExecutor:
+    """The pool, its worker started and ready if it was not: blocks for as long as that takes
+    (about a second), so call it from a thread."""
+    global _pool
+    with _lock:
+        if _pool is None:
+            pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                       max_tasks_per_child=MAX_CHARTS)
+            try:
+                for future in [pool.submit(_ready) for _ in range(WORKERS)]:
+                    future.result()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            _pool = pool
+        return _pool
+
+
+def shutdown() -> None:
+    """Stop the worker (after the chart it is drawing); the next chart starts a new one. Blocking."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def workers() -> list[int]:
+    """The process ids of the pool's workers now (none before the first chart)."""
+    pool = _pool
+    return [p.pid for p in list((pool._processes or {}).values())] if pool is not None else []  # noqa: SLF001
+
+
+async def draw(builder: str, *args, **kwargs) -> bytes:
+    """The PNG of `reports.charts.<builder>(*args, **kwargs)`, drawn in the chart worker."""
+    if builder not in BUILDERS:
+        raise ValueError(f"no chart builder {builder!r}")
+    args, kwargs = plain_data(args), plain_data(kwargs)
+    for attempt in (1, 2):
+        pool = _pool or await asyncio.to_thread(start)
+        try:
+            return await asyncio.wrap_future(pool.submit(_render, builder, args, kwargs))
+        except BrokenProcessPool as error:
+            _discard(pool)
+            if attempt == 2:
+                raise ChartFailed(f"the chart worker died twice drawing {builder}") from error
+            log.warning("The chart worker died drawing %s; trying once more in a new one", builder)
+    raise AssertionError("unreachable")
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is pool:  # not one that another chart has started since
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def plain_data(value):
+    """What crosses to the worker as values its unpickling needs nothing of ours for: enums
+    (the kinds and outcomes keying counters) as their values, lazy translations as their text."""
+    if isinstance(value, enum.Enum):  # before str and int: StrEnum and IntEnum are those too
+        return value.value
+    if value is None or isinstance(value, (bool, int, float, date, datetime, time)):
+        return value
+    if isinstance(value, str):
+        return str(value)  # a str subclass becomes a str
+    if isinstance(value, LazyProxy):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {plain_data(k): plain_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain_data(v) for v in value) if type(value) in (list, tuple) else [plain_data(v) for v in value]
+    raise TypeError(f"{type(value).__name__} cannot go to the chart worker")
+
+
+# ---- in the worker ------------------------------------------------------------------------------
+
+
+def _ready() -> None:
+    """A worker's first task: matplotlib imported and its font read before a chart waits on them."""
+    from reports import charts
+
+    charts.plain("ready")
+
+
+def _render(builder: str, args: tuple, kwargs: dict) -> bytes:
+    from reports import charts
+
+    return charts.render(getattr(charts, builder), *args, **kwargs)
