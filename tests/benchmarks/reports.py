@@ -10,16 +10,22 @@ What is timed (the seed's clock, `seed.ANCHOR`, is "now": Friday 27 November 202
   one team (10 managers) and of an admin (everyone, 50 managers); and a head's on the first
   working morning of a week (Monday 23 November), which may carry more;
 - last month's report for everyone (`reports.report.build` + `report_view.texts` + `report_view.photos`);
-- each chart of that report alone (50 managers, the same arguments the report drew it with);
+- each chart of that report alone (its first image: 13 of the 50 managers, the same arguments the
+  report drew it with), and one chart of 50 managers whole (its four images, asked for at once);
+- the chart worker's start-up (`reports.drawing.start` in a thread, as the bot's start-up does),
+  and the event loop's longest stall meanwhile;
 - the event loop while 20 heads' digests are built at once (each with its own session): a ticker
   sleeping 1 ms records how late it wakes, the longest and the 99th percentile;
-- memory: the RSS high-water mark of the whole run, and tracemalloc's peak over one admin digest
-  and one monthly report (a pass of its own after the timings, as tracing slows Python down).
+- memory: the RSS high-water mark of this process (the bot's side: it never imports matplotlib)
+  and, apart, of the chart worker (read after every chart), and tracemalloc's peak over one
+  admin digest and one monthly report (a pass of its own after the timings, as tracing slows
+  Python down).
 
 The floors, measured in the same run: the same repository calls replayed alone on a fresh session
 (recorded from the product's own calls, so they stay the same calls when the product changes),
-and matplotlib rendering an empty Figure of each chart's size at the same DPI; a loop ticking with
-nothing else to do; the RSS once everything is imported. Like the bot's start-up, the run calls
+and matplotlib rendering an empty Figure of each chart's size at the same DPI in a spawned process
+of its own (`chart_floor.py`); a loop ticking with nothing else to do; the RSS once everything is
+imported (for the chart worker: its RSS once started). Like the bot's start-up, the run calls
 gc.freeze() once everything is imported (`--without-gc-freeze` shows the loop without it).
 Goals: a digest under 1 s, the monthly report under 2 s, a chart under 300 ms, no loop stall over
 50 ms, under 300 MB.
@@ -57,7 +63,7 @@ import time
 import tracemalloc
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -79,12 +85,12 @@ from db.models import Role, User
 from db.repositories import Repos
 from handlers import report_view
 from handlers.digest import team_digest
-from reports import charts
+from reports import drawing
 from reports.dates import local_today
 from reports.period import days_of
 from reports.report import build
 from reports.workdays import WorkCalendar
-from tests.benchmarks import seed
+from tests.benchmarks import chart_floor, seed
 from tests.benchmarks.logging_flow import seeded
 from tests.benchmarks.stats import percentile
 from tests.databases import PG_HOST, PG_PORT, PG_USER, _admin, pg_url
@@ -266,14 +272,22 @@ async def replay(sessionmaker: async_sessionmaker[AsyncSession], user: User, cal
 
 @dataclass(frozen=True)
 class Chart:
-    build: Callable
+    build: str  # the builder's name in reports/charts.py
     args: tuple
     kwargs: dict
     size: tuple[int, int]  # PNG pixels
 
     @property
     def name(self) -> str:
-        return self.build.__name__
+        return self.build
+
+    @property
+    def managers(self) -> str:
+        """'13 of 50' for a part of a chart of managers; '' for a chart that is not one."""
+        if self.build not in ("activity", "outcomes", "reasons", "conversion"):
+            return ""
+        start, stop = self.kwargs.get("rows") or (0, len(self.args[1]))
+        return f"{stop - start} of {len(self.args[1])} managers"
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -284,35 +298,64 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @contextmanager
 def recording_charts(into: list[Chart]):
-    """Every chart the product draws, with its arguments and size (charts.draw is looked up per call)."""
-    original = charts.draw
+    """Every chart the product draws, with its arguments and size (drawing.draw is looked up per call)."""
+    original = drawing.draw
 
     async def draw(build, *args, **kwargs):
         png = await original(build, *args, **kwargs)
         into.append(Chart(build, args, kwargs, png_size(png)))
         return png
 
-    charts.draw = draw
+    drawing.draw = draw
     try:
         yield
     finally:
-        charts.draw = original
+        drawing.draw = original
 
 
-_floor_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-floor")
+def status_mb(pid: int, field: str) -> float | None:
+    """VmRSS or VmHWM (the high-water mark) of a process, MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
-def empty_png(width_px: int, height_px: int) -> bytes:
-    """The chart floor: matplotlib's own PNG of an empty Figure of that size, with its defaults
-    (not the product's settings, so the floor stays put when the product changes)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+class WorkerMemory:
+    """The chart workers' high-water marks, read after every chart (a worker that is replaced takes
+    its own with it): the peak of any one worker, and how many there were."""
 
-    buffer = io.BytesIO()
-    FigureCanvasAgg(Figure(figsize=(width_px / charts.DPI, height_px / charts.DPI), dpi=charts.DPI)).print_png(buffer)
-    if png_size(buffer.getvalue()) != (width_px, height_px):
-        raise RuntimeError("the empty figure is not the chart's size")
-    return buffer.getvalue()
+    def __init__(self) -> None:
+        self.peaks: dict[int, float] = {}
+
+    def sample(self) -> None:
+        for pid in drawing.workers():
+            peak = status_mb(pid, "VmHWM")
+            if peak is not None:
+                self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
+
+    @property
+    def peak(self) -> float:
+        return max(self.peaks.values(), default=0.0)
+
+    @contextmanager
+    def watching(self):
+        original = drawing.draw
+
+        async def draw(build, *args, **kwargs):
+            try:
+                return await original(build, *args, **kwargs)
+            finally:
+                self.sample()
+
+        drawing.draw = draw
+        try:
+            yield self
+        finally:
+            drawing.draw = original
 
 
 # ---- the measured things ----------------------------------------------------------------------
@@ -390,7 +433,7 @@ async def check(sessionmaker: async_sessionmaker[AsyncSession], scenario: Scenar
         raise RuntimeError(f"{scenario.name}: {len(names)} managers in scope, expected {managers}")
     result = scenario.result
     if scenario.name.startswith("digest"):
-        if result is None or not result.parts or len(result.photos) < 2:
+        if result is None or not result.parts or len([p for p in result.photos if p.part == 1]) < 2:
             raise RuntimeError(f"{scenario.name}: expected texts and two charts, got {result!r:.200}")
         text = "".join(result.parts)
         missing = [name for name in names if html.escape(name) not in text]
@@ -398,22 +441,44 @@ async def check(sessionmaker: async_sessionmaker[AsyncSession], scenario: Scenar
             raise RuntimeError(f"{scenario.name}: {len(missing)} managers missing from the texts")
     else:
         report, texts, photos = result
-        if len(report.managers) != managers or not report.whole.contacts or not texts or len(photos) != 5:
+        drawn = len([p for p in photos if p.part == 1])
+        if len(report.managers) != managers or not report.whole.contacts or not texts or drawn != 5:
             raise RuntimeError(f"{scenario.name}: {len(report.managers)} managers, {report.whole.contacts} contacts,"
-                               f" {len(photos)} charts (expected {managers}, some, 5)")
+                               f" {drawn} charts (expected {managers}, some, 5)")
 
 
-async def timed_draw(chart: Chart) -> float:
+async def timed_draw(*parts: Chart) -> float:
+    """A chart (or all the parts of one, asked for at once as the product does), in the chart worker."""
     started = time.perf_counter()
-    await charts.draw(chart.build, *chart.args, **chart.kwargs)
+    await asyncio.gather(*(drawing.draw(c.build, *c.args, **c.kwargs) for c in parts))
     return time.perf_counter() - started
 
 
-async def timed_empty(size: tuple[int, int]) -> float:
-    """In a worker thread of its own, as the charts are: the hop to it is part of the floor."""
+async def timed_empty(floor: ProcessPoolExecutor, size: tuple[int, int]) -> float:
+    """In a process of its own, as the charts are: the hop to it is part of the floor."""
     started = time.perf_counter()
-    await asyncio.get_running_loop().run_in_executor(_floor_pool, empty_png, *size)
+    await asyncio.wrap_future(floor.submit(chart_floor.empty_png, *size))
     return time.perf_counter() - started
+
+
+def floor_pool() -> ProcessPoolExecutor:
+    """The chart floor's own worker, spawned as the product's is, ready."""
+    pool = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+    pool.submit(chart_floor.empty_png, 100, 100).result()
+    return pool
+
+
+async def worker_start(repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """The chart worker started from cold in a thread, as start-up does, `repeat` times: how long
+    until it is ready, the loop's longest stall meanwhile, and its RSS once ready."""
+    walls, stalls, sizes = [], [], []
+    for _ in range(repeat):
+        await asyncio.to_thread(drawing.shutdown)
+        lateness, wall = await stall(lambda: asyncio.to_thread(drawing.start))
+        walls.append(wall)
+        stalls.append(max(lateness, default=0.0))
+        sizes.append(status_mb(drawing.workers()[0], "VmRSS") or 0.0)
+    return walls, stalls, sizes
 
 
 async def ticking(lateness: list[float], stop: asyncio.Event) -> None:
@@ -568,81 +633,108 @@ class Measured:
     scenarios: list[Scenario]
     url: str
     phases: list[tuple[str, float, float]]  # after each phase: RSS and its high-water mark, MB
+    worker_peak: float = 0.0  # MB: the highest high-water mark of a chart worker
+    worker_ready: float = 0.0  # MB: a chart worker's RSS once started, before any chart
+    workers_seen: int = 0
 
 
 async def measure(backend: str, url: str, repeat: int, calendar: WorkCalendar) -> Measured:
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
+    memory = WorkerMemory()
+    floor = floor_pool()
     try:
-        who = await people(sessionmaker)
-        scenarios = [
-            Scenario("digest: a head (1 team, 10 managers)", who.head, digest(NOW, calendar, who.head)),
-            Scenario("digest: the admin (everyone, 50 managers)", who.admin, digest(NOW, calendar, who.admin)),
-            Scenario("digest: a head on a Monday", who.head, digest(MONDAY, calendar, who.head)),
-            Scenario("monthly report: everyone (50), last month", who.admin, monthly(calendar, "everyone")),
-        ]
-        goals = [GOAL_DIGEST, GOAL_DIGEST, GOAL_DIGEST, GOAL_REPORT]
-        per_team = seed.MANAGERS // len(seed.TEAMS)
-        managers = [per_team, seed.MANAGERS, per_team, seed.MANAGERS]
-        for scenario, count in zip(scenarios, managers):  # warm-up: caches, fonts, catalogs; records calls and charts
-            scenario.cold = await once(sessionmaker, scenario, record=True)
-            await check(sessionmaker, scenario, count)
-            scenario.result = None  # checked: not kept alive through the run's memory figures
-        report_charts = scenarios[-1].charts
-        phases = [("warm-up", rss_mb(), peak_rss_mb())]
-
-        times: dict[str, list[float]] = {s.name: [] for s in scenarios}
-        sql: dict[str, list[float]] = {s.name: [] for s in scenarios}
-        empties: dict[tuple[int, int], list[float]] = {c.size: [] for s in scenarios for c in s.charts}
-        drawn: dict[str, list[float]] = {c.name: [] for c in report_charts}
-        for _ in range(repeat):  # interleaved, so a slow minute of the machine touches product and floor alike
-            gc.collect()
-            for scenario in scenarios:
-                times[scenario.name].append(await once(sessionmaker, scenario))
-                started = time.perf_counter()
-                await replay(sessionmaker, scenario.user, scenario.calls)
-                sql[scenario.name].append(time.perf_counter() - started)
-            for chart in report_charts:
-                drawn[chart.name].append(await timed_draw(chart))
-            for size in empties:
-                empties[size].append(await timed_empty(size))
-        empty = {size: statistics.median(v) for size, v in empties.items()}
-        phases.append(("timed runs and charts", rss_mb(), peak_rss_mb()))
-
-        rows = [
-            Row(s.name, times[s.name], goal, sql=sql[s.name], figures=sum(empty[c.size] for c in s.charts),
-                note=f"first run {_fmt(s.cold, 's')} (cold caches); {len(s.calls)} repository calls, {len(s.charts)} charts")
-            for s, goal in zip(scenarios, goals)
-        ]
-        for chart in report_charts:
-            rows.append(Row(f"chart alone: {chart.name} ({chart.size[0]}×{chart.size[1]} px)", drawn[chart.name],
-                            GOAL_CHART, figures=empty[chart.size]))
-
-        # the event loop while 20 heads' digests are built at once, each with its own session
-        heads = [Scenario(f"head {n}", h, digest(NOW, calendar, h)) for n, h in enumerate(who.heads)]
-        worst, p99, walls, idle_worst, idle_p99 = [], [], [], [], []
-        for _ in range(repeat):
-            gc.collect()
-            lateness, _wall = await stall(None)
-            idle_worst.append(max(lateness))
-            idle_p99.append(percentile(lateness, 99))
-            gc.collect()
-            lateness, wall = await stall(lambda: asyncio.gather(*(once(sessionmaker, h) for h in heads)))
-            worst.append(max(lateness))
-            p99.append(percentile(lateness, 99))
-            walls.append(wall)
-        phases.append((f"{HEADS} at once", rss_mb(), peak_rss_mb()))
-        rows += [
-            Row(f"loop stall, {HEADS} digests at once: longest", worst, GOAL_STALL, floor=idle_worst,
-                note="floor: the same ticker on an idle loop"),
-            Row(f"loop stall, {HEADS} digests at once: p99", p99, floor=idle_p99),
-            Row(f"{HEADS} digests at once: wall time", walls,
-                floor=[HEADS * (statistics.median(sql[scenarios[0].name]) + sum(empty[c.size] for c in scenarios[0].charts))],
-                note="floor: 20 × a head's floor, one after another (one chart thread draws them all)"),
-        ]
-        return Measured(rows, scenarios, url, phases)
+        with memory.watching():
+            return await _measure(sessionmaker, repeat, calendar, memory, floor, url)
     finally:
+        floor.shutdown()
         await engine.dispose()
+
+
+async def _measure(sessionmaker: async_sessionmaker[AsyncSession], repeat: int, calendar: WorkCalendar,
+                   memory: WorkerMemory, floor: ProcessPoolExecutor, url: str) -> Measured:
+    start_walls, start_stalls, start_sizes = await worker_start(repeat)
+    who = await people(sessionmaker)
+    scenarios = [
+        Scenario("digest: a head (1 team, 10 managers)", who.head, digest(NOW, calendar, who.head)),
+        Scenario("digest: the admin (everyone, 50 managers)", who.admin, digest(NOW, calendar, who.admin)),
+        Scenario("digest: a head on a Monday", who.head, digest(MONDAY, calendar, who.head)),
+        Scenario("monthly report: everyone (50), last month", who.admin, monthly(calendar, "everyone")),
+    ]
+    goals = [GOAL_DIGEST, GOAL_DIGEST, GOAL_DIGEST, GOAL_REPORT]
+    per_team = seed.MANAGERS // len(seed.TEAMS)
+    managers = [per_team, seed.MANAGERS, per_team, seed.MANAGERS]
+    for scenario, count in zip(scenarios, managers):  # warm-up: caches, fonts, catalogs; records calls and charts
+        scenario.cold = await once(sessionmaker, scenario, record=True)
+        await check(sessionmaker, scenario, count)
+        scenario.result = None  # checked: not kept alive through the run's memory figures
+    # each chart of the report alone (its first part: 13 of 50 managers), and one chart whole
+    report_charts = [c for c in scenarios[-1].charts if not c.kwargs.get("rows") or c.kwargs["rows"][0] == 0]
+    whole = sorted((c for c in scenarios[-1].charts if c.name == "activity"), key=lambda c: c.kwargs["rows"])
+    phases = [("warm-up", rss_mb(), peak_rss_mb())]
+
+    times: dict[str, list[float]] = {s.name: [] for s in scenarios}
+    sql: dict[str, list[float]] = {s.name: [] for s in scenarios}
+    empties: dict[tuple[int, int], list[float]] = {c.size: [] for s in scenarios for c in s.charts}
+    drawn: dict[str, list[float]] = {c.name: [] for c in report_charts}
+    drawn_whole: list[float] = []
+    for _ in range(repeat):  # interleaved, so a slow minute of the machine touches product and floor alike
+        gc.collect()
+        for scenario in scenarios:
+            times[scenario.name].append(await once(sessionmaker, scenario))
+            started = time.perf_counter()
+            await replay(sessionmaker, scenario.user, scenario.calls)
+            sql[scenario.name].append(time.perf_counter() - started)
+        for chart in report_charts:
+            drawn[chart.name].append(await timed_draw(chart))
+        drawn_whole.append(await timed_draw(*whole))
+        for size in empties:
+            empties[size].append(await timed_empty(floor, size))
+    empty = {size: statistics.median(v) for size, v in empties.items()}
+    phases.append(("timed runs and charts", rss_mb(), peak_rss_mb()))
+
+    rows = [
+        Row(s.name, times[s.name], goal, sql=sql[s.name], figures=sum(empty[c.size] for c in s.charts),
+            note=f"first run {_fmt(s.cold, 's')} (cold caches); {len(s.calls)} repository calls,"
+                 f" {len(s.charts)} chart images")
+        for s, goal in zip(scenarios, goals)
+    ]
+    for chart in report_charts:
+        managers = f", {chart.managers}" if chart.managers else ""
+        rows.append(Row(f"chart alone: {chart.name}{managers} ({chart.size[0]}×{chart.size[1]} px)", drawn[chart.name],
+                        GOAL_CHART, figures=empty[chart.size]))
+    rows.append(Row(f"chart of {whole[-1].managers.split(' of ')[-1]}: activity, its {len(whole)} parts at once", drawn_whole,
+                    figures=sum(empty[c.size] for c in whole),
+                    note=f"{drawing.WORKERS} chart worker(s); " + " + ".join(f"{c.size[0]}×{c.size[1]}" for c in whole) + " px"))
+    rows += [
+        Row("chart worker: start-up until ready, in a thread", start_walls,
+            note=f"spawned, matplotlib imported, fonts read; RSS once ready {statistics.median(start_sizes):.0f} MB"),
+        Row("loop stall while the chart worker starts", start_stalls, GOAL_STALL),
+    ]
+
+    # the event loop while 20 heads' digests are built at once, each with its own session
+    heads = [Scenario(f"head {n}", h, digest(NOW, calendar, h)) for n, h in enumerate(who.heads)]
+    worst, p99, walls, idle_worst, idle_p99 = [], [], [], [], []
+    for _ in range(repeat):
+        gc.collect()
+        lateness, _wall = await stall(None)
+        idle_worst.append(max(lateness))
+        idle_p99.append(percentile(lateness, 99))
+        gc.collect()
+        lateness, wall = await stall(lambda: asyncio.gather(*(once(sessionmaker, h) for h in heads)))
+        worst.append(max(lateness))
+        p99.append(percentile(lateness, 99))
+        walls.append(wall)
+    phases.append((f"{HEADS} at once", rss_mb(), peak_rss_mb()))
+    rows += [
+        Row(f"loop stall, {HEADS} digests at once: longest", worst, GOAL_STALL, floor=idle_worst,
+            note="floor: the same ticker on an idle loop"),
+        Row(f"loop stall, {HEADS} digests at once: p99", p99, floor=idle_p99),
+        Row(f"{HEADS} digests at once: wall time", walls,
+            floor=[HEADS * (statistics.median(sql[scenarios[0].name]) + sum(empty[c.size] for c in scenarios[0].charts))],
+            note=f"floor: 20 × a head's floor, one after another ({drawing.WORKERS} chart worker(s) draw them all)"),
+    ]
+    return Measured(rows, scenarios, url, phases, memory.peak, statistics.median(start_sizes), len(memory.peaks))
 
 
 async def traced_peak(url: str, scenarios: list[Scenario]) -> float:
@@ -694,11 +786,14 @@ def print_profile(title: str, profiler: cProfile.Profile, top: int = 18) -> None
 
 
 async def profile(url: str, scenarios: list[Scenario]) -> None:
-    """The event-loop side under cProfile (the charts run in their thread, so they are profiled
-    apart, on this thread), and each chart split into building the Figure and rendering it."""
+    """The event-loop side under cProfile (the charts are drawn in the chart worker, so they are
+    profiled apart, in this process: after the memory figures, as it imports matplotlib here), and
+    each chart split into building the Figure and rendering it."""
+    from reports import charts
+
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
-    original = charts.draw
+    original = drawing.draw
 
     async def skip(build, *args, **kwargs) -> bytes:
         return b""
@@ -706,19 +801,19 @@ async def profile(url: str, scenarios: list[Scenario]) -> None:
     try:
         for scenario in scenarios:
             profiler = cProfile.Profile()
-            charts.draw = skip  # the loop's share only
+            drawing.draw = skip  # the loop's share only
             try:
                 profiler.enable()
                 await once(sessionmaker, scenario)
                 profiler.disable()
             finally:
-                charts.draw = original
+                drawing.draw = original
             print_profile(f"{scenario.name}, on the event loop (charts skipped)", profiler)
         for chart in scenarios[-1].charts:
             profiler = cProfile.Profile()
             profiler.enable()
             started = time.perf_counter()
-            figure = chart.build(*chart.args, **chart.kwargs)
+            figure = getattr(charts, chart.build)(*drawing.plain_data(chart.args), **drawing.plain_data(chart.kwargs))
             built = time.perf_counter() - started
             from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -787,7 +882,9 @@ async def main_async(args: argparse.Namespace) -> int:
     i18n = create_i18n(LOCALE)
     calendar = WorkCalendar("RU")
     backend = args.db
-    with i18n.context(), i18n.use_locale(LOCALE):
+    drawing.WORKERS = args.chart_workers
+    print(f"charts: {drawing.WORKERS} worker process(es), each replaced after {drawing.MAX_CHARTS} charts")
+    with i18n.context(), i18n.use_locale(LOCALE), _stopping_the_chart_worker():
         async with database(backend, db.path) as url:
             before = machine_load()
             measured = await measure(backend, url, args.repeat, calendar)
@@ -795,10 +892,16 @@ async def main_async(args: argparse.Namespace) -> int:
             peak_before_tracing = peak_rss_mb()
             traced = await traced_peak(url, [measured.scenarios[1], measured.scenarios[3]])
             rows = measured.rows + [
-                Row("peak RSS of the process", [peak_before_tracing], GOAL_RSS, floor=[floor_rss], unit="MB",
+                Row("peak RSS of the bot's process", [peak_before_tracing], GOAL_RSS, floor=[floor_rss], unit="MB",
                     note="floor: RSS with everything imported, before any work; read before the tracemalloc pass;"
                          " after each phase, RSS (high-water mark): "
-                         + ", ".join(f"{name} {now:.0f} ({high:.0f})" for name, now, high in measured.phases)),
+                         + ", ".join(f"{name} {now:.0f} ({high:.0f})" for name, now, high in measured.phases)
+                         + ("; matplotlib IS imported in this process" if "matplotlib" in sys.modules else
+                            "; matplotlib is not imported in this process")),
+                Row("peak RSS of the chart worker", [measured.worker_peak], floor=[measured.worker_ready], unit="MB",
+                    note=f"its high-water mark, read after every chart; {measured.workers_seen} worker process(es) over"
+                         f" the run (one replaced after {drawing.MAX_CHARTS} charts, and each start-up measured);"
+                         " floor: a worker's RSS once started"),
                 Row("tracemalloc peak: admin digest + monthly report", [traced], unit="MB",
                     note="Python's own allocations (not matplotlib's Agg buffers), one run of each"),
             ]
@@ -815,6 +918,14 @@ async def main_async(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _stopping_the_chart_worker():
+    try:
+        yield
+    finally:
+        drawing.shutdown()
+
+
 def both(args: argparse.Namespace) -> int:
     """Each backend in a process of its own, so each has its own memory figures; then side by side."""
     seeded(args.rebuild)  # once, before the children look for it
@@ -824,7 +935,8 @@ def both(args: argparse.Namespace) -> int:
         for backend in ("sqlite", "postgresql"):
             out = Path(tmp) / f"{backend}.json"
             done = subprocess.run([sys.executable, "-m", "tests.benchmarks.reports", "--db", backend,
-                                   "--repeat", str(args.repeat), *flags, "--rows-json", str(out)])
+                                   "--repeat", str(args.repeat), "--chart-workers", str(args.chart_workers), *flags,
+                                   "--rows-json", str(out)])
             if done.returncode:
                 return done.returncode
             results[backend] = [Row(**row) for row in json.loads(out.read_text())]
@@ -843,9 +955,17 @@ def main() -> None:
     parser.add_argument("--rows-json", help=argparse.SUPPRESS)  # where a child of --db both leaves its rows
     parser.add_argument("--without-gc-freeze", action="store_true",
                         help="skip the gc.freeze() that start-up (bot.app.run_polling) makes: see the loop stall without it")
+    parser.add_argument("--chart-workers", type=int, default=drawing.WORKERS,
+                        help=f"chart worker processes (the product's: {drawing.WORKERS})")
     args = parser.parse_args()
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    if args.repeat < 1 or args.chart_workers < 1:
+        parser.error("--repeat and --chart-workers must be at least 1")
+    # spawn runs the parent's __main__ again in each child (as __mp_main__), unless it is a
+    # package's __main__ as with `python -m bot`: this module would bring the whole bot into the
+    # chart worker (and the floor's), unlike the bot's own. Let the children leave it alone:
+    main_module = sys.modules["__main__"]
+    main_module.__spec__ = None
+    del main_module.__file__
     if args.db == "both":
         raise SystemExit(both(args))
     raise SystemExit(asyncio.run(main_async(args)))
