@@ -16,7 +16,7 @@ from db.models import AuditKind, CallbackMark, Role
 from db.repositories.audit import Line
 from handlers import labels
 from handlers.report_view import period_title
-from reports.formatting import month_title, to_local
+from reports.formatting import month_name, to_local
 
 NAME_SHOWN = 40  # of a name on a line
 
@@ -99,7 +99,7 @@ def _role(value: Any) -> str:
 def _month(value: Any, locale: str) -> str:
     try:
         year, month = str(value).split("-")
-        return month_title(date(int(year), int(month), 1), locale)
+        return month_name(date(int(year), int(month), 1), locale)
     except ValueError:
         return html.escape(str(value))
 

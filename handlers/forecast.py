@@ -20,7 +20,7 @@ from handlers.forecast_view import factors_line, outlook_line, pct, team_plan
 from handlers.ui import pack
 from reports import drawing
 from reports.forecast import score
-from reports.formatting import money, month_title
+from reports.formatting import money, month_name, month_title
 from reports.outlook import accuracy, live
 from reports.workdays import WorkCalendar
 
@@ -40,7 +40,7 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
                       await team_plan(repos, user, now))
     month = view.month
     blocks = [_("🔮 <b>Forecast</b>, {month} · working days left: {left} of {all}").format(
-        month=month_title(month.first, locale), left=month.total.days_left, all=month.workdays)]
+        month=month_name(month.first, locale), left=month.total.days_left, all=month.workdays)]
     if len(people) > 1:
         blocks.append(_("Everyone: {line}").format(line=outlook_line(month.total, locale)))
     for person in people:

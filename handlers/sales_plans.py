@@ -27,7 +27,7 @@ from handlers.states import PlanEntry
 from handlers.ui import not_found, pack, show, stale
 from reports import plan_sheet
 from reports.dates import local_today
-from reports.formatting import money, month_title
+from reports.formatting import money, month_name, month_title
 
 MONTHS_AROUND = 12  # how far back and ahead plans can be set
 PEOPLE_MAX = 80  # buttons of people on one screen (Telegram allows 100 a message)
@@ -70,7 +70,7 @@ async def _screen(repos: Repos, user: User, month: date, today: date, locale: st
     by_team = {p.team_id: p for p in plans if p.team_id}
     people = await repos.reports.people()
     teams = await repos.reports.teams()
-    blocks = [_("🎯 <b>Sales plans</b>, {month}").format(month=month_title(month, locale))]
+    blocks = [_("🎯 <b>Sales plans</b>, {month}").format(month=month_name(month, locale))]
     for team in teams:
         blocks.append(_("👥 Team {name}: {plan}").format(name=html.escape(team.name), plan=_figures(by_team.get(team.id), locale)))
     blocks.append("")
@@ -86,7 +86,7 @@ async def _screen(repos: Repos, user: User, month: date, today: date, locale: st
         for team in teams:
             kb.row(button(_("✏️ Team {name}").format(name=team.name[:30]), SalesPlanCb(a="edit", m=_code(month), t=team.id)))
         earlier = _shift(month, -1)
-        kb.row(button(_("📋 Copy from {month}").format(month=month_title(earlier, locale)), SalesPlanCb(a="copy", m=_code(month))))
+        kb.row(button(_("📋 Copy from {month}").format(month=month_name(earlier, locale)), SalesPlanCb(a="copy", m=_code(month))))
         kb.row(button(_("📤 Sheet to fill in"), SalesPlanCb(a="tpl", m=_code(month))),
                button(_("📥 Upload a sheet"), SalesPlanCb(a="up", m=_code(month))))
     nav = []
@@ -167,7 +167,7 @@ async def ask_amount(query: CallbackQuery, callback_data: SalesPlanCb, repos: Re
     await query.message.answer(
         _("🎯 Plan of {name} for {month}. Type the sum of deals, and if you like the number of deals and of "
           "meetings after slashes: «500 000» or «500 000 / 10 / 40». «-» removes the plan.").format(
-            name=html.escape(name), month=month_title(month, i18n.current_locale)),
+            name=html.escape(name), month=month_name(month, i18n.current_locale)),
         reply_markup=_cancel(month),
     )
 
@@ -322,7 +322,7 @@ async def ask_sheet(query: CallbackQuery, callback_data: SalesPlanCb, user: User
     await state.set_state(PlanEntry.sheet)
     await state.set_data({"month": _code(month)})
     await query.message.answer(_("Send the sheet of plans for {month} as an .xlsx file (📤 gives one to fill in).").format(
-        month=month_title(month, i18n.current_locale)), reply_markup=_cancel(month))
+        month=month_name(month, i18n.current_locale)), reply_markup=_cancel(month))
 
 
 _ERRORS = {

@@ -43,6 +43,11 @@ def month_title(value: date, locale: str) -> str:
     return format_date(value, "LLLL yyyy", locale=locale).capitalize()
 
 
+def month_name(value: date, locale: str) -> str:
+    """A month inside a sentence: "ноябрь 2026" (Russian does not capitalise it), "November 2026"."""
+    return format_date(value, "LLLL yyyy", locale=locale)
+
+
 def weekday_initials(locale: str) -> list[str]:
     from babel import Locale
 

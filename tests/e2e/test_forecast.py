@@ -45,7 +45,7 @@ async def test_a_head_sees_the_month_its_factors_and_a_chart(team) -> None:
     await helen.say("/start")
     answer = await helen.say("/forecast")
     text = "\n".join(m.text for m in answer if m.kind == "text")
-    assert text.startswith("🔮 Прогноз, Ноябрь 2026 · осталось рабочих дней: 2 из 20")
+    assert text.startswith("🔮 Прогноз на ноябрь 2026 · осталось рабочих дней: 2 из 20")
     assert "Все вместе: факт" in text
     anna = text[text.index("Anna:"):text.index("Boris:")]
     assert "план 500\u00a0000\u00a0₽, шанс" in anna and "нужно 100\u00a0000\u00a0₽ в рабочий день" in anna and "встреч на одну сделку: 5 · средняя сделка 100\u00a0000\u00a0₽" in anna

@@ -39,11 +39,11 @@ async def test_a_head_types_plans_copies_them_and_a_manager_sees_only_theirs(tea
     helen = Person(team, HELEN, "Helen", language="ru")
     await helen.say("/start")
     [screen] = await helen.say("/plan")
-    assert screen.text.startswith("🎯 Планы продаж, Ноябрь 2026")
+    assert screen.text.startswith("🎯 Планы продаж на ноябрь 2026")
     assert "• Anna: не задан" in screen.text and "Olga" not in screen.text
     assert "✏️ Olga" not in screen.buttons() and "✏️ Команда «Other»" not in screen.buttons()
     [ask] = await helen.tap("✏️ Anna", screen)
-    assert "План: Anna, Ноябрь 2026" in ask.text
+    assert "План на ноябрь 2026: Anna" in ask.text
     [error] = await helen.say("пятьсот")
     assert "Не получается прочитать план" in error.text
     [saved] = await helen.say("500 000 / 10 / 40")
@@ -55,7 +55,7 @@ async def test_a_head_types_plans_copies_them_and_a_manager_sees_only_theirs(tea
     }
     # December: copy November's in one tap, after a preview
     await helen.tap("Декабрь 2026 ›", helen.last)
-    [preview] = await helen.tap("📋 Скопировать из: Ноябрь 2026", helen.last)
+    [preview] = await helen.tap("📋 Скопировать планы за ноябрь 2026", helen.last)
     assert "планов — 2, новых или изменённых — 2" in preview.text and "• Anna: не задан → 500\u00a0000\u00a0₽" in preview.text
     await helen.tap("✅ Применить", preview)
     plans = await _plans(sessionmaker)
