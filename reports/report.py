@@ -57,9 +57,9 @@ async def build(
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     rows = (await repo.results(ids, span), await repo.refusals(ids, span), await repo.hours(ids, span),
             await repo.logging(ids, span))
+    checkins = shares(await repo.checkins(ids, span, radius_m))
     # tens of thousands of hour rows turned into days and verdicts: in a thread, so that the loop
     # keeps answering meanwhile
-    checkins = shares(await repo.checkins(ids, span, radius_m))
     report = await asyncio.to_thread(_assemble, people, rows, start, end, today, tz, calendar)
     report.checkins, report.radius_m = checkins, radius_m
     return report
@@ -72,7 +72,7 @@ def _assemble(people: list[Person], rows, start: date, end: date, today: date, t
     days = by_day(hours, tz)
     workdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     workdays = [d for d in workdays if d < today and calendar.is_workday(d)]
-    report = Report(
+    return Report(
         start, end, people, managers, whole,
         coaching(managers),
         {m.person.id: reason_profile(m, whole) for m in managers},
@@ -80,7 +80,6 @@ def _assemble(people: list[Person], rows, start: date, end: date, today: date, t
         days,
         by_week(days),
     )
-    return report
 
 
 WEEKLY_JUDGED = timedelta(weeks=13)
