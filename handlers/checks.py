@@ -156,7 +156,7 @@ async def _open_view(repos: Repos, user: User, page: int, locale: str) -> tuple[
         page = min(page, pages - 1)
         items, total = await repos.callbacks.open_page(page, PAGE)
     if not total:
-        return _("📞 No meetings to call back: everything is marked. The next checklist comes with the week."), None
+        return _("📞 Nothing to call back now. The next checklist comes with the week."), None
     head = [ngettext("📞 <b>{count} meeting to call back</b>", "📞 <b>{count} meetings to call back</b>", total).format(count=total),
             _legend()]
     pager = None

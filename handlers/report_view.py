@@ -285,15 +285,15 @@ def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[e
     summary = export.Sheet(
         _("Managers"),
         [_("Manager"), *[labels.kind_plural(k) for k in kinds], _("Deals"), _("Sum of deals, ₽"), _("Average deal, ₽"),
-         _("Meetings"), _("Conversion"), _("Lower bound (95%)"), _("Upper bound (95%)"), _("Refusals")],
-        [
+         _("Conversion"), _("Lower bound (95%)"), _("Upper bound (95%)"), _("Refusals")],
+        [  # the conversion is over the meetings already in the kinds' columns: no second "Meetings"
             [f.person.name, *[f.by_kind[k] for k in kinds], f.deals, f.deals_sum / 100,
-             (f.average_deal or 0) / 100 if f.deals else None, f.meetings, f.conversion,
+             round(f.deals_sum / f.deals / 100, 2) if f.deals else None, f.conversion,
              *(f.interval or (None, None)), f.by_outcome[Outcome.REFUSED]]
             for f in report.managers
         ],
-        {len(kinds) + 2: export.MONEY, len(kinds) + 3: export.MONEY, len(kinds) + 5: export.PERCENT,
-         len(kinds) + 6: export.PERCENT, len(kinds) + 7: export.PERCENT},
+        {len(kinds) + 2: export.MONEY, len(kinds) + 3: export.MONEY, len(kinds) + 4: export.PERCENT,
+         len(kinds) + 5: export.PERCENT, len(kinds) + 6: export.PERCENT},
     )
     order = [r for r, _n in report.whole.refusals.most_common()]
     refusals = export.Sheet(
