@@ -8,7 +8,8 @@ returns the PNG. The worker is spawned (a fork would copy the bot's event loop, 
 database connections), started by `start()` in a thread at start-up or on the first chart; it is
 replaced after MAX_CHARTS charts, so matplotlib's caches and the allocator's arenas cannot grow
 for ever, and whenever it dies: the chart it was drawing is tried once more in a new worker, then
-ChartFailed.
+ChartFailed. (Replaced here, not by the pool's max_tasks_per_child: on Python 3.11 a pool whose
+worker leaves that way while charts wait for it hangs with no worker, CPython gh-115634.)
 """
 
 from __future__ import annotations
@@ -53,25 +54,25 @@ def spans(count: int, most: int = PER_CHART) -> list[tuple[int, int]]:
     return result
 
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # starts and stops, in threads (the loop never waits on it)
 _pool: ProcessPoolExecutor | None = None
+_drawn = 0  # charts the current pool has drawn
 
 
 def start() -> ProcessPoolExecutor:
     """The pool, its worker started and ready if it was not: blocks for as long as that takes
     (about a second), so call it from a thread."""
-    global _pool
+    global _pool, _drawn
     with _lock:
         if _pool is None:
-            pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                                       max_tasks_per_child=MAX_CHARTS)
+            pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
             try:
                 for future in [pool.submit(_ready) for _ in range(WORKERS)]:
                     future.result()
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-            _pool = pool
+            _pool, _drawn = pool, 0
         return _pool
 
 
@@ -98,21 +99,33 @@ async def draw(builder: str, *args, **kwargs) -> bytes:
     for attempt in (1, 2):
         pool = _pool or await asyncio.to_thread(start)
         try:
-            return await asyncio.wrap_future(pool.submit(_render, builder, args, kwargs))
+            png = await asyncio.wrap_future(pool.submit(_render, builder, args, kwargs))
         except BrokenProcessPool as error:
-            _discard(pool)
+            _retire(pool, cancel=True)
             if attempt == 2:
                 raise ChartFailed(f"the chart worker died twice drawing {builder}") from error
             log.warning("The chart worker died drawing %s; trying once more in a new one", builder)
+            continue
+        _counted(pool)
+        return png
     raise AssertionError("unreachable")
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
+def _counted(pool: ProcessPoolExecutor) -> None:
+    global _drawn
+    if _pool is pool:
+        _drawn += 1
+        if _drawn >= MAX_CHARTS:
+            _retire(pool)
+
+
+def _retire(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
+    """The next chart starts a new pool; this one's worker exits once it has drawn what it was
+    asked (unless `cancel`: a broken pool's)."""
     global _pool
-    with _lock:
-        if _pool is pool:  # not one that another chart has started since
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+    if _pool is pool:  # not one that another chart has started since
+        _pool = None
+    pool.shutdown(wait=False, cancel_futures=cancel)
 
 
 def plain_data(value):

@@ -3,6 +3,7 @@ of many managers in parts on one scale, texts as given, hostile names harmless."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pickle
 import signal
@@ -109,6 +110,15 @@ async def test_a_chart_is_drawn_again_when_its_worker_died() -> None:
     os.kill(dead, signal.SIGKILL)
     png = await drawing.draw("outcomes", "B", ["A"], [{}], OUTCOMES, "ru")
     assert _size(png)[0] == 1200 and dead not in drawing.workers()
+
+
+async def test_the_worker_is_replaced_after_its_charts_even_with_charts_waiting(monkeypatch) -> None:
+    monkeypatch.setattr(drawing, "MAX_CHARTS", 2)
+    before = set(drawing.workers())
+    pngs = await asyncio.wait_for(asyncio.gather(*(drawing.draw("outcomes", "B", ["A"], [{}], OUTCOMES, "ru") for _ in range(5))), 60)
+    assert all(_size(png)[0] == 1200 for png in pngs)
+    await drawing.draw("outcomes", "C", ["A"], [{}], OUTCOMES, "ru")
+    assert drawing.workers() and not before & set(drawing.workers())
 
 
 async def test_only_the_builders_are_drawn() -> None:
