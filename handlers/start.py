@@ -38,14 +38,20 @@ def help_text(user: User) -> str:
         _("/settings: timezone and reminders. /lang: language. /cancel: stop the current step."),
     ]
     if user.role == Role.MANAGER:
+        lines.append(_("📊 /report: your figures over any period."))
+        lines.append(_("🎯 /plan: your sales plan for the month. 🔮 /forecast: how the month is likely to end."))
         lines.append(_("🎓 /training: the trainings you took part in, and how your figures changed after them."))
     if user.role in (Role.HEAD, Role.ADMIN):
+        lines.append(_("📊 /report: a report for any period, on the team or a manager, with charts and Excel."))
+        lines.append(_("🎯 /plan: the month's sales plans. 🔮 /forecast: how the month is likely to end, per manager."))
+        lines.append(_("📞 /checks: the call-back check, meetings still to confirm with the client."))
         lines.append(_("👥 /team: the team's plan for today and tomorrow, yesterday's results."))
         lines.append(_("➕ /invite: a one-time link for a new colleague."))
         lines.append(_("🔐 /users: people and their access."))
         lines.append(_("🎓 /training: record a training and see whether it worked."))
     if user.role == Role.ADMIN:
         lines.append(_("/reasons: the list of refusal reasons."))
+        lines.append(_("🛡 /audit: who did what with the client base."))
         lines.append(_("📥 /import: load clients from an Excel or CSV file (or just send the file)."))
         lines.append(_("📦 In /users, the clients of someone who left go to a colleague."))
     return "\n".join(lines)

@@ -73,6 +73,7 @@ async def test_an_export_past_the_limit_builds_nothing(ladon, sessionmaker) -> N
         await session.commit()
     helen = Person(ladon, 3001, "Helen")
     [menu] = await helen.say("/help")
+    assert "/checks: the call-back check" in menu.text and "/plan" in menu.text and "/audit" not in menu.text
     update = await helen.press_raw(menu, RepCb(a="x", p="week", s="me").pack())
     assert helen.answer_to(update).text.startswith("You have reached the hourly limit of exports (1).")
     assert [m for m in ladon.emu.messages(3001) if m.kind == "document"] == []

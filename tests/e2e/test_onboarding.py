@@ -33,6 +33,8 @@ async def test_admin_invites_a_manager_who_joins_once(ladon, sessionmaker) -> No
     anna = Person(ladon, 2001, "Anna")
     [welcome, zone] = await anna.say(f"/start {code}")
     assert "Welcome to Ladon, Anna" in welcome.text
+    # what a manager can open is named, what only heads can is not
+    assert "/report: your figures" in welcome.text and "/forecast" in welcome.text and "/checks" not in welcome.text
     assert "Your time zone is Moscow (UTC+3)" in zone.text  # asked at sign-up, the company's by default
     await anna.tap("Yekaterinburg (UTC+5)", zone)
     assert ["📝 Log a contact"] in anna.emu.reply_keyboard(2001)
