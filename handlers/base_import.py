@@ -87,8 +87,8 @@ ROW_REFUSALS = {
 
 
 def refusal_text(refusal: sheets.Refusal) -> str:
-    value = refusal.value if len(refusal.value) <= 40 else refusal.value[:39] + "…"
-    return ROW_REFUSALS[refusal.code](value)
+    """Every problem of the row, in one line: fixing one should not hide the next till another upload."""
+    return "; ".join(ROW_REFUSALS[code](value if len(value) <= 40 else value[:39] + "…") for code, value in refusal.problems)
 
 
 # ---- reading a file, with progress on a large one ------------------------------------------------------

@@ -86,6 +86,11 @@ class Refusal:
     row: int  # as the file numbers it (Excel's row number; a CSV's record, the header being 1)
     code: str  # no_name, long, inn, phone, email, birthday, lonely_birthday, no_manager, who, ambiguous
     value: str  # what was read (for long: the column's header)
+    more: tuple[tuple[str, str], ...] = ()  # the row's other problems (code, value): all are told at once
+
+    @property
+    def problems(self) -> tuple[tuple[str, str], ...]:
+        return ((self.code, self.value), *self.more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,15 +299,20 @@ def _birthday(value: object, today: date) -> date:
 
 def _row(number: int, cells: dict[str, object], headers: dict[str, str], today: date,
          unnamed: str) -> Row | Refusal:
+    """A row checked whole: a refused one names every problem it has, so one upload tells them all."""
+    problems: list[tuple[str, str]] = []
     texts: dict[str, str] = {}
+    long: set[str] = set()
     for name, value in cells.items():
         text = _clean(_text(value), lines=name == "notes") if name != "birthday" else _text(value).strip()
         if len(text) > LIMITS[name]:
-            return Refusal(number, "long", headers[name])
+            problems.append(("long", headers[name]))
+            long.add(name)
+            continue
         texts[name] = text
     client = texts.get("name", "")
-    if not client:
-        return Refusal(number, "no_name", "")
+    if not client and "name" not in long:
+        problems.append(("no_name", ""))
     found: dict[str, object] = {}
     for name, parse, code in (("inn", lambda: _inn(cells["inn"]), "inn"),
                               ("phone", lambda: _phone(texts["phone"]), "phone"),
@@ -312,10 +322,13 @@ def _row(number: int, cells: dict[str, object], headers: dict[str, str], today: 
             try:
                 found[name] = parse()
             except ParseError:
-                return Refusal(number, code, texts[name])
+                problems.append((code, texts[name]))
     person = texts.get("person") or None
-    if person is None and found.get("birthday"):
-        return Refusal(number, "lonely_birthday", texts["birthday"])
+    if person is None and "person" not in long and found.get("birthday"):
+        problems.append(("lonely_birthday", texts["birthday"]))
+    if problems:
+        (code, value), *more = problems
+        return Refusal(number, code, value, tuple(more))
     if person is None and (found.get("phone") or found.get("email") or texts.get("position")):
         person = unnamed  # a phone with no name beside it is still the client's phone
     return Row(

@@ -106,6 +106,15 @@ def _roubles(amount_minor: int, locale: str) -> str:
     return money(round(amount_minor / 100) * 100, locale)
 
 
+def average_deal(fig: Figures, locale: str) -> str:
+    """The average over the deals with a sum, saying how many had none (they are not deals for 0 ₽)."""
+    average = _roubles(fig.average_deal, locale)
+    if not fig.unpriced:
+        return average
+    return ngettext("{average} ({count} deal without a sum)", "{average} ({count} deals without a sum)",
+                    fig.unpriced).format(average=average, count=fig.unpriced)
+
+
 def _conversion(fig: Figures, locale: str) -> str | None:
     if not fig.meetings:
         return None
@@ -144,9 +153,11 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
         _("📊 <b>Report</b>: {scope}, {period}").format(scope=html.escape(scope), period=period_title(report.start, report.end, locale)),
         _("Contacts: {count}").format(count=whole.contacts) + (" · " + result_line(whole, names, locale) if whole.contacts else ""),
     ]
-    if whole.deals:
+    if whole.priced:
         head.append(_("✅ Deals: {count} for {sum}, on average {average}").format(
-            count=whole.deals, sum=money(whole.deals_sum, locale), average=_roubles(whole.average_deal, locale)))
+            count=whole.deals, sum=money(whole.deals_sum, locale), average=average_deal(whole, locale)))
+    elif whole.deals:
+        head.append(_("✅ Deals: {count}, none with a sum").format(count=whole.deals))
     conversion = _conversion(whole, locale)
     if conversion:
         head.append(_("🎯 Meetings that became deals: {conversion}").format(conversion=conversion))
@@ -166,8 +177,8 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
             conversion = _conversion(fig, locale)
             if conversion:
                 lines.append("   " + _("🎯 {conversion}").format(conversion=conversion))
-            if fig.deals:
-                lines.append("   " + _("Average deal: {sum}").format(sum=_roubles(fig.average_deal, locale)))
+            if fig.priced:
+                lines.append("   " + _("Average deal: {sum}").format(sum=average_deal(fig, locale)))
             blocks.append("\n" + "\n".join(lines))
     return pack(blocks)
 
@@ -284,16 +295,17 @@ def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[e
     kinds = list(Kind)
     summary = export.Sheet(
         _("Managers"),
-        [_("Manager"), *[labels.kind_plural(k) for k in kinds], _("Deals"), _("Sum of deals, ₽"), _("Average deal, ₽"),
-         _("Conversion"), _("Lower bound (95%)"), _("Upper bound (95%)"), _("Refusals")],
-        [  # the conversion is over the meetings already in the kinds' columns: no second "Meetings"
-            [f.person.name, *[f.by_kind[k] for k in kinds], f.deals, f.deals_sum / 100,
-             round(f.deals_sum / f.deals / 100, 2) if f.deals else None, f.conversion,
+        [_("Manager"), *[labels.kind_plural(k) for k in kinds], _("Deals"), _("Deals without a sum"), _("Sum of deals, ₽"),
+         _("Average deal, ₽"), _("Conversion"), _("Lower bound (95%)"), _("Upper bound (95%)"), _("Refusals")],
+        [  # the conversion is over the meetings already in the kinds' columns: no second "Meetings";
+            # the average is over the deals with a sum
+            [f.person.name, *[f.by_kind[k] for k in kinds], f.deals, f.unpriced, f.deals_sum / 100,
+             round(f.deals_sum / f.priced / 100, 2) if f.priced else None, f.conversion,
              *(f.interval or (None, None)), f.by_outcome[Outcome.REFUSED]]
             for f in report.managers
         ],
-        {len(kinds) + 2: export.MONEY, len(kinds) + 3: export.MONEY, len(kinds) + 4: export.PERCENT,
-         len(kinds) + 5: export.PERCENT, len(kinds) + 6: export.PERCENT},
+        {len(kinds) + 3: export.MONEY, len(kinds) + 4: export.MONEY, len(kinds) + 5: export.PERCENT,
+         len(kinds) + 6: export.PERCENT, len(kinds) + 7: export.PERCENT},
     )
     order = [r for r, _n in report.whole.refusals.most_common()]
     refusals = export.Sheet(

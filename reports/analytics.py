@@ -48,6 +48,7 @@ class Figures:
     meeting_deals: int = 0  # meetings that ended in an agreement
     deals: int = 0  # agreements of any kind of contact
     deals_sum: int = 0  # in kopecks
+    priced: int = 0  # deals logged with a sum: what an average deal is over
     refusals: Counter[int | None] = field(default_factory=Counter)  # reason id -> count
 
     @property
@@ -64,7 +65,11 @@ class Figures:
 
     @property
     def average_deal(self) -> int | None:
-        return self.deals_sum // self.deals if self.deals else None
+        return self.deals_sum // self.priced if self.priced else None
+
+    @property
+    def unpriced(self) -> int:
+        return self.deals - self.priced
 
     @property
     def meeting_share(self) -> float | None:
@@ -77,6 +82,7 @@ class Figures:
         self.meeting_deals += other.meeting_deals
         self.deals += other.deals
         self.deals_sum += other.deals_sum
+        self.priced += other.priced
         self.refusals.update(other.refusals)
 
 
@@ -97,6 +103,7 @@ def figures(people: list[Person], results: list[Result], refusals: list[tuple[in
         if row.outcome == Outcome.AGREED:
             fig.deals += row.count
             fig.deals_sum += row.amount_minor
+            fig.priced += row.priced
     for manager_id, reason_id, count in refusals:
         if manager_id in by_id:
             by_id[manager_id].refusals[reason_id] += count

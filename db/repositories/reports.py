@@ -29,13 +29,15 @@ class Person:
 
 @dataclass(frozen=True)
 class Result:
-    """Done contacts of one manager with one kind and outcome: how many, and the sum agreed."""
+    """Done contacts of one manager with one kind and outcome: how many, the sum agreed, and how
+    many of them carry a sum (a deal may be logged without one: it is not a deal for 0)."""
 
     manager_id: int
     kind: Kind
     outcome: Outcome | None
     count: int
     amount_minor: int
+    priced: int
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,12 @@ class ReportRepository:
         rows = await self.session.execute(
             select(
                 Interaction.manager_id, Interaction.kind, Interaction.outcome,
-                func.count(), func.coalesce(func.sum(Interaction.amount_minor), 0),
+                func.count(), func.coalesce(func.sum(Interaction.amount_minor), 0), func.count(Interaction.amount_minor),
             )
             .where(*_done_in(ids, span))
             .group_by(Interaction.manager_id, Interaction.kind, Interaction.outcome)
         )
-        return [Result(m, k, o, n, int(s)) for m, k, o, n, s in rows]
+        return [Result(m, k, o, n, int(s), int(p)) for m, k, o, n, s, p in rows]
 
     async def refusals(self, ids: list[int], span: Span) -> list[tuple[int, int | None, int]]:
         """Refusals that happened in the span: (manager, reason id, count)."""

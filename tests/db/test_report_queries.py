@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from db.models import Kind, Outcome
 from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository
 from db.repositories.reports import ReportRepository
+from reports.analytics import figures
 from tests.db.test_repositories import _people
 
 UTC = timezone.utc
@@ -32,6 +33,7 @@ async def test_reports_count_by_hour_and_stay_in_scope(sessionmaker) -> None:
         await _log(session, anna, a.id, t + timedelta(minutes=10), amount=250_00)
         await _log(session, anna, a.id, t + timedelta(hours=1), kind=Kind.CALL, outcome=Outcome.REFUSED,
                    logged=t + timedelta(hours=14))
+        await _log(session, anna, a.id, t + timedelta(hours=2), kind=Kind.CALL)  # a deal logged without a sum
         await _log(session, boris, b.id, t, kind=Kind.CALL, outcome=Outcome.THINKING)
         await _log(session, olga, o.id, t)
         await _log(session, anna, a.id, t - timedelta(days=3))  # outside the span
@@ -49,9 +51,14 @@ async def test_reports_count_by_hour_and_stay_in_scope(sessionmaker) -> None:
         assert len(await ReportRepository(session, admin).people()) == 3
 
         ids = [p.id for p in people]
-        results = {(r.manager_id, r.kind, r.outcome): (r.count, r.amount_minor) for r in await repo.results(ids, span)}
-        assert results[(anna.id, Kind.MEETING, Outcome.AGREED)] == (2, 350_00)
-        assert results[(boris.id, Kind.CALL, Outcome.THINKING)] == (1, 0)
+        rows = await repo.results(ids, span)
+        results = {(r.manager_id, r.kind, r.outcome): (r.count, r.amount_minor, r.priced) for r in rows}
+        assert results[(anna.id, Kind.MEETING, Outcome.AGREED)] == (2, 350_00, 2)
+        assert results[(anna.id, Kind.CALL, Outcome.AGREED)] == (1, 0, 0)
+        assert results[(boris.id, Kind.CALL, Outcome.THINKING)] == (1, 0, 0)
+        # the average deal is over the deals with a sum, not pulled down by the one without
+        anna_figures = figures(people, rows, [])[0]
+        assert (anna_figures.deals, anna_figures.average_deal, anna_figures.unpriced) == (3, 175_00, 1)
         assert (olga.id, Kind.MEETING, Outcome.AGREED) not in results
 
         hours = {(h.manager_id, h.hour, h.kind): h.count for h in await repo.hours(ids, span)}
@@ -59,7 +66,7 @@ async def test_reports_count_by_hour_and_stay_in_scope(sessionmaker) -> None:
         assert hours[(anna.id, "2026-11-26 08", Kind.CALL)] == 1
         together = await repo.hours(ids, span, per_manager=False)
         assert {h.manager_id for h in together} == {None}
-        assert sum(h.count for h in together) == 4
+        assert sum(h.count for h in together) == 5
 
         refusals = await repo.refusals(ids, span)
         assert [(m, n) for m, _reason, n in refusals] == [(anna.id, 1)]

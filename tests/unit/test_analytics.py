@@ -38,26 +38,28 @@ def test_wilson_matches_the_textbook_values() -> None:
 
 def _meetings(manager: Person, done: int, agreed: int, amount: int = 0) -> list[Result]:
     return [
-        Result(manager.id, Kind.MEETING, Outcome.AGREED, agreed, amount),
-        Result(manager.id, Kind.MEETING, Outcome.THINKING, done - agreed, 0),
+        Result(manager.id, Kind.MEETING, Outcome.AGREED, agreed, amount, agreed),
+        Result(manager.id, Kind.MEETING, Outcome.THINKING, done - agreed, 0, 0),
     ]
 
 
 def test_figures_count_meetings_deals_and_sums_per_manager() -> None:
     rows = [
         *_meetings(ANNA, 10, 2, 150_000_00),
-        Result(ANNA.id, Kind.CALL, Outcome.AGREED, 1, 50_000_00),
-        Result(ANNA.id, Kind.CALL, Outcome.REFUSED, 3, 0),
-        Result(99, Kind.CALL, None, 5, 0),  # not in scope: ignored
+        Result(ANNA.id, Kind.CALL, Outcome.AGREED, 3, 50_000_00, 1),  # two of them logged without a sum
+        Result(ANNA.id, Kind.CALL, Outcome.REFUSED, 3, 0, 0),
+        Result(99, Kind.CALL, None, 5, 0, 0),  # not in scope: ignored
     ]
     anna, boris = figures([ANNA, BORIS], rows, [(ANNA.id, 7, 2), (ANNA.id, None, 1)])
-    assert anna.contacts == 14 and anna.by_kind[Kind.CALL] == 4
+    assert anna.contacts == 16 and anna.by_kind[Kind.CALL] == 6
     assert anna.meetings == 10 and anna.meeting_deals == 2 and anna.conversion == 0.2
-    assert anna.deals == 3 and anna.deals_sum == 200_000_00 and anna.average_deal == 200_000_00 // 3
+    # the average is over the three deals with a sum: the two without one are not deals for 0 ₽
+    assert anna.deals == 5 and anna.deals_sum == 200_000_00 and anna.average_deal == 200_000_00 // 3
+    assert anna.unpriced == 2
     assert anna.refusals == {7: 2, None: 1}
-    assert anna.meeting_share == pytest.approx(10 / 14)
+    assert anna.meeting_share == pytest.approx(10 / 16)
     assert boris.contacts == 0 and boris.conversion is None and boris.average_deal is None and boris.interval is None
-    assert total([anna, boris]).deals == 3
+    assert total([anna, boris]).deals == 5 and total([anna, boris]).average_deal == 200_000_00 // 3
 
 
 def test_coaching_names_the_weak_and_the_strong_only_with_enough_meetings() -> None:

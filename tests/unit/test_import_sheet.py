@@ -185,3 +185,38 @@ def test_the_preview_escapes_what_the_file_says_and_sends_a_long_refusal_list_as
     assert blocks[-1] == "…and 50 more: all refused rows are in the sheet below."
     listed = list(book.worksheets[0].iter_rows(values_only=True))
     assert len(listed) == 201 and listed[-1] == (201, "nobody with access is called «<b>Boss 201</b> & co»")
+
+
+def test_a_row_is_refused_with_every_problem_it_has_in_one_line() -> None:
+    from aiogram.utils.i18n import I18n
+
+    from bot.i18n import compile_catalogs
+    from handlers.base_import import preview_blocks, refused_sheet
+
+    text = "\r\n".join([
+        HEADER,
+        "Вектор;123;;;;Иванов;;12345;x@;31.02.1990;",  # four bad cells
+        f";7707083893;;{'М' * 101};;;;;;01.01.1990;",  # no name, a city too long, a birthday but nobody's
+        "Гамма;;;;;;;;гамма@;;",  # one problem: one, as before
+    ]).encode("cp1251")
+    sheet = read(text)
+    assert sheet.rows == [] and sheet.refused == [
+        Refusal(2, "inn", "123", (("phone", "12345"), ("email", "x@"), ("birthday", "31.02.1990"))),
+        Refusal(3, "long", "Город", (("no_name", ""), ("lonely_birthday", "01.01.1990"))),
+        Refusal(4, "email", "гамма@"),
+    ]
+    plan = sheets.plan(sheet, [], [], Managers([]))
+    i18n = I18n(path=compile_catalogs(), default_locale="ru", domain="messages")
+    with i18n.context(), i18n.use_locale("ru"):
+        blocks = preview_blocks("база.csv", sheet, plan, None, "ru")
+        book = openpyxl.load_workbook(io.BytesIO(refused_sheet(plan.refused)), read_only=True)
+    assert "🚫 Строк с ошибками: 3 (" in blocks[0]  # rows, not problems
+    rows = blocks[blocks.index("") + 1:]
+    assert len(rows) == 3  # a line (a block: where long previews split) per row, not per problem
+    assert rows[0] == ("Строка 2: «123» — это не ИНН (нужно 10 или 12 цифр, и контрольные цифры должны сходиться); "
+                       "«12345» — это не номер телефона; «x@» — это не адрес почты; "
+                       "«31.02.1990» — это не дата рождения (25.12.1980, 25.12 или 1980-12-25).")
+    assert rows[1] == ("Строка 3: слишком длинное значение в столбце «Город»; нет названия клиента; "
+                       "дата рождения есть, а контактного лица нет.")
+    listed = list(book.worksheets[0].iter_rows(values_only=True))
+    assert [r[0] for r in listed[1:]] == [2, 3, 4] and listed[1][1].count("; ") == 3

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 from bot.i18n import compile_catalogs
 from db.models import Kind, Outcome
 from handlers.digest import _usual
-from handlers.report_view import _conversion, _roubles, result_line
+from handlers.report_view import _conversion, _roubles, average_deal, result_line
 from reports.analytics import Figures, Level, Usual
 
 
@@ -24,3 +24,8 @@ def test_russian_numbers() -> None:
         assert _conversion(Figures(None, meetings=22, meeting_deals=3), "ru").startswith("14% из 22 встреч (")
         unpriced = Figures(None, by_kind=Counter({Kind.MEETING: 1}), by_outcome=Counter({Outcome.AGREED: 1}), deals=1)
         assert result_line(unpriced, {}, "ru") == "🤝 1 · ✅ 1"
+        # the average is over the deals with a sum and says how many had none
+        some = Figures(None, deals=4, priced=2, deals_sum=80_000_00)
+        assert average_deal(some, "ru") == "40\u00a0000\u00a0₽ (у 2 сделок сумма не указана)"
+        assert average_deal(Figures(None, deals=2, priced=1, deals_sum=5_000_00), "ru").endswith("(у 1 сделки сумма не указана)")
+        assert average_deal(Figures(None, deals=2, priced=2, deals_sum=5_000_00), "ru") == "2\u00a0500\u00a0₽"
