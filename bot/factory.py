@@ -138,4 +138,5 @@ def create_reminders(
         )) if settings.callback_audit else None,
         digest_rank=settings.digest_rank,
         checkin_radius_m=settings.checkin_radius_m,
+        checkin_required=settings.checkin_required,
     )

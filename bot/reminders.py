@@ -69,6 +69,7 @@ class ReminderService:
         callbacks: CallbackAudit | None = None,
         digest_rank: str = "name",
         checkin_radius_m: int = DEFAULT_RADIUS_M,
+        checkin_required: bool = False,
     ):
         self.sessionmaker = sessionmaker
         self.notifier = notifier
@@ -81,6 +82,7 @@ class ReminderService:
         self.callbacks = callbacks  # the weekly call-back audit, sampled from this beat
         self.digest_rank = digest_rank
         self.checkin_radius_m = checkin_radius_m  # what the digest calls checked in
+        self.checkin_required = checkin_required  # the digest counts check-ins even before anyone made one
         self._lock = asyncio.Lock()
 
     async def tick(self) -> DeliveryReport:
@@ -212,6 +214,7 @@ class ReminderService:
                             Repos(session, user), reminder, now, user.language, self.calendar, evenings.get(user.id),
                             rank=self.digest_rank,
                             radius_m=self.checkin_radius_m,
+                            checkins_required=self.checkin_required,
                         )
                 except Exception as exc:
                     log.exception("Could not render reminder %s; it will be tried again", reminder.key)

@@ -46,13 +46,13 @@ class Digest:
 
 
 async def team_digest(repos: Repos, user: User, now: datetime, locale: str, calendar: WorkCalendar, *, with_charts: bool = True,
-                      rank: str = "name", radius_m: int = DEFAULT_RADIUS_M) -> Digest | None:
+                      rank: str = "name", radius_m: int = DEFAULT_RADIUS_M, checkins_required: bool = False) -> Digest | None:
     """The digest for a head (their team) or an admin (everyone); None when nobody is in it.
     `rank`: managers by name, or by verified meetings ("verified", most first)."""
     people = await repos.reports.people()
     if not people:
         return None
-    data = await morning(repos.reports, people, now, user.timezone, calendar, radius_m)
+    data = await morning(repos.reports, people, now, user.timezone, calendar, radius_m, checkins_required)
     marks = await repos.callbacks.marks([p.id for p in people], (since(now), now))
     if rank == "verified":
         weighted = verified_meetings({m.person.id: m.day.meetings for m in data.managers}, marks)
@@ -64,7 +64,7 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
     photos = await _drawn(_charts(data, locale)) if with_charts and data.team.contacts else []
     if with_charts and first_workday_of_week(data.today, calendar):
         # the first working morning of a week brings the weekly report along, in the same outbox row
-        week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m)
+        week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m, checkins_required)
         by_id = {r.id: r for r in reasons}
         scope = _("everyone") if user.role == Role.ADMIN else _("the team")
         texts += report_view.texts(week, scope, by_id, locale)

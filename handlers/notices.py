@@ -55,6 +55,7 @@ class Outgoing:
 async def render_reminder(
     repos: Repos, reminder: Reminder, now: datetime, locale: str, calendar: WorkCalendar,
     evening: EveningInputs | None = None, *, rank: str = "name", radius_m: int = DEFAULT_RADIUS_M,
+    checkins_required: bool = False,
 ) -> Outgoing | None:
     """The message for a due reminder of `repos.actor`, from what the database says now; None when
     there is nothing to say."""
@@ -69,7 +70,8 @@ async def render_reminder(
         case ReminderKind.MEETING:
             return await _meeting(repos, user, reminder, now, locale)
         case ReminderKind.SUMMARY:
-            digest = await team_digest(repos, user, now, locale, calendar, rank=rank, radius_m=radius_m)
+            digest = await team_digest(repos, user, now, locale, calendar, rank=rank, radius_m=radius_m,
+                                       checkins_required=checkins_required)
             if digest is None:
                 return None
             return Outgoing(tuple((text, None) for text in digest.parts), tuple(digest.photos))

@@ -345,7 +345,8 @@ def sheets(report: Report, reasons: dict[int, RefusalReason], tz: str) -> list[e
          for f in report.managers if (c := report.checkins.get(f.person.id))],
         {3: export.PERCENT},
     )
-    return [summary, refusals, by_day, by_week, checkins]
+    # no sheet of zeros where nobody checks in yet (nor an empty one for a period without meetings)
+    return [summary, refusals, by_day, by_week, *([checkins] if report.checkins else [])]
 
 
 def rows_in(tables: list[export.Sheet]) -> int:

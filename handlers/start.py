@@ -32,6 +32,8 @@ def help_text(user: User) -> str:
         _("<b>Ladon</b> keeps every contact with your clients and its result."),
         "",
         _("📝 <b>Log a contact</b>: right after a meeting or a call, a few taps."),
+        # everyone has the button and may log meetings; a request_location button explains nothing by itself
+        _("📍 <b>I'm at the client</b>: at a meeting, tap it on your phone; your location confirms the visit."),
         _("📅 /today, /tomorrow: planned contacts with done / reschedule / cancel."),
         _("/yesterday: what you logged yesterday."),
         _("🔎 /clients: find a client, see the card and the full history."),

@@ -53,7 +53,8 @@ async def show_team(
     settings: Settings,
 ) -> None:
     digest = await team_digest(repos, user, clock(), i18n.current_locale, workdays, with_charts=False,
-                               rank=settings.digest_rank, radius_m=settings.checkin_radius_m)
+                               rank=settings.digest_rank, radius_m=settings.checkin_radius_m,
+                               checkins_required=settings.checkin_required)
     if digest is None:
         await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
         return

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from db.repositories.checkins import ADMIN, SETTLING, Point, settled
 
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG): haversine's error against WGS-84 stays under 0.5%
 DEFAULT_RADIUS_M = 500  # a meeting within this distance of the client is checked in (settings: CHECKIN_RADIUS_M)
+IN_USE_LOOKBACK = timedelta(days=28)  # check-ins are "in use" when someone checked in this recently
 
 def valid(lat: float, lon: float) -> bool:
     """A point Telegram could send: finite, latitude in [-90, 90], longitude in [-180, 180]."""
@@ -70,3 +72,12 @@ class Share:
 def shares(rows: list[tuple[int, int, int, int]]) -> dict[int, Share]:
     """(manager, meetings, within, beyond) rows by manager; a manager without meetings is absent."""
     return {manager: Share(n, w, b) for manager, n, w, b in rows if n}
+
+
+async def counted(repo, ids: list[int], span: tuple[datetime, datetime], radius_m: int, required: bool) -> dict[int, Share]:
+    """The managers' shares over the span, only where check-ins are in use: required, or someone
+    of `ids` checked in during it or IN_USE_LOOKBACK before. Elsewhere "0 of 3 checked in" would
+    read as nobody visiting clients when nobody has started checking in (`repo`: a ReportRepository)."""
+    if not ids or not (required or await repo.checked_in(ids, (span[0] - IN_USE_LOOKBACK, span[1]))):
+        return {}
+    return shares(await repo.checkins(ids, span, radius_m))

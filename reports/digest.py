@@ -19,7 +19,7 @@ from reports.analytics import (
     total,
     usual,
 )
-from reports.checkin import DEFAULT_RADIUS_M, Share, shares
+from reports.checkin import DEFAULT_RADIUS_M, Share, counted
 from reports.dates import day_bounds, local_today
 from reports.workdays import WorkCalendar
 
@@ -34,7 +34,7 @@ class ManagerMorning:
     tomorrow: int = 0
     hanging: int = 0  # planned before today, still without a result
     night_batch: int = 0  # contacts logged at night in batches since that day began
-    checkins: Share | None = None  # that day's meetings checked in (None: no meetings)
+    checkins: Share | None = None  # that day's meetings checked in (None: no meetings, or check-ins not in use)
 
     @property
     def idle(self) -> bool:
@@ -78,7 +78,7 @@ def _value(fig: DayFigures | None, name: str) -> float:
 
 
 async def morning(repo: ReportRepository, people: list[Person], now: datetime, tz: str, calendar: WorkCalendar,
-                  radius_m: int = DEFAULT_RADIUS_M) -> Morning:
+                  radius_m: int = DEFAULT_RADIUS_M, checkins_required: bool = False) -> Morning:
     today = local_today(now, tz)
     day = last_workday(today, calendar)
     ids = [p.id for p in people]
@@ -93,7 +93,7 @@ async def morning(repo: ReportRepository, people: list[Person], now: datetime, t
             managers[manager_id].today = count
     for manager_id, count in hanging:
         managers[manager_id].hanging = count
-    for manager_id, share in shares(await repo.checkins(ids, span, radius_m)).items():
+    for manager_id, share in (await counted(repo, ids, span, radius_m, checkins_required)).items():
         managers[manager_id].checkins = share
     logged = await repo.logging(ids, (span[0], now))
     for manager_id, item in discipline(people, logged, {}, [], tz).items():

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, utils
 from db.models import Kind
 from db.repositories.callbacks import Contact, Note
 from reports.analytics import BATCH, LATE, is_night
+from reports.checkin import IN_USE_LOOKBACK
 
 LONG_AFTER = timedelta(hours=24)  # a same-day write-up is ordinary; a day or more later is not
 BATCH_SPAN = timedelta(hours=1)  # contacts logged within this of the batch's first: one batch
@@ -169,7 +170,7 @@ def summaries(manager_ids: list[int], contacts: list[Contact], found: dict[int, 
     return result
 
 
-CHECKINS_LOOKBACK = timedelta(days=28)  # check-ins are "in use" when anyone checked in this recently
+CHECKINS_LOOKBACK = IN_USE_LOOKBACK  # check-ins are "in use" when anyone checked in this recently
 REPORT_DAYS = 31  # a report's flags cover at most its last month: bounded work on a year's report
 
 

@@ -23,7 +23,7 @@ from reports.analytics import (
     reason_profile,
     total,
 )
-from reports.checkin import DEFAULT_RADIUS_M, Share, shares
+from reports.checkin import DEFAULT_RADIUS_M, Share, counted
 from reports.dates import day_bounds
 from reports.workdays import WorkCalendar
 
@@ -43,13 +43,13 @@ class Report:
     # the span coaching verdicts and the weekly trend were judged over, when wider than the period
     # (a week has too few meetings to judge anyone)
     judged: tuple[date, date] | None = None
-    checkins: dict[int, Share] = field(default_factory=dict)  # meetings checked in, per manager with meetings
+    checkins: dict[int, Share] = field(default_factory=dict)  # meetings checked in, per manager with meetings (none: not in use)
     radius_m: int = DEFAULT_RADIUS_M  # what "checked in" meant
 
 
 async def build(
     repo: ReportRepository, people: list[Person], start: date, end: date, today: date, tz: str, calendar: WorkCalendar,
-    radius_m: int = DEFAULT_RADIUS_M,
+    radius_m: int = DEFAULT_RADIUS_M, checkins_required: bool = False,
 ) -> Report:
     """The report over [start, end] in the reader's zone `tz`; counted in SQL, by hour for days.
     Idle days are the period's working days before `today` (today is not over yet)."""
@@ -57,7 +57,7 @@ async def build(
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     rows = (await repo.results(ids, span), await repo.refusals(ids, span), await repo.hours(ids, span),
             await repo.logging(ids, span))
-    checkins = shares(await repo.checkins(ids, span, radius_m))
+    checkins = await counted(repo, ids, span, radius_m, checkins_required)
     # tens of thousands of hour rows turned into days and verdicts: in a thread, so that the loop
     # keeps answering meanwhile
     report = await asyncio.to_thread(_assemble, people, rows, start, end, today, tz, calendar)
@@ -93,11 +93,12 @@ def first_workday_of_week(day: date, calendar: WorkCalendar) -> bool:
 
 
 async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: str, calendar: WorkCalendar,
-                 radius_m: int = DEFAULT_RADIUS_M) -> Report:
+                 radius_m: int = DEFAULT_RADIUS_M, checkins_required: bool = False) -> Report:
     """Last week's report, with training and mentoring judged, and the trend drawn, over the
     last quarter: what the head reads on the first working morning of a week."""
     monday = today - timedelta(days=today.weekday())
-    week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar, radius_m)
+    week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar, radius_m,
+                       checkins_required)
     start, end = monday - WEEKLY_JUDGED, monday - timedelta(days=1)
     # of the quarter only what is shown: verdicts and weekly totals (not its days per manager, nor
     # its logging discipline, which would be counted and thrown away)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, case, cast, func, or_, select
+from sqlalchemy import Float, case, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.buckets import utc_hour
@@ -259,6 +259,11 @@ class ReportRepository:
             .group_by(Interaction.manager_id)
         )
         return [(m, n, int(w or 0), int(b or 0)) for m, n, w, b in rows]
+
+    async def checked_in(self, ids: list[int], span: Span) -> bool:
+        """Whether any of these managers checked in at a client in the span."""
+        return bool(await self.session.scalar(select(exists().where(
+            Interaction.manager_id.in_(ids), Interaction.checkin_at >= span[0], Interaction.checkin_at < span[1]))))
 
 
 def _done_in(ids: list[int], span: Span) -> tuple:

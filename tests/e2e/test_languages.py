@@ -13,6 +13,8 @@ async def test_russian_by_default_and_lang_switches_to_english(ladon, sessionmak
     boss = Person(ladon, ADMIN_TG, "Босс", language="ru")
     [hello] = await boss.say("/start")
     assert hello.text == "Здравствуйте, Босс! Чем займёмся?"
+    [help_ru] = await boss.say("/help")
+    assert "📍 Я у клиента: на встрече нажмите эту кнопку с телефона" in help_ru.text
     assert ["📝 Записать контакт", "📊 Отчёты"] in ladon.emu.reply_keyboard(ADMIN_TG)
     [picker] = await boss.say("/lang")
     await boss.tap("🇬🇧 English", picker)

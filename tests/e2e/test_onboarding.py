@@ -35,6 +35,7 @@ async def test_admin_invites_a_manager_who_joins_once(ladon, sessionmaker) -> No
     assert "Welcome to Ladon, Anna" in welcome.text
     # what a manager can open is named, what only heads can is not
     assert "/report: your figures" in welcome.text and "/forecast" in welcome.text and "/checks" not in welcome.text
+    assert "📍 I'm at the client: at a meeting, tap it on your phone" in welcome.text  # the menu's location button
     assert "Your time zone is Moscow (UTC+3)" in zone.text  # asked at sign-up, the company's by default
     await anna.tap("Yekaterinburg (UTC+5)", zone)
     assert ["📝 Log a contact"] in anna.emu.reply_keyboard(2001)

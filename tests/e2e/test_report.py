@@ -64,7 +64,9 @@ async def test_a_head_reports_on_their_team_with_charts_and_an_excel_file(compan
     anna = rows[1]
     assert anna[rows[0].index("Сделки")] == 3 and anna[rows[0].index("Сумма сделок, ₽")] == 300_000
     assert rows[0].count("Встречи") == 1 and anna[rows[0].index("Конверсия")] is not None
-    assert [w.title for w in book.worksheets] == ["Менеджеры", "Причины отказов", "По дням", "По неделям", "Отметки"]
+    # nobody has checked in: no "Отметки" sheet of zeros (nor a check-in block in the text)
+    assert [w.title for w in book.worksheets] == ["Менеджеры", "Причины отказов", "По дням", "По неделям"]
+    assert "📍" not in text
     by_day = list(book.worksheets[2].iter_rows(values_only=True))
     assert by_day[1][0].date() == date(2026, 11, 23) and by_day[1][1] == "Anna"
     weeks = list(book.worksheets[3].iter_rows(values_only=True))
