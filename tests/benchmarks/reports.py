@@ -191,8 +191,11 @@ def _copy_child(source: str, database: str, conn) -> None:
 
 async def load_postgres(source: Path, url: str) -> dict[str, int]:
     """Copied in a child process, so a million rows in flight do not count in this one's peak RSS."""
+    # by its module's name, not as __main__'s: main() keeps spawned children from running __main__ again
+    from tests.benchmarks.reports import _copy_child as copy_child
+
     parent, child = mp.Pipe()
-    process = mp.get_context("spawn").Process(target=_copy_child, args=(str(source), make_url(url).database, child))
+    process = mp.get_context("spawn").Process(target=copy_child, args=(str(source), make_url(url).database, child))
     process.start()
     try:
         for _ in range(900):  # bounded: 15 minutes
