@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -148,7 +149,9 @@ class ReminderService:
     # A pipeline, so the pacer never waits on the database: a producer renders claimed reminders
     # in batches (a few bulk queries each), a handful of senders hold no database session while
     # they send, and a finisher records results in bulk. The sender count stays small because a
-    # burst of in-flight requests after a pause is what trips Telegram's flood limit.
+    # burst of in-flight requests after a pause is what trips Telegram's flood limit. A person's
+    # reminders go out whole, one after another, in due order: a sender that finds the chat busy
+    # hands the reminder to the sender already on it instead of waiting (see _sender).
 
     async def deliver(self, now: datetime) -> DeliveryReport:
         report = DeliveryReport()
@@ -166,11 +169,11 @@ class ReminderService:
             await session.commit()
         if not due:
             return report
-        # digests draw charts (most of a second each): everyone's plans and briefs go out first
-        due.sort(key=lambda r: r.kind == ReminderKind.SUMMARY)
+        due = _digests_last(due)
         outbox: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=PREPARE_BATCH * 2)
         results: asyncio.Queue[_Result | None] = asyncio.Queue()
-        senders = [asyncio.create_task(self._sender(outbox, results)) for _ in range(self.senders)]
+        chats: dict[int, deque[_Prepared]] = {}  # chats a sender is on: what it sends there next
+        senders = [asyncio.create_task(self._sender(outbox, results, chats)) for _ in range(self.senders)]
         finisher = asyncio.create_task(self._finisher(results, report))
         try:
             for start in range(0, len(due), PREPARE_BATCH):
@@ -225,7 +228,10 @@ class ReminderService:
             prepared.append(rendered.get(reminder.id) or _Prepared(reminder.id, reminder.user_id, None, None))
         return prepared
 
-    async def _sender(self, outbox: asyncio.Queue, results: asyncio.Queue) -> None:
+    async def _sender(self, outbox: asyncio.Queue, results: asyncio.Queue, chats: dict[int, deque[_Prepared]]) -> None:
+        """Sends whole reminders. One for a chat another sender is on joins that sender's line
+        rather than going out alongside (a checklist's parts with a digest between them) or
+        holding this sender idle: the chat gets its reminders in queue order, the rest keep going."""
         while (item := await outbox.get()) is not None:
             if item.failure is not None:  # back to wait for the next beat, within the grace window
                 await results.put(_Result(item, ReminderStatus.PENDING, item.failure))
@@ -233,22 +239,31 @@ class ReminderService:
             if item.outgoing is None:
                 await results.put(_Result(item, ReminderStatus.SKIPPED))
                 continue
-            try:
-                for text, markup in item.outgoing.parts:
-                    await self.notifier.send_message(item.chat_id, text, markup)
-                for album in albums(item.outgoing.photos):
-                    await self.notifier.send_photos(item.chat_id, [(p.png, p.caption) for p in album])
-                result = _Result(item, ReminderStatus.SENT)
-            except Unreachable as exc:
-                log.info("User %s has blocked the bot; marked unreachable", item.user_id)
-                result = _Result(item, ReminderStatus.FAILED, f"unreachable: {exc}", unreachable=True)
-            except DeliveryFailed as exc:
-                log.error("Reminder %s failed: %s", item.reminder_id, exc)
-                result = _Result(item, ReminderStatus.FAILED, str(exc))
-            except Exception as exc:  # one odd failure must not stop the others
-                log.exception("Reminder %s failed", item.reminder_id)
-                result = _Result(item, ReminderStatus.FAILED, type(exc).__name__)
-            await results.put(result)
+            if (line := chats.get(item.chat_id)) is not None:
+                line.append(item)
+                continue
+            chats[item.chat_id] = line = deque((item,))
+            while line:  # no await between the last check and the removal: nothing joins a line left behind
+                await results.put(await self._send(line[0]))
+                line.popleft()
+            del chats[item.chat_id]
+
+    async def _send(self, item: _Prepared) -> _Result:
+        try:
+            for text, markup in item.outgoing.parts:
+                await self.notifier.send_message(item.chat_id, text, markup)
+            for album in albums(item.outgoing.photos):
+                await self.notifier.send_photos(item.chat_id, [(p.png, p.caption) for p in album])
+            return _Result(item, ReminderStatus.SENT)
+        except Unreachable as exc:
+            log.info("User %s has blocked the bot; marked unreachable", item.user_id)
+            return _Result(item, ReminderStatus.FAILED, f"unreachable: {exc}", unreachable=True)
+        except DeliveryFailed as exc:
+            log.error("Reminder %s failed: %s", item.reminder_id, exc)
+            return _Result(item, ReminderStatus.FAILED, str(exc))
+        except Exception as exc:  # one odd failure must not stop the others
+            log.exception("Reminder %s failed", item.reminder_id)
+            return _Result(item, ReminderStatus.FAILED, type(exc).__name__)
 
     async def _finisher(self, results: asyncio.Queue, report: DeliveryReport) -> None:
         batch: list[_Result] = []
@@ -302,6 +317,22 @@ class ReminderService:
             return user.role in (Role.HEAD, Role.ADMIN)
         return any(row["key"] == reminder.key and row["due_at"] == reminder.due_at
                    for row in self._daily(user, reminder.local_date))
+
+
+def _digests_last(due: list[Reminder]) -> list[Reminder]:
+    """Digests draw charts (most of a second each): everyone's plans and briefs go out first. A
+    person's reminders keep their due order (`due` is in it), so what falls due after their
+    digest waits with it."""
+    first: list[Reminder] = []
+    last: list[Reminder] = []
+    held: set[int] = set()
+    for reminder in due:
+        if reminder.kind == ReminderKind.SUMMARY or reminder.user_id in held:
+            held.add(reminder.user_id)
+            last.append(reminder)
+        else:
+            first.append(reminder)
+    return first + last
 
 
 @dataclass(frozen=True)

@@ -404,3 +404,39 @@ async def test_a_call_gets_no_brief_unless_asked_for_and_none_comes_with_the_mor
     await ladon.reminders.tick()
     briefs = [t for t in _texts(ladon.emu, MOSCOW) if t.startswith("⏰")]
     assert any("Call Me Later" in t for t in briefs)
+
+
+async def test_two_long_reminders_due_together_reach_a_chat_whole_and_in_due_order(ladon, sessionmaker, clock, monkeypatch) -> None:
+    import bot.reminders as service
+    from bot.emulator.files import TINY_PNG
+    from db.models import ReminderKind
+    from db.repositories.reminders import ReminderRepository
+    from handlers.notices import Outgoing
+    from handlers.report_view import Photo
+
+    head = await seed_user(sessionmaker, MOSCOW, "Helen", role=Role.HEAD)
+    ladon.emu.add_user(MOSCOW, "Helen", language_code="en")
+    nine = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 09:00 Moscow: the plan and the digest
+    async with sessionmaker() as session:  # the audit's checklist, due a minute after the digest
+        await ReminderRepository(session).ensure([{
+            "key": f"callbacks:{head.id}:2026-11-23", "user_id": head.id, "kind": ReminderKind.CALLBACKS,
+            "due_at": nine + timedelta(minutes=1), "local_date": date(2026, 11, 23), "status": ReminderStatus.PENDING,
+        }], nine)
+        await session.commit()
+    shapes = {ReminderKind.MORNING: (2, 0), ReminderKind.SUMMARY: (2, 2), ReminderKind.CALLBACKS: (3, 0)}
+
+    async def long(repos, reminder, *args, **kwargs):
+        texts, photos = shapes[reminder.kind]
+        return Outgoing(tuple((f"{reminder.kind.value} {n}", None) for n in range(1, texts + 1)),
+                        tuple(Photo(TINY_PNG, f"{reminder.kind.value} chart {n}") for n in range(1, photos + 1)))
+
+    monkeypatch.setattr(service, "render_reminder", long)
+    clock.now = nine + timedelta(minutes=5)  # all three due in one beat, as after a short downtime
+    report = await ladon.reminders.tick()
+    assert report.sent == 3
+    morning, summary, checks = (kind.value for kind in shapes)
+    assert _texts(ladon.emu, MOSCOW) == [
+        f"{morning} 1", f"{morning} 2",
+        f"{summary} 1", f"{summary} 2", f"{summary} chart 1", f"{summary} chart 2",
+        f"{checks} 1", f"{checks} 2", f"{checks} 3",
+    ]
