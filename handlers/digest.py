@@ -162,11 +162,14 @@ def _texts(data: Morning, month: Month, reasons: dict[int, str], locale: str, co
 async def _charts(data: Morning, locale: str) -> list[Photo]:
     names = [m.person.name for m in data.managers]
     day = short_day(data.day, locale)
+    one = len(names) == 1
     activity, results = await asyncio.gather(
         per_manager("activity", _("{day}: contacts by kind").format(day=day),
-                    _("{day}: meetings, calls and the rest, per manager").format(day=day),
+                    (_("{day}: meetings, calls and the rest") if one else
+                     _("{day}: meetings, calls and the rest, per manager")).format(day=day),
                     names, [m.day.by_kind for m in data.managers], kind_names(), locale),
-        per_manager("outcomes", _("{day}: results").format(day=day), _("{day}: results per manager").format(day=day),
+        per_manager("outcomes", _("{day}: results").format(day=day),
+                    (_("{day}: results") if one else _("{day}: results per manager")).format(day=day),
                     names, [m.day.by_outcome for m in data.managers], outcome_names(), locale),
     )
     return activity + results

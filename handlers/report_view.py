@@ -259,11 +259,14 @@ async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str)
         return []
     names = [f.person.name for f in report.managers]
     period = period_title(report.start, report.end, locale)
+    one = len(names) == 1  # a report on one manager: nobody to compare with, no "per manager"
     wanted = [
         per_manager("activity", _("Contacts by kind"),
-                    _("Contacts by kind, per manager: who visits and who phones. {period}").format(period=period),
+                    (_("Contacts by kind: visits against calls and the rest. {period}") if one else
+                     _("Contacts by kind, per manager: who visits and who phones. {period}")).format(period=period),
                     names, [f.by_kind for f in report.managers], kind_names(), locale),
-        per_manager("outcomes", _("Results"), _("Results of contacts, per manager. {period}").format(period=period),
+        per_manager("outcomes", _("Results"),
+                    (_("Results of contacts. {period}") if one else _("Results of contacts, per manager. {period}")).format(period=period),
                     names, [f.by_outcome for f in report.managers], outcome_names(), locale),
     ]
     if report.whole.refusals:
@@ -273,12 +276,14 @@ async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str)
             count = sum(fig.refusals.values())
             shares.append({(labels.reason(reasons[r]) if r in reasons else _("no reason")): n / count for r, n in fig.refusals.items()} if count else {})
         wanted.append(per_manager("reasons", _("Refusal reasons"),
-                                  _("Why clients refuse, as shares of each manager's refusals. {period}").format(period=period),
+                                  (_("Why clients refuse, as shares of the refusals. {period}") if one else
+                                   _("Why clients refuse, as shares of each manager's refusals. {period}")).format(period=period),
                                   names, shares, order, locale))
     if report.whole.meetings:
         wanted.append(per_manager(
             "conversion", _("Meetings that became deals"),
-            _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}").format(period=period),
+            (_("Meeting-to-deal conversion with its 95% interval. {period}") if one else
+             _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}")).format(period=period),
             names, [f.conversion for f in report.managers], [f.interval for f in report.managers], report.whole.conversion,
             _("everyone in the report"), locale,
         ))

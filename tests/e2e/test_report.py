@@ -54,6 +54,7 @@ async def test_a_head_reports_on_their_team_with_charts_and_an_excel_file(compan
     album = [m for m in new if m.kind == "photo"]
     assert len(album) >= 3 and len({m.media_group_id for m in album}) == 1
     assert all(len(m.caption) <= 1024 for m in album)
+    assert "Итоги контактов по каждому менеджеру" in "\n".join(m.caption for m in album)
 
     before = len(helen.emu.messages(HELEN))
     [document] = await helen.tap("📥 Excel")
@@ -85,6 +86,9 @@ async def test_a_manager_sees_only_themselves_and_forged_buttons_reveal_nothing(
     text = anna.emu.message(ANNA, ask.message_id).text
     assert "Report: you," in text and "Contacts: 4" in text and "Boris" not in text
     assert "📥 Excel" not in anna.emu.message(ANNA, ask.message_id).buttons()
+    # her charts are about her alone: no caption compares "per manager"
+    captions = [m.caption for m in new if m.kind == "photo"]
+    assert captions and not any("manager" in c for c in captions)
     seen = len(anna.emu.messages(ANNA))
     async with sessionmaker() as session:
         from db.models import User
