@@ -32,13 +32,17 @@ PER_CHART = 15  # managers in one image: Telegram shows a photo at most 1,280 px
 ALBUM = 10  # photos in one Telegram album
 WORKERS = 1
 MAX_CHARTS = 200  # then the worker is replaced (a spawn, about a second of one core, off the loop)
+# from asking to the PNG, waiting behind other charts included (20 digests at once queue about 15 s
+# of charts): past it the worker is taken for hung, killed, and the chart fails (a digest then goes
+# out with its text only) instead of holding the outbox for ever
+TIMEOUT = 120.0
 BUILDERS = frozenset({
     "activity", "outcomes", "reasons", "conversion", "trend", "before_after", "month_fan", "accuracy_bars",
 })
 
 
 class ChartFailed(RuntimeError):
-    """The chart worker died twice on this chart."""
+    """The chart worker died twice on this chart, or did not answer within TIMEOUT."""
 
 
 def spans(count: int, most: int = PER_CHART) -> list[tuple[int, int]]:
@@ -99,7 +103,10 @@ async def draw(builder: str, *args, **kwargs) -> bytes:
     for attempt in (1, 2):
         pool = _pool or await asyncio.to_thread(start)
         try:
-            png = await asyncio.wrap_future(pool.submit(_render, builder, args, kwargs))
+            png = await asyncio.wait_for(asyncio.wrap_future(pool.submit(_render, builder, args, kwargs)), TIMEOUT)
+        except TimeoutError as error:
+            _kill(pool)
+            raise ChartFailed(f"the chart worker did not answer in {TIMEOUT:g} s drawing {builder}") from error
         except BrokenProcessPool as error:
             _retire(pool, cancel=True)
             if attempt == 2:
@@ -126,6 +133,14 @@ def _retire(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
     if _pool is pool:  # not one that another chart has started since
         _pool = None
     pool.shutdown(wait=False, cancel_futures=cancel)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """A hung worker is killed (charts waiting on it fail over to a new one, as when it dies)."""
+    log.error("The chart worker did not answer in %g s; killing it", TIMEOUT)
+    for process in list((pool._processes or {}).values()):  # noqa: SLF001
+        process.kill()
+    _retire(pool, cancel=True)
 
 
 def plain_data(value):

@@ -112,6 +112,31 @@ async def test_a_chart_is_drawn_again_when_its_worker_died() -> None:
     assert _size(png)[0] == 1200 and dead not in drawing.workers()
 
 
+async def test_a_hung_worker_is_killed_and_the_next_chart_has_a_new_one(monkeypatch) -> None:
+    await drawing.draw("outcomes", "A", ["A"], [{}], OUTCOMES, "ru")
+    [hung] = drawing.workers()
+    os.kill(hung, signal.SIGSTOP)  # alive, answering nothing
+    monkeypatch.setattr(drawing, "TIMEOUT", 1.0)
+    with pytest.raises(drawing.ChartFailed):
+        await drawing.draw("outcomes", "B", ["A"], [{}], OUTCOMES, "ru")
+    monkeypatch.setattr(drawing, "TIMEOUT", 60.0)
+    png = await drawing.draw("outcomes", "C", ["A"], [{}], OUTCOMES, "ru")
+    assert _size(png)[0] == 1200 and hung not in drawing.workers()
+    for _ in range(50):  # killed (gone, or a zombie until reaped), not left stopped
+        if _process_state(hung) in ("gone", "Z", "X"):
+            break
+        await asyncio.sleep(0.1)
+    assert _process_state(hung) in ("gone", "Z", "X")
+
+
+def _process_state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
 async def test_the_worker_is_replaced_after_its_charts_even_with_charts_waiting(monkeypatch) -> None:
     monkeypatch.setattr(drawing, "MAX_CHARTS", 2)
     before = set(drawing.workers())
