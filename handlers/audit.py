@@ -19,7 +19,7 @@ from db.repositories.audit import Filter
 from handlers.audit_view import KINDS, Names, kind_label, line_text
 from handlers.callbacks import AuditCb
 from handlers.keyboards import Rows, button
-from handlers.ui import fits, show, stale
+from handlers.ui import fits, noop, show, stale
 
 PAGE = 20  # entries a page
 PEOPLE_PAGE = 10  # people a page of the picker
@@ -117,10 +117,6 @@ async def pick_kind(query: CallbackQuery, callback_data: AuditCb) -> None:
     kb.row(button(_("‹ Back"), AuditCb(a="l", u=cb.u, k=cb.k if cb.k in AuditKind._value2member_map_ else "")))
     await query.answer()
     await show(query, _("🛡 Which entries?"), kb.as_markup())
-
-
-async def noop(query: CallbackQuery) -> None:
-    await query.answer()
 
 
 def setup() -> Router:

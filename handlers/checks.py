@@ -25,7 +25,7 @@ from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
 from handlers.parsing import phone_for_display
 from handlers.states import CheckComment
-from handlers.ui import fits, show, stale
+from handlers.ui import fits, noop, show, stale
 from reports.flags import PLAUSIBLE_MEETINGS, Flag
 from reports.formatting import clock as clock_fmt
 from reports.formatting import money, when
@@ -250,10 +250,6 @@ async def save_comment(message: Message, repos: Repos, user: User, state: FSMCon
     kb = Rows()
     _buttons(kb, 1, item, 0, 0)
     await message.answer(reply, reply_markup=kb.as_markup())
-
-
-async def noop(query: CallbackQuery) -> None:
-    await query.answer()
 
 
 def setup() -> Router:

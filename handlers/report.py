@@ -30,7 +30,7 @@ from handlers.keyboards import Rows, button
 from handlers.limits import within_limit
 from handlers.report_view import Plans, albums, period_title, photos, rows_in, sheets, texts
 from reports.forecast import month_end, workdays_between
-from handlers.ui import pack, show, stale
+from handlers.ui import noop, pack, show, stale
 from reports import export, period
 from reports.dates import day_bounds, local_today
 from reports.flags import REPORT_DAYS, assess, summaries
@@ -321,10 +321,6 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
     filename = f"ladon-report-{start:%Y-%m-%d}-{end:%Y-%m-%d}.xlsx"
     caption = _("📥 {scope}, {period}").format(scope=name, period=period_title(start, end, i18n.current_locale))
     await query.message.answer_document(BufferedInputFile(data, filename), caption=caption[:1000])
-
-
-async def noop(query: CallbackQuery) -> None:
-    await query.answer()
 
 
 def setup() -> Router:

@@ -23,7 +23,7 @@ from handlers.callbacks import TeamCb
 from handlers.digest import team_digest
 from handlers.filters import MenuButton
 from handlers.keyboards import Rows, button
-from handlers.ui import answer_parts, pack, show
+from handlers.ui import answer_parts, noop, pack, show
 from reports.dates import day_bounds, local_today
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
@@ -107,10 +107,6 @@ async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, us
     await show(query, parts[0], kb if len(parts) == 1 else None)
     for n, part in enumerate(parts[1:], 2):
         await query.message.answer(part, reply_markup=kb if n == len(parts) else None)
-
-
-async def noop(query: CallbackQuery) -> None:
-    await query.answer()
 
 
 def setup() -> Router:

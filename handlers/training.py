@@ -32,7 +32,7 @@ from handlers.keyboards import Rows, button
 from handlers.report_view import period_title
 from handlers.states import TrainingFlow
 from handlers.training_view import chart, texts
-from handlers.ui import not_found, replace_flow_message, show, stale
+from handlers.ui import noop, not_found, replace_flow_message, show, stale
 from reports.dates import local_today
 from reports.training import evaluate, windows
 from reports.workdays import WorkCalendar
@@ -101,10 +101,6 @@ async def page(query: CallbackQuery, callback_data: TrainCb, repos: Repos, user:
     await query.answer()
     text, markup = await _list(repos, user, callback_data.i, i18n.current_locale)
     await show(query, text, markup)
-
-
-async def noop(query: CallbackQuery) -> None:
-    await query.answer()
 
 
 # ---- a training's effect -------------------------------------------------------------------------

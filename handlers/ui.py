@@ -27,6 +27,11 @@ def toast(text: str) -> str:
     return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1] + "…"
 
 
+async def noop(query: CallbackQuery) -> None:
+    """A button that only labels (a page number): the tap is answered, nothing changes."""
+    await query.answer()
+
+
 async def stale(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."), show_alert=True)
 

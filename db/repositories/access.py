@@ -25,6 +25,13 @@ def owned_by_scope(actor: User, owner_column) -> ColumnElement[bool]:
     return owner_column == actor.id
 
 
+def require_admin(actor: User | None) -> User:
+    """The acting user, when an admin; AccessDenied for anyone else."""
+    if actor is None or actor.role != Role.ADMIN:
+        raise AccessDenied
+    return actor
+
+
 def scope_key(actor: User) -> str:
     """Which of `scopes_by_key` applies to `actor`; its parameters are `scope_params(actor)`."""
     if actor.role == Role.ADMIN:

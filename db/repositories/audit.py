@@ -21,8 +21,8 @@ from sqlalchemy import String, Text, bindparam, cast, exists, insert, select, ty
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import AuditEntry, AuditHead, AuditKind, Client, Role, Team, User
-from db.repositories.access import AccessDenied
+from db.models import AuditEntry, AuditHead, AuditKind, Client, Team, User
+from db.repositories.access import require_admin
 
 GENESIS = "0" * 64  # the hash "before" the first entry
 # Execution option on the log's writes: the update's transaction commits them, but does not count
@@ -131,10 +131,6 @@ class AuditRepository:
 
     # ---- reading, for admins -----------------------------------------------------------------
 
-    def _admin(self) -> None:
-        if self.actor is None or self.actor.role != Role.ADMIN:
-            raise AccessDenied
-
     @staticmethod
     def _where(wanted: Filter) -> list:
         clauses = []
@@ -150,7 +146,7 @@ class AuditRepository:
                    size: int = 20) -> Page:
         """Up to `size` entries, newest first: the newest ones, those older than `before`, or those
         just newer than `after` (when fewer than a page are newer, the newest page)."""
-        self._admin()
+        require_admin(self.actor)
         where = self._where(wanted)
         query = (
             select(AuditEntry, User.full_name).outerjoin(User, User.id == AuditEntry.actor_id).where(*where)
@@ -176,12 +172,12 @@ class AuditRepository:
 
     async def actors(self) -> list[User]:
         """Everyone who may appear in the log, to filter by: all users, by name."""
-        self._admin()
+        require_admin(self.actor)
         return list(await self.session.scalars(select(User).order_by(User.full_name, User.id)))
 
     async def names(self, clients: set[int], users: set[int], teams: set[int]) -> tuple[dict, dict, dict]:
         """Current names of the clients, users and teams the entries on a page refer to."""
-        self._admin()
+        require_admin(self.actor)
 
         async def of(model, ids: set[int], column) -> dict[int, str]:
             if not ids:

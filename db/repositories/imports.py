@@ -13,8 +13,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Client, ClientStatus, ContactPerson, Role, User
-from db.repositories.access import AccessDenied, NotFound
+from db.models import Client, ClientStatus, ContactPerson, User
+from db.repositories.access import NotFound, require_admin
 from db.repositories.clients import name_key
 
 CLIENT_FIELDS = ("inn", "industry", "city", "address", "notes")
@@ -74,21 +74,16 @@ class ImportRepository:
         self.session = session
         self.actor = actor
 
-    def _admin(self) -> User:
-        if self.actor is None or self.actor.role != Role.ADMIN:
-            raise AccessDenied
-        return self.actor
-
     async def clients(self) -> list[ClientRow]:
         """Every client of the company: duplicates are found company-wide, whoever owns them."""
-        self._admin()
+        require_admin(self.actor)
         rows = await self.session.execute(select(
             _clients.c.id, _clients.c.name, _clients.c.inn, _clients.c.industry, _clients.c.city,
             _clients.c.address, _clients.c.notes))
         return [ClientRow(*row) for row in rows]
 
     async def persons(self) -> list[PersonRow]:
-        self._admin()
+        require_admin(self.actor)
         rows = await self.session.execute(select(
             _persons.c.id, _persons.c.client_id, _persons.c.name, _persons.c.position, _persons.c.phone,
             _persons.c.email, _persons.c.birthday))
@@ -96,11 +91,11 @@ class ImportRepository:
 
     async def owners(self) -> list[User]:
         """Who can be given clients: people whose access is on."""
-        self._admin()
+        require_admin(self.actor)
         return list(await self.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.full_name)))
 
     async def owner(self, user_id: int) -> User:
-        self._admin()
+        require_admin(self.actor)
         user = await self.session.get(User, user_id)
         if user is None or not user.is_active:
             raise NotFound
@@ -109,7 +104,7 @@ class ImportRepository:
     async def apply(self, new: Sequence[NewClient], changes: Sequence[ClientChange]) -> Applied:
         """Creates and changes clients in bulk. Every owner must be someone whose access is on
         (NotFound otherwise, before anything is written)."""
-        self._admin()
+        require_admin(self.actor)
         owners = {c.owner_id for c in new}
         if owners:
             active = set(await self.session.scalars(

@@ -3,8 +3,8 @@ from __future__ import annotations
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import RefusalReason, Role, User
-from db.repositories.access import AccessDenied, NotFound
+from db.models import RefusalReason, User
+from db.repositories.access import NotFound, require_admin
 
 TITLE_MAX = 100
 ADVICE_MAX = 500
@@ -39,10 +39,6 @@ class RefusalReasonRepository:
         """(id, code, title) of an offered reason, None for a hidden or unknown one."""
         return (await self.session.execute(_ACTIVE_ONE, {"reason": reason_id})).first()
 
-    def _admin(self) -> None:
-        if self.actor is None or self.actor.role != Role.ADMIN:
-            raise AccessDenied
-
     @staticmethod
     def clean(title: str) -> str:
         title = " ".join(title.split())
@@ -52,7 +48,7 @@ class RefusalReasonRepository:
 
     async def add(self, title: str) -> RefusalReason:
         """A new reason goes before "Other" (the catch-all stays last), or last if there is none."""
-        self._admin()
+        require_admin(self.actor)
         title = self.clean(title)
         reasons = await self.all()
         other = next((r for r in reasons if r.code == LAST_CODE), None)
@@ -70,7 +66,7 @@ class RefusalReasonRepository:
 
     async def rename(self, reason_id: int, title: str) -> RefusalReason:
         """A new name, shown as typed in every language (a built-in reason keeps its code)."""
-        self._admin()
+        require_admin(self.actor)
         title = self.clean(title)
         reason = await self.session.get(RefusalReason, reason_id)
         if reason is None:
@@ -81,7 +77,7 @@ class RefusalReasonRepository:
 
     async def set_advice(self, reason_id: int, advice: str | None) -> RefusalReason:
         """An admin's advice for the reason; None brings the built-in one back."""
-        self._admin()
+        require_admin(self.actor)
         if advice is not None and not 1 <= len(advice) <= ADVICE_MAX:
             raise ValueError("advice length")
         reason = await self.session.get(RefusalReason, reason_id)
@@ -93,7 +89,7 @@ class RefusalReasonRepository:
 
     async def move_up(self, reason_id: int) -> None:
         """One place up in the list the flow offers."""
-        self._admin()
+        require_admin(self.actor)
         reasons = await self.all()
         index = next((i for i, r in enumerate(reasons) if r.id == reason_id), None)
         if index is None:
@@ -107,7 +103,7 @@ class RefusalReasonRepository:
         await self.session.flush()
 
     async def set_active(self, reason_id: int, active: bool) -> RefusalReason:
-        self._admin()
+        require_admin(self.actor)
         reason = await self.session.get(RefusalReason, reason_id)
         if reason is None:
             raise NotFound

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditKind, Client, Interaction, Reminder, ReminderStatus, Role, Status, Team, User
-from db.repositories.access import AccessDenied, NotFound, owned_by_scope
+from db.repositories.access import AccessDenied, NotFound, owned_by_scope, require_admin
 from db.repositories.audit import AuditRepository
 
 
@@ -30,10 +30,6 @@ class UserRepository:
         self.session = session
         self.actor = actor
 
-    def _admin(self) -> User:
-        if self.actor is None or self.actor.role != Role.ADMIN:
-            raise AccessDenied
-        return self.actor
 
     async def by_tg_id(self, tg_id: int) -> User | None:
         return await self.session.scalar(select(User).where(User.tg_id == tg_id))
@@ -85,14 +81,14 @@ class UserRepository:
 
     async def colleague(self, user_id: int) -> User:
         """Someone an admin may turn on or off: anyone but themselves."""
-        actor = self._admin()
+        actor = require_admin(self.actor)
         user = await self.session.get(User, user_id)
         if user is None or user.id == actor.id:
             raise NotFound
         return user
 
     async def set_active(self, user_id: int, active: bool) -> User:
-        actor = self._admin()
+        actor = require_admin(self.actor)
         user = await self.session.get(User, user_id)
         if user is None:
             raise NotFound
@@ -123,7 +119,7 @@ class UserRepository:
 
     async def handover_parties(self, from_id: int, to_id: int | None = None) -> tuple[User, User | None]:
         """The person whose base is handed over (access off) and, if given, who takes it (access on)."""
-        self._admin()
+        require_admin(self.actor)
         source = await self.session.get(User, from_id)
         if source is None or source.is_active:
             raise NotFound  # only a base left behind is handed over: an active person keeps theirs
