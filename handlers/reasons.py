@@ -20,7 +20,7 @@ from handlers.filters import FreeText
 from handlers.keyboards import Rows, button
 from handlers.states import AddReason
 from handlers.report_view import advice
-from handlers.ui import not_found, pack, show
+from handlers.ui import answer_parts, not_found, pack, show
 
 
 async def render(repos: Repos, user: User) -> tuple[str, InlineKeyboardMarkup]:
@@ -144,8 +144,7 @@ async def list_advice(query: CallbackQuery, repos: Repos) -> None:
         blocks.append(f"\n<b>{html.escape(labels.reason(reason))}</b>{own}\n{html.escape(advice(reason))}")
         kb.row(button("💡 " + labels.reason(reason)[:40], ReasonCb(a="eadv", id=reason.id)))
     parts = pack(blocks)
-    for n, part in enumerate(parts, 1):
-        await query.message.answer(part, reply_markup=kb.as_markup() if n == len(parts) else None)
+    await answer_parts(query.message, parts, kb.as_markup())
 
 
 async def ask_advice(query: CallbackQuery, callback_data: ReasonCb, repos: Repos, state: FSMContext) -> None:

@@ -30,7 +30,7 @@ from handlers.keyboards import Rows, button
 from handlers.limits import within_limit
 from handlers.report_view import Plans, albums, period_title, photos, rows_in, sheets, texts
 from reports.forecast import month_end, workdays_between
-from handlers.ui import noop, pack, show, stale
+from handlers.ui import noop, pack, show, show_parts, stale
 from reports import export, period
 from reports.dates import day_bounds, local_today
 from reports.flags import REPORT_DAYS, assess, summaries
@@ -251,9 +251,7 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
     if user.role in (Role.HEAD, Role.ADMIN):
         kb.row(button(_("📥 Excel"), RepCb(a="x", p=code, s=scope, i=ident)))
     kb.row(button(_("📊 Another report"), RepCb(a="back")))
-    await show(query, parts[0], kb.as_markup() if len(parts) == 1 else None)
-    for n, part in enumerate(parts[1:], 2):
-        await query.message.answer(part, reply_markup=kb.as_markup() if n == len(parts) else None)
+    await show_parts(query, parts, kb.as_markup())
     for album in albums(await photos(report, reasons, locale)):
         if len(album) == 1:
             await query.message.answer_photo(BufferedInputFile(album[0].png, "chart.png"), caption=album[0].caption)

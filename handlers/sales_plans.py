@@ -24,7 +24,7 @@ from handlers.filters import FreeText, Magic
 from handlers.keyboards import Rows, button
 from handlers.parsing import ParseError, parse_amount
 from handlers.states import PlanEntry
-from handlers.ui import not_found, pack, show, stale
+from handlers.ui import answer_parts, not_found, pack, show, show_parts, stale
 from reports import plan_sheet
 from reports.dates import local_today
 from reports.formatting import money, month_name, month_title
@@ -102,8 +102,7 @@ async def start(message: Message, repos: Repos, user: User, clock, i18n: I18n, s
     await state.clear()
     today = local_today(clock(), user.timezone)
     parts, markup = await _screen(repos, user, today.replace(day=1), today, i18n.current_locale)
-    for n, part in enumerate(parts, 1):
-        await message.answer(part, reply_markup=markup if n == len(parts) else None)
+    await answer_parts(message, parts, markup)
 
 
 async def show_month(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, user: User, clock, i18n: I18n) -> None:
@@ -115,9 +114,7 @@ async def show_month(query: CallbackQuery, callback_data: SalesPlanCb, repos: Re
         return
     await query.answer()
     parts, markup = await _screen(repos, user, month, today, i18n.current_locale)
-    await show(query, parts[0], markup if len(parts) == 1 else None)
-    for n, part in enumerate(parts[1:], 2):
-        await query.message.answer(part, reply_markup=markup if n == len(parts) else None)
+    await show_parts(query, parts, markup)
 
 
 async def _setters_month(query: CallbackQuery, callback_data: SalesPlanCb, user: User, clock) -> date | None:
@@ -215,8 +212,7 @@ async def save_amount(message: Message, repos: Repos, user: User, clock, state: 
     parts, markup = await _screen(repos, user, month, today, i18n.current_locale)
     note = _("Removed.") if text == "-" else _("Saved.")
     parts = pack([note, *parts])
-    for n, part in enumerate(parts, 1):
-        await message.answer(part, reply_markup=markup if n == len(parts) else None)
+    await answer_parts(message, parts, markup)
 
 
 async def cancel(query: CallbackQuery, state: FSMContext) -> None:
@@ -255,8 +251,7 @@ async def _offer(message: Message, state: FSMContext, month: date, changes: list
     kb = Rows().row(button(_("✅ Apply"), SalesPlanCb(a="apply", m=_code(month))),
                     button(_("✖ Cancel"), SalesPlanCb(a="cx", m=_code(month)))).as_markup()
     parts = pack(blocks)
-    for n, part in enumerate(parts, 1):
-        await message.answer(part, reply_markup=kb if n == len(parts) else None)
+    await answer_parts(message, parts, kb)
 
 
 async def copy(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, user: User, clock, state: FSMContext,
@@ -292,9 +287,7 @@ async def apply(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, 
     await state.clear()
     await query.answer(_("Applied: {count}").format(count=count))
     parts, markup = await _screen(repos, user, month, today, i18n.current_locale)
-    await show(query, parts[0], markup if len(parts) == 1 else None)
-    for n, part in enumerate(parts[1:], 2):
-        await query.message.answer(part, reply_markup=markup if n == len(parts) else None)
+    await show_parts(query, parts, markup)
 
 
 async def send_template(query: CallbackQuery, callback_data: SalesPlanCb, repos: Repos, user: User, clock, i18n: I18n) -> None:

@@ -23,7 +23,7 @@ from handlers.callbacks import TeamCb
 from handlers.digest import team_digest
 from handlers.filters import MenuButton
 from handlers.keyboards import Rows, button
-from handlers.ui import answer_parts, noop, pack, show
+from handlers.ui import answer_parts, noop, pack, show_parts
 from reports.dates import day_bounds, local_today
 from reports.formatting import clock as clock_fmt
 from reports.formatting import day as day_fmt
@@ -101,12 +101,9 @@ async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, us
         *([button(_("Day after ›"), TeamCb(a="day", id=callback_data.id, d=shift + 1))] if shift < 1 else []),
     ).as_markup()
     if callback_data.a == "open":  # from the list: a new message, the list stays to open another
-        for n, part in enumerate(parts, 1):
-            await query.message.answer(part, reply_markup=kb if n == len(parts) else None)
+        await answer_parts(query.message, parts, kb)
         return
-    await show(query, parts[0], kb if len(parts) == 1 else None)
-    for n, part in enumerate(parts[1:], 2):
-        await query.message.answer(part, reply_markup=kb if n == len(parts) else None)
+    await show_parts(query, parts, kb)
 
 
 def setup() -> Router:

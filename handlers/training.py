@@ -32,7 +32,7 @@ from handlers.keyboards import Rows, button
 from handlers.report_view import period_title
 from handlers.states import TrainingFlow
 from handlers.training_view import chart, texts
-from handlers.ui import noop, not_found, replace_flow_message, show, stale
+from handlers.ui import noop, not_found, replace_flow_message, show, show_parts, stale
 from reports.dates import local_today
 from reports.training import evaluate, windows
 from reports.workdays import WorkCalendar
@@ -122,9 +122,7 @@ async def open_training(query: CallbackQuery, callback_data: TrainCb, repos: Rep
     own = user.role == Role.MANAGER
     parts = texts(info, effect, locale, own=own)
     markup = Rows().row(button(_("‹ All trainings"), TrainCb(a="list"))).as_markup()
-    await show(query, parts[0], markup if len(parts) == 1 else None)
-    for n, part in enumerate(parts[1:], 2):
-        await query.message.answer(part, reply_markup=markup if n == len(parts) else None)
+    await show_parts(query, parts, markup)
     png = await chart(info, effect, locale, own=own)
     if png is not None:
         caption = _("Before and after the training: those who took part against colleagues who did not.") if not own else \

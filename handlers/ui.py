@@ -143,3 +143,11 @@ async def answer_parts(message: Message, parts: list[str], markup: InlineKeyboar
     """A text that can grow, as several messages; the buttons go under the last one."""
     for n, part in enumerate(parts, 1):
         await message.answer(part, reply_markup=markup if n == len(parts) else None)
+
+
+async def show_parts(query: CallbackQuery, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
+    """A text that can grow, in place of the pressed message: its first part there, the rest as
+    new messages; the buttons go under the last one."""
+    await show(query, parts[0], markup if len(parts) == 1 else None)
+    if len(parts) > 1:
+        await answer_parts(query.message, parts[1:], markup)
