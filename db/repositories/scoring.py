@@ -11,34 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, String, delete, exists, func, insert, select, type_coerce
+from sqlalchemy import String, delete, exists, func, insert, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
+from db.buckets import epoch_days
 from db.models import Client, ClientScore, Interaction, Kind, Outcome, RefusalReason, Status, User
 from db.repositories.access import owned_by_scope
 
 STREAM_BATCH = 20_000  # rows per fetch: the job's memory stays flat however long the history
-
-
-class epoch_days(FunctionElement):  # noqa: N801 - used like a SQL function
-    """A UTC timestamp as days since 1970-01-01 (a float): cheaper to ship and subtract than datetimes."""
-
-    type = Float()
-    inherit_cache = True
-    name = "epoch_days"
-
-
-@compiles(epoch_days)
-def _postgresql(element, compiler, **kw) -> str:
-    # date_part gives double precision (extract gives numeric, which arrives as Decimal)
-    return f"(date_part('epoch', {compiler.process(element.clauses, **kw)}) / 86400.0)"
-
-
-@compiles(epoch_days, "sqlite")
-def _sqlite(element, compiler, **kw) -> str:
-    return f"(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5)"
 
 
 # (client id, day, kind, outcome or None, refusal reason id or None, manager id), in client and time order
