@@ -4,6 +4,7 @@ honestly contacts are logged. Pure functions over what `ReportRepository` return
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,15 +27,21 @@ BATCH = 3  # contacts logged within one hour, at night, about earlier hours: a b
 LATE = timedelta(hours=3)  # logged this long after it happened: logged late
 
 
-@lru_cache(maxsize=4096)  # a report asks for the same few intervals many times; scipy takes ~0.5 ms each
+@lru_cache(maxsize=4096)  # a report asks for the same few intervals many times
 def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float] | None:
-    """Wilson score interval of a proportion (sound for small samples and rates near 0 or 1)."""
+    """Wilson score interval of a proportion (sound for small samples and rates near 0 or 1).
+    The closed form with the normal quantile from the standard library: scipy.stats gives the same
+    figures but costs the bot's process some 70 MB and a second to import."""
     if trials <= 0:
         return None
-    from scipy.stats import binomtest  # imported on first use: scipy.stats takes a second to load
-
-    ci = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+    p, z2 = successes / trials, z * z
+    center = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z / (1 + z2 / trials) * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    # exact at the ends (the closed form leaves a rounding error there)
+    low = 0.0 if successes == 0 else max(0.0, center - half)
+    high = 1.0 if successes == trials else min(1.0, center + half)
+    return low, high
 
 
 @dataclass

@@ -26,11 +26,11 @@ dataclasses out; `gather` only turns what `ReportRepository` counts into them.
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from scipy.stats import norm
 
 from db.models import Kind, Outcome
 from db.repositories.reports import ReportRepository
@@ -149,7 +149,7 @@ class Estimate:
 
 
 def _z(confidence: float) -> float:
-    return float(norm.ppf(0.5 + confidence / 2))
+    return statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def _conversion(t: tuple[_Pool, _Pool], c: tuple[_Pool, _Pool]) -> Estimate:
@@ -243,7 +243,8 @@ def compare(
         if found is None:
             effects[metric] = Effect(metric, Verdict.TOO_FEW, *shown)
             continue
-        p = min(1.0, family * 2 * float(norm.sf(abs(found.center) / found.se))) if found.se > 0 else (0.0 if found.center else 1.0)
+        # two-sided p, Bonferroni over the family: 2 * sf(x) = erfc(x / sqrt 2), exact in the tails
+        p = min(1.0, family * math.erfc(abs(found.center) / found.se / math.sqrt(2))) if found.se > 0 else (0.0 if found.center else 1.0)
         low, high = found.center - z * found.se, found.center + z * found.se
         if metric != Metric.CONVERSION:  # back from the log scale: relative changes
             low, high = math.exp(low) - 1, math.exp(high) - 1

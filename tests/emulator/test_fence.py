@@ -93,3 +93,27 @@ def test_the_run_path_never_loads_the_emulator_nor_matplotlib() -> None:
     sandbox, worker = result.stdout.splitlines()
     assert sandbox == "[]", f"`python -m bot` would load the sandbox side: {sandbox}"
     assert worker == "[]", f"`python -m bot` would load what only the chart worker needs: {worker}"
+
+
+def test_the_bot_process_never_loads_scipy() -> None:
+    """scipy.stats costs some 70 MB and a second to import; the bot's own process computes its
+    intervals and p-values with the standard library. Only the scoring child (scikit-learn) and the
+    chart worker may load it."""
+    children = {"reports.charts", "reports.scoring_model"}
+    modules = sorted(
+        module_name(path)
+        for package in ("bot", "handlers", "reports")
+        for path in (ROOT / package).glob("*.py")
+        if module_name(path) not in children and not module_name(path).endswith("__main__")
+    )
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "from reports.analytics import wilson\n"
+        "wilson(5, 10)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", f"the bot's process would load: {result.stdout.strip()[:300]}"

@@ -33,6 +33,10 @@ def test_wilson_matches_the_textbook_values() -> None:
     assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
     low, high = wilson(0, 10)
     assert low == 0.0 and high == pytest.approx(0.2775, abs=1e-4)
+    low, high = wilson(10, 10)  # the mirror of 0 of 10
+    assert low == pytest.approx(0.7225, abs=1e-4) and high == 1.0
+    low, high = wilson(81, 263)  # Newcombe's example: 0.2553 to 0.3662
+    assert low == pytest.approx(0.2553, abs=1e-4) and high == pytest.approx(0.3662, abs=1e-4)
     assert wilson(0, 0) is None
 
 
