@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -186,6 +187,10 @@ class Interaction(Base):
         Index("ix_interactions_client_happened", "client_id", "happened_at"),
         Index("ix_interactions_client_status_planned", "client_id", "status", "planned_at"),
         Index("ix_interactions_manager_status_happened", "manager_id", "status", "happened_at"),
+        # "are check-ins in use?" asks for the few rows that have one: without it, a scan of every
+        # contact of the managers asked about (1.5 s for 50 managers on a million contacts)
+        Index("ix_interactions_manager_checkin", "manager_id", "checkin_at", sqlite_where=text("checkin_at IS NOT NULL"),
+              postgresql_where=text("checkin_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

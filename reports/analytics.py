@@ -14,7 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from db.models import Kind, Outcome
-from db.repositories.reports import HourCount, LoggingCount, Person, Result
+from db.repositories.reports import DayCount, LoggingCount, Person, Result
 from reports.workdays import WorkCalendar
 
 MIN_MEETINGS = 20  # fewer done meetings than this: "not enough meetings yet", never a verdict
@@ -224,15 +224,11 @@ class DayFigures:
         return sum(self.by_kind.values())
 
 
-def by_day(hours: list[HourCount], tz: str) -> dict[tuple[int | None, date], DayFigures]:
+def by_day(rows: list[DayCount]) -> dict[tuple[int | None, date], DayFigures]:
     """(manager, local day) -> that day's figures; manager None when the rows were counted together."""
     days: dict[tuple[int | None, date], DayFigures] = defaultdict(DayFigures)
-    offsets: dict[str, date] = {}
-    for row in hours:
-        day = offsets.get(row.hour)
-        if day is None:
-            day = offsets[row.hour] = local_hour(row.hour, tz).date()
-        fig = days[(row.manager_id, day)]
+    for row in rows:
+        fig = days[(row.manager_id, row.day)]
         fig.by_kind[row.kind] += row.count
         if row.outcome == Outcome.AGREED:
             fig.deals += row.count

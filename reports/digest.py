@@ -65,14 +65,6 @@ def last_workday(today: date, calendar: WorkCalendar) -> date:
     return today - timedelta(days=1)
 
 
-def _whole_hours(span: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
-    """A local day widened to whole UTC hours: every hour bucket `by_day` files under that day
-    is then counted whole, whatever the zone's offset (as when the weeks were counted at once)."""
-    start = span[0].replace(minute=0, second=0, microsecond=0)
-    end = span[1].replace(minute=0, second=0, microsecond=0)
-    return start, end if end == span[1] else end + timedelta(hours=1)
-
-
 def _value(fig: DayFigures | None, name: str) -> float:
     return float(getattr(fig, name)) if fig is not None else 0.0
 
@@ -103,10 +95,10 @@ async def morning(repo: ReportRepository, people: list[Person], now: datetime, t
     levels: dict[str, Usual | None] = dict.fromkeys(USUAL_FIGURES)
     if earlier:
         # only those days, not the weeks between them: a seventh of the rows to count and carry
-        hours = []
+        rows = []
         for earlier_day in earlier:
-            hours += await repo.hours(ids, _whole_hours(day_bounds(earlier_day, tz)), per_manager=False)
-        history = by_day(hours, tz)
+            rows += await repo.days(ids, day_bounds(earlier_day, tz), tz, per_manager=False)
+        history = by_day(rows)
         team = total(items)
         now_values = {"meetings": team.meetings, "calls": team.by_kind[Kind.CALL], "deals": team.deals, "deals_sum": team.deals_sum}
         for name in USUAL_FIGURES:

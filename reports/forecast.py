@@ -192,19 +192,13 @@ class Day:
     amount_sq: float
 
 
-def days_of(rows, tz: str) -> dict[int, dict[date, Day]]:
-    """Sales by manager and local day, from the repository's hour buckets (`SalesHour`)."""
-    from reports.analytics import local_hour
-
-    result: dict[int, dict[date, list[float]]] = {}
+def days_of(rows) -> dict[int, dict[date, Day]]:
+    """Sales by manager and local day, from the repository's `SalesDay` rows (in roubles)."""
+    result: dict[int, dict[date, Day]] = {}
     for row in rows:
-        day = local_hour(row.hour, tz).date()
-        acc = result.setdefault(row.manager_id, {}).setdefault(day, [0, 0, 0.0, 0.0])
-        acc[0] += row.meetings
-        acc[1] += row.deals
-        acc[2] += row.amount_minor / 100
-        acc[3] += row.amount_sq / 10_000
-    return {m: {d: Day(int(a[0]), int(a[1]), a[2], a[3]) for d, a in days.items()} for m, days in result.items()}
+        result.setdefault(row.manager_id, {})[row.day] = Day(row.meetings, row.deals, row.amount_minor / 100,
+                                                             row.amount_sq / 10_000)
+    return result
 
 
 def history(days: dict[date, Day], first: date, last: date, workdays: int) -> History:

@@ -42,18 +42,18 @@ async def live(reports: ReportRepository, plans: PlanRepository, people: list[Pe
     since = today - timedelta(days=WINDOW_DAYS) if begun else first.replace(year=first.year - 1) - timedelta(days=WINDOW_DAYS)
     since = min(since, first)
     ids = [p.id for p in people]
-    rows = await reports.sales(ids, (day_bounds(since, tz)[0], day_bounds(today, tz)[0]))
+    rows = await reports.sales(ids, (day_bounds(since, tz)[0], day_bounds(today, tz)[0]), tz)
     set_plans = {p.user_id: p.amount_minor / 100 for p in await plans.of_month(first) if p.user_id in set(ids)}
     total_plan = team_plan / 100 if team_plan is not None else None
     # rows into days and the simulation: a tenth of a second of Python per head, a third for the
     # admin, done in a thread so that the loop keeps answering meanwhile (it gets the GIL back
     # every switch interval, instead of waiting for the whole computation)
-    return await asyncio.to_thread(_live, rows, tz, ids, today, calendar, set_plans, total_plan)
+    return await asyncio.to_thread(_live, rows, ids, today, calendar, set_plans, total_plan)
 
 
-def _live(rows, tz: str, ids: list[int], today: date, calendar: WorkCalendar, set_plans: dict[int, float],
+def _live(rows, ids: list[int], today: date, calendar: WorkCalendar, set_plans: dict[int, float],
           total_plan: float | None) -> Live:
-    sales = days_of(rows, tz)
+    sales = days_of(rows)
     return Live(month_as_of(sales, ids, today, calendar, set_plans, total_plan), sales, today)
 
 
@@ -62,11 +62,11 @@ async def accuracy(reports: ReportRepository, people: list[Person], now: datetim
     today = local_today(now, tz)
     ids = [p.id for p in people]
     since = today - timedelta(days=HISTORY_DAYS)
-    rows = await reports.sales(ids, (day_bounds(since, tz)[0], day_bounds(today, tz)[0]))
-    return await asyncio.to_thread(_accuracy, rows, tz, ids, today, calendar)
+    rows = await reports.sales(ids, (day_bounds(since, tz)[0], day_bounds(today, tz)[0]), tz)
+    return await asyncio.to_thread(_accuracy, rows, ids, today, calendar)
 
 
-def _accuracy(rows, tz: str, ids: list[int], today: date, calendar: WorkCalendar) -> list[Backtest]:
-    sales = days_of(rows, tz)
+def _accuracy(rows, ids: list[int], today: date, calendar: WorkCalendar) -> list[Backtest]:
+    sales = days_of(rows)
     first = min((d for days in sales.values() for d in days), default=today)
     return backtest(sales, ids, first, today, calendar)

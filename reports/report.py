@@ -55,7 +55,7 @@ async def build(
     Idle days are the period's working days before `today` (today is not over yet)."""
     ids = [p.id for p in people]
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
-    rows = (await repo.results(ids, span), await repo.refusals(ids, span), await repo.hours(ids, span),
+    rows = (await repo.results(ids, span), await repo.refusals(ids, span), await repo.days(ids, span, tz),
             await repo.logging(ids, span))
     checkins = await counted(repo, ids, span, radius_m, checkins_required)
     # tens of thousands of hour rows turned into days and verdicts: in a thread, so that the loop
@@ -66,10 +66,10 @@ async def build(
 
 
 def _assemble(people: list[Person], rows, start: date, end: date, today: date, tz: str, calendar: WorkCalendar) -> Report:
-    results, refusals, hours, logging = rows
+    results, refusals, day_rows, logging = rows
     managers = figures(people, results, refusals)
     whole = total(managers)
-    days = by_day(hours, tz)
+    days = by_day(day_rows)
     workdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     workdays = [d for d in workdays if d < today and calendar.is_workday(d)]
     return Report(
@@ -105,9 +105,9 @@ async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: 
     ids = [p.id for p in people]
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     results, refusals = await repo.results(ids, span), await repo.refusals(ids, span)
-    hours = await repo.hours(ids, span, per_manager=False)
+    day_rows = await repo.days(ids, span, tz, per_manager=False)
     week.coaching, week.weeks = await asyncio.to_thread(
-        lambda: (coaching(figures(people, results, refusals)), by_week(by_day(hours, tz)))
+        lambda: (coaching(figures(people, results, refusals)), by_week(by_day(day_rows)))
     )
     week.judged = (start, end)
     return week

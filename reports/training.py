@@ -34,7 +34,7 @@ from enum import StrEnum
 
 from db.models import Kind, Outcome
 from db.repositories.reports import ReportRepository
-from reports.analytics import MIN_MEETINGS, local_hour
+from reports.analytics import MIN_MEETINGS
 from reports.dates import day_bounds
 from reports.workdays import WorkCalendar
 
@@ -305,8 +305,8 @@ async def gather(repo: ReportRepository, ids: list[int], windows_: Windows, tz: 
                     item["meeting_deals"] += row.count
         sizes = {m: (n, s, q) for m, n, s, q in await repo.deal_sizes(ids, span)}
         daily = {i: [0] * len(days) for i in ids}
-        for manager, hour, count in await repo.meeting_hours(ids, span):
-            slot = position.get(local_hour(hour, tz).date())
+        for manager, day, count in await repo.meeting_days(ids, span, tz):
+            slot = position.get(day)
             if slot is not None:
                 daily[manager][slot] += count
         for i in ids:

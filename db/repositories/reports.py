@@ -6,12 +6,13 @@ Each method returns plain rows; what they mean is computed in `reports/`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import Float, case, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.buckets import utc_hour
+from db.buckets import local_day, utc_hour
 from db.models import Export, Interaction, Kind, Outcome, Role, Status, Team, User
 from db.repositories.access import owned_by_scope
 
@@ -41,12 +42,12 @@ class Result:
 
 
 @dataclass(frozen=True)
-class HourCount:
-    """Done contacts that happened in one UTC hour ("YYYY-MM-DD HH"), by kind and outcome;
-    manager_id is None when counted for all the managers asked about together."""
+class DayCount:
+    """Done contacts that happened on one local day, by kind and outcome; manager_id is None when
+    counted for all the managers asked about together."""
 
     manager_id: int | None
-    hour: str
+    day: date
     kind: Kind
     outcome: Outcome | None
     count: int
@@ -54,12 +55,12 @@ class HourCount:
 
 
 @dataclass(frozen=True)
-class SalesHour:
-    """A manager's done meetings and agreed deals in one UTC hour: how many, the sum and the sum
+class SalesDay:
+    """A manager's done meetings and agreed deals on one local day: how many, the sum and the sum
     of squares of the amounts (kopecks; squares as floats, they outgrow integers)."""
 
     manager_id: int
-    hour: str
+    day: date
     meetings: int
     deals: int
     amount_minor: int
@@ -74,6 +75,11 @@ class LoggingCount:
     logged_hour: str
     happened_hour: str
     count: int
+
+
+@lru_cache(maxsize=8192)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 class ReportRepository:
@@ -132,12 +138,12 @@ class ReportRepository:
         )
         return [tuple(row) for row in rows]
 
-    async def hours(self, ids: list[int], span: Span, *, per_manager: bool = True) -> list[HourCount]:
-        """Done contacts by the UTC hour they happened in: what local days and weeks are made of."""
+    async def days(self, ids: list[int], span: Span, tz: str, *, per_manager: bool = True) -> list[DayCount]:
+        """Done contacts by the day, in zone `tz`, they happened on: what days and weeks are made of."""
         if not ids:
             return []
-        hour = utc_hour(Interaction.happened_at)
-        keys = [hour, Interaction.kind, Interaction.outcome]
+        day = local_day(Interaction.happened_at, tz, span)
+        keys = [day, Interaction.kind, Interaction.outcome]
         if per_manager:
             keys.insert(0, Interaction.manager_id)
         rows = await self.session.execute(
@@ -146,29 +152,29 @@ class ReportRepository:
             .group_by(*keys)
         )
         if per_manager:
-            return [HourCount(m, h, k, o, n, int(s)) for m, h, k, o, n, s in rows]
-        return [HourCount(None, h, k, o, n, int(s)) for h, k, o, n, s in rows]
+            return [DayCount(m, _day(d), k, o, n, int(s)) for m, d, k, o, n, s in rows]
+        return [DayCount(None, _day(d), k, o, n, int(s)) for d, k, o, n, s in rows]
 
-    async def sales(self, ids: list[int], span: Span) -> list[SalesHour]:
-        """Meetings and deals by manager and UTC hour: what forecasts read their factors from."""
+    async def sales(self, ids: list[int], span: Span, tz: str) -> list[SalesDay]:
+        """Meetings and deals by manager and day in zone `tz`: what forecasts read their factors from."""
         if not ids:
             return []
-        hour = utc_hour(Interaction.happened_at)
+        day = local_day(Interaction.happened_at, tz, span)
         agreed = Interaction.outcome == Outcome.AGREED
         amount = func.coalesce(Interaction.amount_minor, 0)
         real = cast(amount, Float)
         rows = await self.session.execute(
             select(
-                Interaction.manager_id, hour,
+                Interaction.manager_id, day,
                 func.sum(case((Interaction.kind == Kind.MEETING, 1), else_=0)),
                 func.sum(case((agreed, 1), else_=0)),
                 func.sum(case((agreed, amount), else_=0)),
                 func.sum(case((agreed, real * real), else_=0.0)),
             )
             .where(*_done_in(ids, span), or_(Interaction.kind == Kind.MEETING, agreed))
-            .group_by(Interaction.manager_id, hour)
+            .group_by(Interaction.manager_id, day)
         )
-        return [SalesHour(m, h, int(n), int(d), int(a), float(q)) for m, h, n, d, a, q in rows]
+        return [SalesDay(m, _day(d), int(n), int(c), int(a), float(q)) for m, d, n, c, a, q in rows]
 
     async def logging(self, ids: list[int], span: Span) -> list[LoggingCount]:
         """Done contacts logged in the span, by the hour logged against the hour they happened."""
@@ -233,17 +239,17 @@ class ReportRepository:
         )
         return [(m, n, float(s or 0), float(q or 0)) for m, n, s, q in rows]
 
-    async def meeting_hours(self, ids: list[int], span: Span) -> list[tuple[int, str, int]]:
-        """Done meetings by manager and the UTC hour they happened in (what local days are made of)."""
+    async def meeting_days(self, ids: list[int], span: Span, tz: str) -> list[tuple[int, date, int]]:
+        """Done meetings by manager and the day, in zone `tz`, they happened on."""
         if not ids:
             return []
-        hour = utc_hour(Interaction.happened_at)
+        day = local_day(Interaction.happened_at, tz, span)
         rows = await self.session.execute(
-            select(Interaction.manager_id, hour, func.count())
+            select(Interaction.manager_id, day, func.count())
             .where(*_done_in(ids, span), Interaction.kind == Kind.MEETING)
-            .group_by(Interaction.manager_id, hour)
+            .group_by(Interaction.manager_id, day)
         )
-        return [(m, h, n) for m, h, n in rows]
+        return [(m, _day(d), n) for m, d, n in rows]
 
     async def checkins(self, ids: list[int], span: Span, radius_m: float) -> list[tuple[int, int, int, int]]:
         """Done meetings that happened in the span, per manager: (manager, meetings, checked in

@@ -83,7 +83,7 @@ async def main_async(repeat: int) -> None:
                 repos = Repos(session, admin)
                 ids = [p.id for p in await repos.reports.people()]
                 since = today - timedelta(days=WINDOW_DAYS)
-                await repos.reports.sales(ids, (day_bounds(since, TZ)[0], day_bounds(today, TZ)[0]))
+                await repos.reports.sales(ids, (day_bounds(since, TZ)[0], day_bounds(today, TZ)[0]), TZ)
 
         async def backtest():
             async with sessions() as session:

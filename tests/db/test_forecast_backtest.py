@@ -30,7 +30,7 @@ async def test_the_company_forecast_is_within_ten_percent_at_the_month_s_middle(
                                                       team_id=None, timezone=TZ, language="en")
         repo = ReportRepository(session, admin)
         ids = [p.id for p in await repo.people()]
-        sales = days_of(await repo.sales(ids, (clock() - timedelta(days=600), clock())), TZ)
+        sales = days_of(await repo.sales(ids, (clock() - timedelta(days=600), clock()), TZ))
     calendar = WorkCalendar("RU")
     tests = backtest(sales, ids, facts.start, local_today(clock(), TZ), calendar)
     middle, start = score(tests, None, True), score(tests, None, False)

@@ -1,8 +1,8 @@
-"""The heads' aggregates on both backends: counted in SQL by hour and scoped to what the actor may see."""
+"""The heads' aggregates on both backends: counted in SQL by day (by hour where the hour matters) and scoped to what the actor may see."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from db.models import Kind, Outcome
 from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository
@@ -22,7 +22,7 @@ async def _log(session, who, client_id, at: datetime, kind=Kind.MEETING, outcome
     return item
 
 
-async def test_reports_count_by_hour_and_stay_in_scope(sessionmaker) -> None:
+async def test_reports_count_by_day_and_stay_in_scope(sessionmaker) -> None:
     async with sessionmaker() as session:
         anna, boris, olga, head, admin = await _people(session)
         a = await ClientRepository(session, anna).create("Ромашка")
@@ -61,15 +61,40 @@ async def test_reports_count_by_hour_and_stay_in_scope(sessionmaker) -> None:
         assert (anna_figures.deals, anna_figures.average_deal, anna_figures.unpriced) == (3, 175_00, 1)
         assert (olga.id, Kind.MEETING, Outcome.AGREED) not in results
 
-        hours = {(h.manager_id, h.hour, h.kind): h.count for h in await repo.hours(ids, span)}
-        assert hours[(anna.id, "2026-11-26 07", Kind.MEETING)] == 2
-        assert hours[(anna.id, "2026-11-26 08", Kind.CALL)] == 1
-        together = await repo.hours(ids, span, per_manager=False)
-        assert {h.manager_id for h in together} == {None}
-        assert sum(h.count for h in together) == 5
+        days = {(d.manager_id, d.day, d.kind, d.outcome): d.count for d in await repo.days(ids, span, "Europe/Moscow")}
+        assert days[(anna.id, date(2026, 11, 26), Kind.MEETING, Outcome.AGREED)] == 2
+        assert days[(anna.id, date(2026, 11, 26), Kind.CALL, Outcome.REFUSED)] == 1
+        assert days[(anna.id, date(2026, 11, 26), Kind.CALL, Outcome.AGREED)] == 1
+        together = await repo.days(ids, span, "Europe/Moscow", per_manager=False)
+        assert {d.manager_id for d in together} == {None}
+        assert sum(d.count for d in together) == 5
 
         refusals = await repo.refusals(ids, span)
         assert [(m, n) for m, _reason, n in refusals] == [(anna.id, 1)]
         logging = {(r.manager_id, r.logged_hour, r.happened_hour): r.count for r in await repo.logging(ids, span)}
         assert logging[(anna.id, "2026-11-26 21", "2026-11-26 08")] == 1
         assert logging[(anna.id, "2026-11-26 07", "2026-11-26 07")] == 2
+
+
+async def test_days_are_counted_in_sql_by_the_zone_s_own_clock_across_daylight_saving(sessionmaker) -> None:
+    # Berlin: UTC+1 in winter, UTC+2 from 29 March 2026, 01:00 UTC; each contact one way or the
+    # other of a local midnight, one a hair before it
+    async with sessionmaker() as session:
+        anna, _boris, _olga, head, _admin = await _people(session)
+        a = await ClientRepository(session, anna).create("Ромашка")
+        moments = {
+            datetime(2026, 3, 28, 23, 0, tzinfo=UTC): date(2026, 3, 29),  # 00:00 on 29 March (winter)
+            datetime(2026, 3, 28, 22, 59, 59, 999_999, tzinfo=UTC): date(2026, 3, 28),  # 23:59:59.999999
+            datetime(2026, 3, 29, 21, 30, tzinfo=UTC): date(2026, 3, 29),  # 23:30 (summer time)
+            datetime(2026, 3, 29, 22, 0, tzinfo=UTC): date(2026, 3, 30),  # 00:00 on 30 March (summer)
+        }
+        for at in moments:
+            await _log(session, anna, a.id, at, kind=Kind.CALL, outcome=Outcome.THINKING)
+        await session.commit()
+        repo = ReportRepository(session, head)
+        span = (datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC))
+        days = {d.day: d.count for d in await repo.days([anna.id], span, "Europe/Berlin")}
+        assert days == {date(2026, 3, 28): 1, date(2026, 3, 29): 2, date(2026, 3, 30): 1}
+        # the same rows by Moscow's clock (UTC+3 all year)
+        days = {d.day: d.count for d in await repo.days([anna.id], span, "Europe/Moscow")}
+        assert days == {date(2026, 3, 29): 2, date(2026, 3, 30): 2}

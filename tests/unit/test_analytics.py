@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from db.models import Kind, Outcome
-from db.repositories.reports import HourCount, LoggingCount, Person, Result
+from db.repositories.reports import DayCount, LoggingCount, Person, Result
 from reports.analytics import (
     Coaching,
     Level,
@@ -120,19 +120,21 @@ def test_comparable_days_are_the_same_weekday_skipping_holidays() -> None:
     assert all(d.weekday() == 2 for d in days) and len(days) == 6
 
 
-def test_days_follow_the_person_s_zone_across_daylight_saving() -> None:
-    # Berlin: UTC+1 in winter, UTC+2 from 29 March 2026 (02:00 local)
+def test_days_and_weeks_add_up_the_day_rows() -> None:
     rows = [
-        HourCount(1, "2026-03-28 23", Kind.MEETING, Outcome.AGREED, 1, 10_00),  # 00:xx on 29 March
-        HourCount(1, "2026-03-29 22", Kind.CALL, Outcome.REFUSED, 2, 0),  # 00:xx on 30 March (summer time)
-        HourCount(1, "2026-03-29 21", Kind.CALL, None, 1, 0),  # 23:xx on 29 March
+        DayCount(1, date(2026, 3, 29), Kind.MEETING, Outcome.AGREED, 1, 10_00),
+        DayCount(1, date(2026, 3, 29), Kind.CALL, None, 1, 0),
+        DayCount(1, date(2026, 3, 30), Kind.CALL, Outcome.REFUSED, 2, 0),
+        DayCount(2, date(2026, 3, 29), Kind.CALL, Outcome.AGREED, 3, 30_00),
     ]
-    days = by_day(rows, "Europe/Berlin")
+    days = by_day(rows)
     assert days[(1, date(2026, 3, 29))].meetings == 1 and days[(1, date(2026, 3, 29))].calls == 1
     assert days[(1, date(2026, 3, 29))].deals_sum == 10_00
     assert days[(1, date(2026, 3, 30))].refusals == 2
-    weeks = by_week(days)
-    assert weeks[date(2026, 3, 23)][Kind.MEETING] == 1 and weeks[date(2026, 3, 30)][Kind.CALL] == 2
+    assert (days[(2, date(2026, 3, 29))].deals, days[(2, date(2026, 3, 29))].deals_sum) == (3, 30_00)
+    weeks = by_week(days)  # Sunday 29 March closes one week, Monday 30 March opens the next
+    assert weeks[date(2026, 3, 23)][Kind.MEETING] == 1 and weeks[date(2026, 3, 23)][Kind.CALL] == 4
+    assert weeks[date(2026, 3, 30)][Kind.CALL] == 2
 
 
 def test_discipline_finds_night_batches_late_logging_and_idle_days() -> None:
@@ -143,7 +145,7 @@ def test_discipline_finds_night_batches_late_logging_and_idle_days() -> None:
         LoggingCount(BORIS.id, "2026-11-26 20", "2026-11-26 12", 1),  # one at night: late, not a batch
         LoggingCount(BORIS.id, "2026-11-26 14", "2026-11-26 07", 2),  # 17:xx about 10:xx: late
     ]
-    days = by_day([HourCount(ANNA.id, "2026-11-26 08", Kind.MEETING, None, 5, 0)], tz)
+    days = by_day([DayCount(ANNA.id, date(2026, 11, 26), Kind.MEETING, None, 5, 0)])
     workdays = [date(2026, 11, 26), date(2026, 11, 27)]
     result = discipline([ANNA, BORIS], logging, days, workdays, tz)
     anna, boris = result[ANNA.id], result[BORIS.id]
