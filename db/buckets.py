@@ -1,11 +1,9 @@
-"""Time functions in SQL that both backends answer alike: an hour bucket of a UTC timestamp as
-text, "YYYY-MM-DD HH", a timestamp as days since the epoch, and the local day of a timestamp in a
-timezone.
+"""Time functions in SQL that both backends answer alike: a UTC timestamp as days or whole hours
+since the epoch, and its local day or hour of the day in a timezone.
 
 Reports group by local day in SQL: a zone's offsets over the asked span are found here with
 zoneinfo (so both backends, and Python, agree on every instant, daylight saving included) and
-each row's day is its UTC time moved by its offset. Hour buckets remain where the hour itself
-matters (when a contact was logged).
+each row's day (or hour) is its UTC time moved by its offset.
 """
 
 from __future__ import annotations
@@ -15,26 +13,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, String, case, literal
+from sqlalchemy import Float, Integer, String, case, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-
-
-class utc_hour(FunctionElement):  # noqa: N801 - used like a SQL function
-    type = String()
-    inherit_cache = True
-    name = "utc_hour"
-
-
-@compiles(utc_hour)
-def _postgresql(element, compiler, **kw) -> str:
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
-
-
-@compiles(utc_hour, "sqlite")
-def _sqlite(element, compiler, **kw) -> str:
-    # stored as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (db.base.UTCDateTime)
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
 
 
 class epoch_days(FunctionElement):  # noqa: N801 - used like a SQL function
@@ -65,9 +46,10 @@ class shifted_day(FunctionElement):  # noqa: N801 - used like a SQL function
 
 
 def _seconds(element) -> int:
-    # a literal we computed from a zone's offset (never a person's input): an int, inlined so that
-    # each backend reads it as the number of seconds it is
-    return int(list(element.clauses)[1].value)
+    # an offset we computed from a zone (never a person's input), inlined so that each backend reads
+    # it as the number of seconds it is; a literal column, as its text is part of the statement
+    # cache's key (a bound literal's value is not: another zone would reuse the first one's SQL)
+    return int(list(element.clauses)[1].name)
 
 
 @compiles(shifted_day)
@@ -116,7 +98,54 @@ def local_day(column, tz: str, span: tuple[datetime, datetime]):
     """The day ("YYYY-MM-DD") in zone `tz` of each timestamp of `column` within `span`, counted in
     SQL: exact across daylight-saving changes (a CASE over the offsets the span holds)."""
     parts = offsets(tz, span[0], span[1])
-    last = shifted_day(column, literal(parts[-1][1]))
+    last = shifted_day(column, literal_column(str(int(parts[-1][1]))))
     if len(parts) == 1:
         return last
-    return case(*((column < until, shifted_day(column, literal(seconds))) for until, seconds in parts[:-1]), else_=last)
+    return case(*((column < until, shifted_day(column, literal_column(str(int(seconds))))) for until, seconds in parts[:-1]), else_=last)
+
+
+class epoch_hour(FunctionElement):  # noqa: N801 - used like a SQL function
+    """A UTC timestamp as whole hours since 1970-01-01 (an integer): which hour it falls in."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_hour"
+
+
+@compiles(epoch_hour)
+def _epoch_hour_postgresql(element, compiler, **kw) -> str:
+    return f"CAST(floor(date_part('epoch', {compiler.process(element.clauses, **kw)}) / 3600) AS BIGINT)"
+
+
+@compiles(epoch_hour, "sqlite")
+def _epoch_hour_sqlite(element, compiler, **kw) -> str:
+    return f"(CAST(strftime('%s', substr({compiler.process(element.clauses, **kw)}, 1, 19)) AS INTEGER) / 3600)"
+
+
+class shifted_hour(FunctionElement):  # noqa: N801 - used like a SQL function
+    """The hour of the day, 0 to 23, of a UTC timestamp moved by a whole number of seconds."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "shifted_hour"
+
+
+@compiles(shifted_hour)
+def _shifted_hour_postgresql(element, compiler, **kw) -> str:
+    column = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST(date_part('hour', ({column}) AT TIME ZONE 'UTC' + interval '{_seconds(element)} seconds') AS INTEGER)"
+
+
+@compiles(shifted_hour, "sqlite")
+def _shifted_hour_sqlite(element, compiler, **kw) -> str:
+    column = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST(strftime('%H', substr({column}, 1, 19), '{_seconds(element):+d} seconds') AS INTEGER)"
+
+
+def local_hour_of_day(column, tz: str, span: tuple[datetime, datetime]):
+    """The hour of the day (0 to 23) in zone `tz` of each timestamp of `column` within `span`."""
+    parts = offsets(tz, span[0], span[1])
+    last = shifted_hour(column, literal_column(str(int(parts[-1][1]))))
+    if len(parts) == 1:
+        return last
+    return case(*((column < until, shifted_hour(column, literal_column(str(int(seconds))))) for until, seconds in parts[:-1]), else_=last)

@@ -7,7 +7,6 @@ or manager id gets the calm "not available" and reveals nothing (the repository'
 
 from __future__ import annotations
 
-import asyncio
 import calendar as months
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -31,7 +30,7 @@ from handlers.limits import within_limit
 from handlers.report_view import Plans, albums, period_title, photos, rows_in, sheets, texts
 from reports.forecast import month_end, workdays_between
 from handlers.ui import noop, pack, show, show_parts, stale
-from reports import export, period
+from reports import export, offload, period
 from reports.dates import day_bounds, local_today
 from reports.flags import REPORT_DAYS, assess, summaries
 from handlers.verified_view import report_blocks
@@ -309,7 +308,7 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
     report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m,
                          settings.checkin_required)
     tables = sheets(report, {r.id: r for r in await repos.reasons.all()}, user.timezone)
-    data = await asyncio.to_thread(export.xlsx, tables, tz=user.timezone)
+    data = await offload.run(export.xlsx, tables, tz=user.timezone)
     # recorded before the file leaves: an export that was sent is never missing from the log
     await repos.reports.record_export(
         "report", {"period": callback_data.p, "scope": callback_data.s, "id": callback_data.i, "people": len(people)},

@@ -8,13 +8,12 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from db.models import Kind, Outcome
-from db.repositories.reports import DayCount, LoggingCount, Person, Result
+from db.repositories.reports import DayCount, Logging, Person, Result
 from reports.workdays import WorkCalendar
 
 MIN_MEETINGS = 20  # fewer done meetings than this: "not enough meetings yet", never a verdict
@@ -197,13 +196,6 @@ def reason_profile(item: Figures, team: Figures, min_refusals: int = MIN_REFUSAL
 # ---- days, weeks and the usual level ----------------------------------------------------------
 
 
-@lru_cache(maxsize=16_384)  # a month's rows name some 750 hours, each many times over; a year fits
-def local_hour(hour: str, tz: str) -> datetime:
-    """A "YYYY-MM-DD HH" UTC bucket as a local time."""
-    moment = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
-    return moment.astimezone(ZoneInfo(tz))
-
-
 @dataclass
 class DayFigures:
     by_kind: Counter[Kind] = field(default_factory=Counter)
@@ -303,30 +295,16 @@ def is_night(moment: datetime) -> bool:
 
 
 def discipline(
-    people: list[Person], logging: list[LoggingCount], days: dict[tuple[int | None, date], DayFigures],
-    workdays: list[date], tz: str,
+    people: list[Person], logging: list[Logging], days: dict[tuple[int | None, date], DayFigures], workdays: list[date],
 ) -> dict[int, Discipline]:
-    """When contacts were logged against when they happened, per manager (night by the manager's
-    own clock), and the working days (`workdays`, in the reader's zone `tz`) on which a manager
-    has nothing done."""
+    """When contacts were logged against when they happened, per manager (`logging`, counted by
+    `ReportRepository.logging` with LATE, NIGHT and BATCH, night by the manager's own clock), and
+    the working days (`workdays`) on which a manager has nothing done."""
     result = {p.id: Discipline() for p in people}
-    zones = {p.id: p.timezone or tz for p in people}
-    night_hours: dict[tuple[int, str], int] = Counter()
     for row in logging:
         item = result.get(row.manager_id)
-        if item is None:
-            continue
-        item.logged += row.count
-        logged = local_hour(row.logged_hour, zones[row.manager_id])  # night by the manager's clock
-        delay = logged - local_hour(row.happened_hour, zones[row.manager_id])
-        if delay >= LATE:
-            item.late += row.count
-            if is_night(logged):
-                item.night += row.count
-                night_hours[(row.manager_id, row.logged_hour)] += row.count
-    for (manager_id, _hour), count in night_hours.items():
-        if count >= BATCH:
-            result[manager_id].batched += count
+        if item is not None:
+            item.logged, item.late, item.night, item.batched = row.logged, row.late, row.night, row.batched
     for person in people:
         result[person.id].idle_days = [d for d in workdays if (person.id, d) not in days or not days[(person.id, d)].contacts]
     return result

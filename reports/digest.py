@@ -21,6 +21,7 @@ from reports.analytics import (
 )
 from reports.checkin import DEFAULT_RADIUS_M, Share, counted
 from reports.dates import day_bounds, local_today
+from reports.report import logging_of
 from reports.workdays import WorkCalendar
 
 USUAL_FIGURES = ("meetings", "calls", "deals", "deals_sum")
@@ -87,8 +88,8 @@ async def morning(repo: ReportRepository, people: list[Person], now: datetime, t
         managers[manager_id].hanging = count
     for manager_id, share in (await counted(repo, ids, span, radius_m, checkins_required)).items():
         managers[manager_id].checkins = share
-    logged = await repo.logging(ids, (span[0], now))
-    for manager_id, item in discipline(people, logged, {}, [], tz).items():
+    logged = await logging_of(repo, people, (span[0], now), tz)
+    for manager_id, item in discipline(people, logged, {}, []).items():
         managers[manager_id].night_batch = item.batched
     # the team's usual level: the same weekday over the weeks before, counted for everyone at once
     earlier = comparable_days(day, calendar)

@@ -3,12 +3,12 @@ the backtest `/forecast accuracy` shows."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from db.repositories.plans import PlanRepository
 from db.repositories.reports import Person, ReportRepository
+from reports import offload
 from reports.dates import day_bounds, local_today
 from reports.forecast import (
     WINDOW_DAYS,
@@ -45,10 +45,9 @@ async def live(reports: ReportRepository, plans: PlanRepository, people: list[Pe
     rows = await reports.sales(ids, (day_bounds(since, tz)[0], day_bounds(today, tz)[0]), tz)
     set_plans = {p.user_id: p.amount_minor / 100 for p in await plans.of_month(first) if p.user_id in set(ids)}
     total_plan = team_plan / 100 if team_plan is not None else None
-    # rows into days and the simulation: a tenth of a second of Python per head, a third for the
-    # admin, done in a thread so that the loop keeps answering meanwhile (it gets the GIL back
-    # every switch interval, instead of waiting for the whole computation)
-    return await asyncio.to_thread(_live, rows, ids, today, calendar, set_plans, total_plan)
+    # the simulation: tens of milliseconds of Python per head, in the reports' thread so that the
+    # loop keeps answering meanwhile
+    return await offload.run(_live, rows, ids, today, calendar, set_plans, total_plan)
 
 
 def _live(rows, ids: list[int], today: date, calendar: WorkCalendar, set_plans: dict[int, float],
@@ -63,7 +62,7 @@ async def accuracy(reports: ReportRepository, people: list[Person], now: datetim
     ids = [p.id for p in people]
     since = today - timedelta(days=HISTORY_DAYS)
     rows = await reports.sales(ids, (day_bounds(since, tz)[0], day_bounds(today, tz)[0]), tz)
-    return await asyncio.to_thread(_accuracy, rows, ids, today, calendar)
+    return await offload.run(_accuracy, rows, ids, today, calendar)
 
 
 def _accuracy(rows, ids: list[int], today: date, calendar: WorkCalendar) -> list[Backtest]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from db.models import Kind
-from db.repositories.reports import Person, ReportRepository
+from db.repositories.reports import Logging, Person, ReportRepository
 from reports.analytics import (
+    BATCH,
+    LATE,
+    NIGHT,
     Coaching,
     DayFigures,
     Discipline,
@@ -23,6 +25,7 @@ from reports.analytics import (
     reason_profile,
     total,
 )
+from reports import offload
 from reports.checkin import DEFAULT_RADIUS_M, Share, counted
 from reports.dates import day_bounds
 from reports.workdays import WorkCalendar
@@ -56,11 +59,10 @@ async def build(
     ids = [p.id for p in people]
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     rows = (await repo.results(ids, span), await repo.refusals(ids, span), await repo.days(ids, span, tz),
-            await repo.logging(ids, span))
+            await logging_of(repo, people, span, tz))
     checkins = await counted(repo, ids, span, radius_m, checkins_required)
-    # tens of thousands of hour rows turned into days and verdicts: in a thread, so that the loop
-    # keeps answering meanwhile
-    report = await asyncio.to_thread(_assemble, people, rows, start, end, today, tz, calendar)
+    # days, verdicts and discipline: in the reports' thread, so that the loop keeps answering meanwhile
+    report = await offload.run(_assemble, people, rows, start, end, today, tz, calendar)
     report.checkins, report.radius_m = checkins, radius_m
     return report
 
@@ -76,10 +78,17 @@ def _assemble(people: list[Person], rows, start: date, end: date, today: date, t
         start, end, people, managers, whole,
         coaching(managers),
         {m.person.id: reason_profile(m, whole) for m in managers},
-        discipline(people, logging, days, workdays, tz),
+        discipline(people, logging, days, workdays),
         days,
         by_week(days),
     )
+
+
+async def logging_of(repo: ReportRepository, people: list[Person], span: tuple[datetime, datetime], tz: str) -> list[Logging]:
+    """How `people` logged what they logged in the span: late, at night by their own clock (the
+    reader's `tz` for those with none), in batches; counted in SQL."""
+    zones = {p.id: p.timezone or tz for p in people}
+    return await repo.logging(zones, span, late_hours=int(LATE / timedelta(hours=1)), night=NIGHT, batch=BATCH)
 
 
 WEEKLY_JUDGED = timedelta(weeks=13)
@@ -106,7 +115,7 @@ async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: 
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     results, refusals = await repo.results(ids, span), await repo.refusals(ids, span)
     day_rows = await repo.days(ids, span, tz, per_manager=False)
-    week.coaching, week.weeks = await asyncio.to_thread(
+    week.coaching, week.weeks = await offload.run(
         lambda: (coaching(figures(people, results, refusals)), by_week(by_day(day_rows)))
     )
     week.judged = (start, end)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Float, case, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.buckets import local_day, utc_hour
+from db.buckets import epoch_hour, local_day, local_hour_of_day
 from db.models import Export, Interaction, Kind, Outcome, Role, Status, Team, User
 from db.repositories.access import owned_by_scope
 
@@ -68,13 +68,17 @@ class SalesDay:
 
 
 @dataclass(frozen=True)
-class LoggingCount:
-    """Contacts a manager logged in one UTC hour that happened in another (or the same) hour."""
+class Logging:
+    """How a manager logged the done contacts they logged in a span: all of them, those logged
+    late (`late_hours` or more after the hour they happened in), those of the late ones logged at
+    night by the manager's clock, and those of the night ones logged in an hour that holds at
+    least `batch` of them."""
 
     manager_id: int
-    logged_hour: str
-    happened_hour: str
-    count: int
+    logged: int
+    late: int
+    night: int
+    batched: int
 
 
 @lru_cache(maxsize=8192)
@@ -176,23 +180,40 @@ class ReportRepository:
         )
         return [SalesDay(m, _day(d), int(n), int(c), int(a), float(q)) for m, d, n, c, a, q in rows]
 
-    async def logging(self, ids: list[int], span: Span) -> list[LoggingCount]:
-        """Done contacts logged in the span, by the hour logged against the hour they happened."""
-        if not ids:
-            return []
-        logged, happened = utc_hour(Interaction.logged_at), utc_hour(Interaction.happened_at)
-        rows = await self.session.execute(
-            select(Interaction.manager_id, logged, happened, func.count())
-            .where(
+    async def logging(self, zones: dict[int, str], span: Span, *, late_hours: int, night: tuple[int, int],
+                      batch: int) -> list[Logging]:
+        """How the managers in `zones` (id -> their timezone) logged the done contacts they logged
+        in the span (see `Logging`); night is the hours [night[0], night[1]) of their own clock."""
+        by_zone: dict[str, list[int]] = {}
+        for manager_id, tz in zones.items():
+            by_zone.setdefault(tz, []).append(manager_id)
+        found: dict[int, list[int]] = {}
+        for tz, ids in sorted(by_zone.items()):
+            hour = local_hour_of_day(Interaction.logged_at, tz, span)
+            logged_hour = epoch_hour(Interaction.logged_at)
+            late = (logged_hour - epoch_hour(Interaction.happened_at)) >= late_hours
+            at_night = late & ((hour >= night[0]) | (hour < night[1]))
+            scope = (
                 Interaction.manager_id.in_(ids),
                 Interaction.status == Status.DONE,
                 Interaction.logged_at >= span[0],
                 Interaction.logged_at < span[1],
                 Interaction.happened_at.is_not(None),
             )
-            .group_by(Interaction.manager_id, logged, happened)
-        )
-        return [LoggingCount(m, lh, hh, n) for m, lh, hh, n in rows]
+            rows = await self.session.execute(
+                select(Interaction.manager_id, func.count(), func.sum(case((late, 1), else_=0)),
+                       func.sum(case((at_night, 1), else_=0)))
+                .where(*scope).group_by(Interaction.manager_id)
+            )
+            for m, n, late_n, night_n in rows:
+                found[m] = [n, int(late_n or 0), int(night_n or 0), 0]
+            batches = await self.session.execute(
+                select(Interaction.manager_id, func.count())
+                .where(*scope, at_night).group_by(Interaction.manager_id, logged_hour).having(func.count() >= batch)
+            )
+            for m, n in batches:
+                found[m][3] += n
+        return [Logging(m, *figures) for m, figures in found.items()]
 
     async def record_export(self, report: str, params: dict, rows: int, at: datetime) -> None:
         self.session.add(Export(user_id=self.actor.id, report=report, params=params, rows=rows, at=at))

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from db.models import Kind, Outcome
-from db.repositories.reports import DayCount, LoggingCount, Person, Result
+from db.repositories.reports import DayCount, Person, Result
 from reports.analytics import (
     Coaching,
     Level,
@@ -15,7 +15,6 @@ from reports.analytics import (
     by_week,
     coaching,
     comparable_days,
-    discipline,
     figures,
     reason_profile,
     total,
@@ -137,25 +136,3 @@ def test_days_and_weeks_add_up_the_day_rows() -> None:
     assert weeks[date(2026, 3, 30)][Kind.CALL] == 2
 
 
-def test_discipline_finds_night_batches_late_logging_and_idle_days() -> None:
-    tz = "Europe/Moscow"  # UTC+3
-    logging = [
-        LoggingCount(ANNA.id, "2026-11-26 08", "2026-11-26 08", 5),  # 11:xx, at once
-        LoggingCount(ANNA.id, "2026-11-26 20", "2026-11-26 09", 4),  # 23:xx about the morning: a batch
-        LoggingCount(BORIS.id, "2026-11-26 20", "2026-11-26 12", 1),  # one at night: late, not a batch
-        LoggingCount(BORIS.id, "2026-11-26 14", "2026-11-26 07", 2),  # 17:xx about 10:xx: late
-    ]
-    days = by_day([DayCount(ANNA.id, date(2026, 11, 26), Kind.MEETING, None, 5, 0)])
-    workdays = [date(2026, 11, 26), date(2026, 11, 27)]
-    result = discipline([ANNA, BORIS], logging, days, workdays, tz)
-    anna, boris = result[ANNA.id], result[BORIS.id]
-    assert (anna.logged, anna.late, anna.night, anna.batched) == (9, 4, 4, 4)
-    assert (boris.logged, boris.late, boris.night, boris.batched) == (3, 3, 1, 0)
-    assert anna.idle_days == [date(2026, 11, 27)] and boris.idle_days == workdays
-    # the same hours for a manager in Yekaterinburg (UTC+5): 01:xx there, still a night batch
-    far = Person(5, "Far", 1, False, "Asia/Yekaterinburg")
-    late = discipline([far], [LoggingCount(5, "2026-11-26 20", "2026-11-26 09", 4)], {}, [], "Europe/Moscow")[5]
-    assert late.batched == 4
-    early = [LoggingCount(5, "2026-11-26 01", "2026-11-25 10", 4)]  # 04:xx in Moscow, 06:xx in Yekaterinburg
-    assert discipline([far], early, {}, [], "Europe/Moscow")[5].night == 0
-    assert discipline([Person(5, "Near", 1, False, "Europe/Moscow")], early, {}, [], "Asia/Yekaterinburg")[5].night == 4
