@@ -24,6 +24,7 @@ from handlers.forecast_view import outlook_line, team_plan
 from handlers.ui import pack
 from handlers.verified_view import since, verified_line
 from db.repositories.callbacks import Marks
+from reports import offload
 from reports.verified import verified_meetings
 from reports.analytics import Figures, Level, Usual
 from reports.checkin import DEFAULT_RADIUS_M
@@ -49,27 +50,29 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
                       rank: str = "name", radius_m: int = DEFAULT_RADIUS_M, checkins_required: bool = False) -> Digest | None:
     """The digest for a head (their team) or an admin (everyone); None when nobody is in it.
     `rank`: managers by name, or by verified meetings ("verified", most first)."""
-    people = await repos.reports.people()
-    if not people:
-        return None
-    data = await morning(repos.reports, people, now, user.timezone, calendar, radius_m, checkins_required)
-    marks = await repos.callbacks.marks([p.id for p in people], (since(now), now))
-    if rank == "verified":
-        weighted = verified_meetings({m.person.id: m.day.meetings for m in data.managers}, marks)
-        data.managers.sort(key=lambda m: -weighted[m.person.id])  # stable: by name among equals
-    month = (await live(repos.reports, repos.plans, people, now, user.timezone, calendar, await team_plan(repos, user, now))).month
-    reasons = await repos.reasons.all()
-    texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN,
-                   marks=marks)
-    photos = await _drawn(_charts(data, locale)) if with_charts and data.team.contacts else []
-    if with_charts and first_workday_of_week(data.today, calendar):
-        # the first working morning of a week brings the weekly report along, in the same outbox row
-        week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m, checkins_required)
-        by_id = {r.id: r for r in reasons}
-        scope = _("everyone") if user.role == Role.ADMIN else _("the team")
-        texts += report_view.texts(week, scope, by_id, locale)
-        photos += await _drawn(report_view.photos(week, by_id, locale))
-    return Digest(texts, photos)
+    async with offload.turn():  # a few reports are built at a time, so that the loop keeps answering
+        people = await repos.reports.people()
+        if not people:
+            return None
+        data = await morning(repos.reports, people, now, user.timezone, calendar, radius_m, checkins_required)
+        marks = await repos.callbacks.marks([p.id for p in people], (since(now), now))
+        if rank == "verified":
+            weighted = verified_meetings({m.person.id: m.day.meetings for m in data.managers}, marks)
+            data.managers.sort(key=lambda m: -weighted[m.person.id])  # stable: by name among equals
+        plan = await team_plan(repos, user, now)
+        month = (await live(repos.reports, repos.plans, people, now, user.timezone, calendar, plan)).month
+        reasons = await repos.reasons.all()
+        texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN,
+                       marks=marks)
+        photos = await _drawn(_charts(data, locale)) if with_charts and data.team.contacts else []
+        if with_charts and first_workday_of_week(data.today, calendar):
+            # the first working morning of a week brings the weekly report along, in the same outbox row
+            week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m, checkins_required)
+            by_id = {r.id: r for r in reasons}
+            scope = _("everyone") if user.role == Role.ADMIN else _("the team")
+            texts += report_view.texts(week, scope, by_id, locale)
+            photos += await _drawn(report_view.photos(week, by_id, locale))
+        return Digest(texts, photos)
 
 
 def _day_word(data: Morning, locale: str) -> str:

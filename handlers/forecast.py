@@ -18,7 +18,7 @@ from db.models import Role, User
 from db.repositories import Repos
 from handlers.forecast_view import factors_line, outlook_line, pct, team_plan
 from handlers.ui import pack
-from reports import drawing
+from reports import drawing, offload
 from reports.forecast import score
 from reports.formatting import money, month_name, month_title
 from reports.outlook import accuracy, live
@@ -36,8 +36,9 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
         await message.answer(_("There are no active managers in your team yet. /invite brings one in."))
         return
     now = clock()
-    view = await live(repos.reports, repos.plans, people, now, user.timezone, workdays,
-                      await team_plan(repos, user, now))
+    async with offload.turn():
+        view = await live(repos.reports, repos.plans, people, now, user.timezone, workdays,
+                          await team_plan(repos, user, now))
     month = view.month
     blocks = [_("🔮 <b>Forecast</b>, {month} · working days left: {left} of {all}").format(
         month=month_name(month.first, locale), left=month.total.days_left, all=month.workdays)]
@@ -89,7 +90,8 @@ def _fan(view) -> tuple[list, list, float | None]:
 async def _accuracy(message: Message, repos: Repos, user: User, clock, i18n: I18n, workdays: WorkCalendar) -> None:
     locale = i18n.current_locale
     people = await repos.reports.people()
-    tests = await accuracy(repos.reports, people, clock(), user.timezone, workdays) if people else []
+    async with offload.turn():
+        tests = await accuracy(repos.reports, people, clock(), user.timezone, workdays) if people else []
     start, middle = score(tests, None, False), score(tests, None, True)
     if not middle.months:
         await message.answer(_("Too little history yet: accuracy is measured on whole past months with 90 days of "

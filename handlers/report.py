@@ -239,8 +239,9 @@ async def _report(query: CallbackQuery, repos: Repos, user: User, clock, i18n: I
         await show(query, _("There are no active managers in your team yet. /invite brings one in."))
         return
     locale = i18n.current_locale
-    report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m,
-                         settings.checkin_required)
+    async with offload.turn():
+        report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m,
+                             settings.checkin_required)
     await repos.audit.record("report", {"from": f"{start}", "to": f"{end}", "scope": scope, "id": ident, "people": len(people)})
     reasons = {r.id: r for r in await repos.reasons.all()}
     parts = texts(report, name, reasons, locale, await _plans(repos, people, start, end, today, workdays))
@@ -305,10 +306,11 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
         return
     people, name = found
     await query.answer(_("Preparing the file…"))
-    report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m,
-                         settings.checkin_required)
-    tables = sheets(report, {r.id: r for r in await repos.reasons.all()}, user.timezone)
-    data = await offload.run(export.xlsx, tables, tz=user.timezone)
+    async with offload.turn():
+        report = await build(repos.reports, people, start, end, today, user.timezone, workdays, settings.checkin_radius_m,
+                             settings.checkin_required)
+        tables = sheets(report, {r.id: r for r in await repos.reasons.all()}, user.timezone)
+        data = await offload.run(export.xlsx, tables, tz=user.timezone)
     # recorded before the file leaves: an export that was sent is never missing from the log
     await repos.reports.record_export(
         "report", {"period": callback_data.p, "scope": callback_data.s, "id": callback_data.i, "people": len(people)},
