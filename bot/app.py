@@ -111,8 +111,9 @@ async def _run_polling(settings: Settings, *, bot: Bot | None, handle_signals: b
     # which otherwise walk those few hundred thousand objects, holding the GIL, whenever charts or
     # reports leave cycles behind (the benchmark's longest loop stalls were such passes)
     gc.freeze()
-    # the chart worker starts beside the bot (about a second of another core), so the first chart
-    # does not wait for it; start-up does not wait either
+    # the chart workers start beside the bot (about a second of another core), so the first chart
+    # does not wait for them; start-up does not wait either
+    drawing.WORKERS = settings.chart_workers
     warming = asyncio.create_task(asyncio.to_thread(drawing.start))
     warming.add_done_callback(_warmed)
     try:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 PER_CHART = 15  # managers in one image: Telegram shows a photo at most 1,280 px on its longer side
 ALBUM = 10  # photos in one Telegram album
-WORKERS = 1
+WORKERS = 2  # the bot sets it from CHART_WORKERS before the first chart
 MAX_CHARTS = 200  # then the worker is replaced (a spawn, about a second of one core, off the loop)
 # from asking to the PNG, waiting behind other charts included (20 digests at once queue about 15 s
 # of charts): past it the worker is taken for hung, killed, and the chart fails (a digest then goes
