@@ -59,19 +59,28 @@ async def team_digest(repos: Repos, user: User, now: datetime, locale: str, cale
         if rank == "verified":
             weighted = verified_meetings({m.person.id: m.day.meetings for m in data.managers}, marks)
             data.managers.sort(key=lambda m: -weighted[m.person.id])  # stable: by name among equals
-        plan = await team_plan(repos, user, now)
-        month = (await live(repos.reports, repos.plans, people, now, user.timezone, calendar, plan)).month
-        reasons = await repos.reasons.all()
-        texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale, company=user.role == Role.ADMIN,
-                       marks=marks)
-        photos = await _drawn(_charts(data, locale)) if with_charts and data.team.contacts else []
-        if with_charts and first_workday_of_week(data.today, calendar):
-            # the first working morning of a week brings the weekly report along, in the same outbox row
-            week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m, checkins_required)
-            by_id = {r.id: r for r in reasons}
-            scope = _("everyone") if user.role == Role.ADMIN else _("the team")
-            texts += report_view.texts(week, scope, by_id, locale)
-            photos += await _drawn(report_view.photos(week, by_id, locale))
+        # the chart workers draw yesterday's charts while the forecast (and on a Monday the week)
+        # is counted here
+        drawn = asyncio.ensure_future(_drawn(_charts(data, locale))) if with_charts and data.team.contacts else None
+        try:
+            plan = await team_plan(repos, user, now)
+            month = (await live(repos.reports, repos.plans, people, now, user.timezone, calendar, plan)).month
+            reasons = await repos.reasons.all()
+            texts = _texts(data, month, {r.id: labels.reason(r) for r in reasons}, locale,
+                           company=user.role == Role.ADMIN, marks=marks)
+            week_photos: list[Photo] = []
+            if with_charts and first_workday_of_week(data.today, calendar):
+                # the first working morning of a week brings the weekly report along, in the same outbox row
+                week = await weekly(repos.reports, people, data.today, user.timezone, calendar, radius_m,
+                                    checkins_required)
+                by_id = {r.id: r for r in reasons}
+                scope = _("everyone") if user.role == Role.ADMIN else _("the team")
+                texts += report_view.texts(week, scope, by_id, locale)
+                week_photos = await _drawn(report_view.photos(week, by_id, locale))
+            photos = (await drawn if drawn is not None else []) + week_photos
+        finally:
+            if drawn is not None and not drawn.done():  # the digest failed: its charts are not wanted
+                drawn.cancel()
         return Digest(texts, photos)
 
 
