@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 PER_CHART = 15  # managers in one image: Telegram shows a photo at most 1,280 px on its longer side
 ALBUM = 10  # photos in one Telegram album
 WORKERS = 2  # the bot sets it from CHART_WORKERS before the first chart
-MAX_CHARTS = 200  # then the worker is replaced (a spawn, about a second of one core, off the loop)
+MAX_CHARTS = 200  # then the workers are replaced (started beside them, about a second of one core, off the loop)
 # from asking to the PNG, waiting behind other charts included (20 digests at once queue about 15 s
 # of charts): past it the worker is taken for hung, killed, and the chart fails (a digest then goes
 # out with its text only) instead of holding the outbox for ever
@@ -61,6 +61,7 @@ def spans(count: int, most: int = PER_CHART) -> list[tuple[int, int]]:
 _lock = threading.Lock()  # starts and stops, in threads (the loop never waits on it)
 _pool: ProcessPoolExecutor | None = None
 _drawn = 0  # charts the current pool has drawn
+_replacing: ProcessPoolExecutor | None = None  # the pool whose replacement is being started
 
 
 def start() -> ProcessPoolExecutor:
@@ -69,15 +70,19 @@ def start() -> ProcessPoolExecutor:
     global _pool, _drawn
     with _lock:
         if _pool is None:
-            pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
-            try:
-                for future in [pool.submit(_ready) for _ in range(WORKERS)]:
-                    future.result()
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            _pool, _drawn = pool, 0
+            _pool, _drawn = _ready_pool(), 0
         return _pool
+
+
+def _ready_pool() -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for future in [pool.submit(_ready) for _ in range(WORKERS)]:
+            future.result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    return pool
 
 
 def shutdown() -> None:
@@ -119,11 +124,33 @@ async def draw(builder: str, *args, **kwargs) -> bytes:
 
 
 def _counted(pool: ProcessPoolExecutor) -> None:
-    global _drawn
+    global _drawn, _replacing
     if _pool is pool:
         _drawn += 1
-        if _drawn >= MAX_CHARTS:
-            _retire(pool)
+        if _drawn >= MAX_CHARTS and _replacing is not pool:  # once per pool
+            _replacing = pool
+            threading.Thread(target=_replace, args=(pool,), name="chart-pool", daemon=True).start()
+
+
+def _replace(old: ProcessPoolExecutor) -> None:
+    """A new pool started in this thread while the old one keeps drawing, then put in its place:
+    no chart waits for workers to start (half a second to a second, which a chart waited for
+    when the pool was only replaced on the next chart)."""
+    global _pool, _drawn
+    try:
+        new = _ready_pool()
+    except Exception:
+        log.exception("Could not start chart workers to replace the old ones; the next chart starts them")
+        with _lock:
+            if _pool is old:
+                _pool = None
+        old.shutdown(wait=False)
+        return
+    with _lock:
+        swapped = _pool is old  # not if stopped meanwhile, or replaced on its workers' death
+        if swapped:
+            _pool, _drawn = new, 0
+    (old if swapped else new).shutdown(wait=False)
 
 
 def _retire(pool: ProcessPoolExecutor, cancel: bool = False) -> None:

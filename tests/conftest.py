@@ -44,7 +44,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def chart_worker():
-    """One chart worker for the whole session (started by the first chart), stopped at its end."""
+    """The chart workers for the whole session (started by the first chart), stopped at its end."""
     yield
     drawing.shutdown()
 

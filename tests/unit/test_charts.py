@@ -141,11 +141,22 @@ def _process_state(pid: int) -> str:
 
 async def test_the_worker_is_replaced_after_its_charts_even_with_charts_waiting(monkeypatch) -> None:
     monkeypatch.setattr(drawing, "MAX_CHARTS", 2)
+    await drawing.draw("outcomes", "A", ["A"], [{}], OUTCOMES, "ru")
     before = set(drawing.workers())
     pngs = await asyncio.wait_for(asyncio.gather(*(drawing.draw("outcomes", "B", ["A"], [{}], OUTCOMES, "ru") for _ in range(5))), 60)
-    assert all(_size(png)[0] == 1200 for png in pngs)
-    await drawing.draw("outcomes", "C", ["A"], [{}], OUTCOMES, "ru")
+    assert all(_size(png)[0] == 1200 for png in pngs)  # drawn by the old workers while the new ones start
+    for _ in range(300):  # the new workers are started beside the old ones, then put in their place
+        if drawing.workers() and not before & set(drawing.workers()):
+            break
+        await asyncio.sleep(0.05)
     assert drawing.workers() and not before & set(drawing.workers())
+    png = await asyncio.wait_for(drawing.draw("outcomes", "C", ["A"], [{}], OUTCOMES, "ru"), 60)
+    assert _size(png)[0] == 1200
+    for _ in range(100):  # the old ones leave once they have drawn what they were asked
+        if all(_process_state(pid) in ("gone", "Z", "X") for pid in before):
+            break
+        await asyncio.sleep(0.05)
+    assert all(_process_state(pid) in ("gone", "Z", "X") for pid in before)
 
 
 async def test_only_the_builders_are_drawn() -> None:
