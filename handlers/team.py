@@ -84,11 +84,14 @@ def day_lines(items, day: date, name: str, tz: str, locale: str, past: bool = Fa
     return blocks
 
 
+DAYS_BACK = 92  # a manager's day opens this far back (a quarter); longer: /report
+
+
 async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, user: User, clock, i18n: I18n) -> None:
     found = await repos.reports.people(manager_id=callback_data.id)
     today = local_today(clock(), user.timezone)
     shift = callback_data.d
-    if not found or not -31 <= shift <= 1:
+    if not found or not -DAYS_BACK <= shift <= 1:
         await query.answer(_("Not found, or not yours to see."), show_alert=True)
         return
     await query.answer()
@@ -97,7 +100,7 @@ async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, us
     items = await repos.interactions.of_manager(callback_data.id, start, end)
     parts = pack(day_lines(items, day, found[0].name, user.timezone, i18n.current_locale, past=day < today))
     kb = Rows().row(
-        button(_("‹ Day before"), TeamCb(a="day", id=callback_data.id, d=shift - 1)),
+        *([button(_("‹ Day before"), TeamCb(a="day", id=callback_data.id, d=shift - 1))] if shift > -DAYS_BACK else []),
         *([button(_("Day after ›"), TeamCb(a="day", id=callback_data.id, d=shift + 1))] if shift < 1 else []),
     ).as_markup()
     if callback_data.a == "open":  # from the list: a new message, the list stays to open another

@@ -81,6 +81,7 @@ async def test_a_tap_on_a_manager_opens_their_day_and_a_forged_one_shows_nothing
     assert "✔️ Ничего не сделано." in helen.emu.message(HELEN, day.message_id).text  # a past day: no "yet"
 
     from handlers.callbacks import TeamCb
+    from handlers.team import DAYS_BACK
     from sqlalchemy import select
     from db.models import User
 
@@ -91,6 +92,15 @@ async def test_a_tap_on_a_manager_opens_their_day_and_a_forged_one_shows_nothing
         update = await helen.press_raw(day, forged.pack())
         assert helen.answer_to(update).text == "Не найдено или недоступно вам."
     assert len(helen.emu.messages(HELEN)) == seen and "Alpha" not in helen.emu.message(HELEN, day.message_id).text
+
+    # the oldest day that opens has no "day before" to lead nowhere; a day older than that is refused
+    async with sessionmaker() as session:
+        anna = await session.scalar(select(User.id).where(User.full_name == "Anna"))
+    await helen.press_raw(day, TeamCb(a="day", id=anna, d=-DAYS_BACK).pack())
+    oldest = helen.emu.message(HELEN, day.message_id)
+    assert oldest.text.startswith("👤 Anna, ") and oldest.buttons() == ["День позже ›"]
+    update = await helen.press_raw(day, TeamCb(a="day", id=anna, d=-DAYS_BACK - 1).pack())
+    assert helen.answer_to(update).text == "Не найдено или недоступно вам."
 
 
 async def test_a_large_team_pages_its_managers(ladon, sessionmaker) -> None:
