@@ -18,6 +18,7 @@ import asyncio
 import enum
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -75,7 +76,8 @@ def start() -> ProcessPoolExecutor:
 
 
 def _ready_pool() -> ProcessPoolExecutor:
-    pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_orphaned_exit,
+                               initargs=(os.getpid(),))
     try:
         for future in [pool.submit(_ready) for _ in range(WORKERS)]:
             future.result()
@@ -189,6 +191,19 @@ def plain_data(value):
 
 
 # ---- in the worker ------------------------------------------------------------------------------
+
+
+def _orphaned_exit(parent: int) -> None:
+    """A worker leaves when the bot is gone, however it went: killed (SIGKILL, the OOM killer), the
+    bot cannot stop it, and a worker waiting for charts would wait for ever."""
+
+    def watch() -> None:
+        tick = threading.Event()  # never set: a one-second sleep (`time` here is datetime's)
+        while os.getppid() == parent:
+            tick.wait(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _ready() -> None:

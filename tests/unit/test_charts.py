@@ -8,9 +8,13 @@ import os
 import pickle
 import signal
 import struct
+import subprocess
+import sys
+import time
 import warnings
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from babel.support import LazyProxy
@@ -19,6 +23,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from db.models import Kind, Outcome
 from handlers.report_view import Photo, albums
 from reports import charts, drawing
+
+ROOT = Path(__file__).resolve().parents[2]
 
 KINDS = {k: f"kind {k.value}" for k in Kind}
 OUTCOMES = {o: f"outcome {o.value}" for o in Outcome}
@@ -188,3 +194,26 @@ def test_trend_names_weeks_in_the_person_s_language() -> None:
     figure = charts.trend("По неделям", weeks, [Counter({Kind.MEETING: n, Kind.CALL: 1}) for n in range(12)], KINDS, "ru")
     ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert ticks[0] == "7 сент." and len(ticks) <= 12
+
+
+def test_the_chart_workers_leave_when_the_bot_is_killed() -> None:
+    """SIGKILL leaves the bot no chance to stop its workers: they notice and leave on their own."""
+    script = (
+        "from reports import drawing\n"
+        "drawing.start()\n"
+        "print(' '.join(map(str, drawing.workers())), flush=True)\n"
+        "import time\n"
+        "time.sleep(120)\n"
+    )
+    bot = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in bot.stdout.readline().split()]
+        assert workers and all(_process_state(pid) not in ("gone", "Z", "X") for pid in workers)
+    finally:
+        bot.kill()
+        bot.wait()
+    for _ in range(100):
+        if all(_process_state(pid) in ("gone", "Z", "X") for pid in workers):
+            break
+        time.sleep(0.1)
+    assert all(_process_state(pid) in ("gone", "Z", "X") for pid in workers)
