@@ -97,11 +97,19 @@ def offsets(tz: str, start: datetime, end: datetime) -> Offsets:
 def local_day(column, tz: str, span: tuple[datetime, datetime]):
     """The day ("YYYY-MM-DD") in zone `tz` of each timestamp of `column` within `span`, counted in
     SQL: exact across daylight-saving changes (a CASE over the offsets the span holds)."""
+    return _by_offset(shifted_day, column, tz, span)
+
+
+def _by_offset(function, column, tz: str, span: tuple[datetime, datetime]):
+    """`function(column, offset)` with the offset `tz` has at each timestamp within `span`."""
+
+    def at(seconds: int):
+        return function(column, literal_column(str(int(seconds))))
+
     parts = offsets(tz, span[0], span[1])
-    last = shifted_day(column, literal_column(str(int(parts[-1][1]))))
     if len(parts) == 1:
-        return last
-    return case(*((column < until, shifted_day(column, literal_column(str(int(seconds))))) for until, seconds in parts[:-1]), else_=last)
+        return at(parts[0][1])
+    return case(*((column < until, at(seconds)) for until, seconds in parts[:-1]), else_=at(parts[-1][1]))
 
 
 class epoch_hour(FunctionElement):  # noqa: N801 - used like a SQL function
@@ -144,8 +152,4 @@ def _shifted_hour_sqlite(element, compiler, **kw) -> str:
 
 def local_hour_of_day(column, tz: str, span: tuple[datetime, datetime]):
     """The hour of the day (0 to 23) in zone `tz` of each timestamp of `column` within `span`."""
-    parts = offsets(tz, span[0], span[1])
-    last = shifted_hour(column, literal_column(str(int(parts[-1][1]))))
-    if len(parts) == 1:
-        return last
-    return case(*((column < until, shifted_hour(column, literal_column(str(int(seconds))))) for until, seconds in parts[:-1]), else_=last)
+    return _by_offset(shifted_hour, column, tz, span)
