@@ -187,8 +187,9 @@ def _coaching(report: Report, locale: str) -> list[str]:
     if len(report.managers) < 2:
         return []
     by_verdict: dict[Coaching, list[Figures]] = {}
-    for fig in report.managers:
-        by_verdict.setdefault(report.coaching[fig.person.id], []).append(fig)
+    for fig in report.managers:  # a verdict quotes the figures it was judged on (the quarter's, weekly)
+        judged = report.judged_figures.get(fig.person.id, fig)
+        by_verdict.setdefault(report.coaching[fig.person.id], []).append(judged)
     title = _("🎓 <b>Training and mentoring</b>")
     if report.judged is not None:
         title += " " + _("(judged over {period})").format(period=period_title(*report.judged, locale))

@@ -46,6 +46,7 @@ class Report:
     # the span coaching verdicts and the weekly trend were judged over, when wider than the period
     # (a week has too few meetings to judge anyone)
     judged: tuple[date, date] | None = None
+    judged_figures: dict[int, Figures] = field(default_factory=dict)  # per manager over `judged`, what verdicts quote
     checkins: dict[int, Share] = field(default_factory=dict)  # meetings checked in, per manager with meetings (none: not in use)
     radius_m: int = DEFAULT_RADIUS_M  # what "checked in" meant
 
@@ -109,14 +110,13 @@ async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: 
     week = await build(repo, people, monday - timedelta(days=7), monday - timedelta(days=1), today, tz, calendar, radius_m,
                        checkins_required)
     start, end = monday - WEEKLY_JUDGED, monday - timedelta(days=1)
-    # of the quarter only what is shown: verdicts and weekly totals (not its days per manager, nor
-    # its logging discipline, which would be counted and thrown away)
+    # of the quarter only what is shown: verdicts with the figures they rest on, and weekly totals
+    # (not its days per manager, nor its logging discipline, which would be counted and thrown away)
     ids = [p.id for p in people]
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     results, refusals = await repo.results(ids, span), await repo.refusals(ids, span)
     day_rows = await repo.days(ids, span, tz, per_manager=False)
-    week.coaching, week.weeks = await offload.run(
-        lambda: (coaching(figures(people, results, refusals)), by_week(by_day(day_rows)))
-    )
-    week.judged = (start, end)
+    judged, week.weeks = await offload.run(lambda: (figures(people, results, refusals), by_week(by_day(day_rows))))
+    week.coaching = coaching(judged)
+    week.judged, week.judged_figures = (start, end), {f.person.id: f for f in judged}
     return week

@@ -216,3 +216,26 @@ async def test_plans_due_with_the_digests_go_out_before_them(ladon, sessionmaker
     order = [str(r.params.get("chat_id")) for r in ladon.emu.calls("sendMessage")]
     assert order[0] == "2001"  # Anna's morning plan did not wait for three digests' charts
     assert {"4000", "4001", "4002"} <= set(order)
+
+
+async def test_the_weekly_verdicts_quote_the_quarter_they_were_judged_on(ladon, sessionmaker, clock) -> None:
+    anna = await seed_user(sessionmaker, 2001, "Anna")
+    boris = await seed_user(sessionmaker, 2002, "Boris")
+    await seed_user(sessionmaker, HEAD, "Helen", role=Role.HEAD, language="ru")
+    ladon.emu.add_user(HEAD, "Helen", language_code="ru")
+    # the quarter: Anna agrees at 25 meetings of 25, Boris at none; last week one meeting each
+    for n in range(25):
+        day = datetime(2026, 10, 5, 8, 0, tzinfo=UTC) + timedelta(days=n % 25, minutes=n)
+        await _done(sessionmaker, anna, f"Anna {n}", day)
+        await _done(sessionmaker, boris, f"Boris {n}", day, outcome=Outcome.THINKING)
+    await _done(sessionmaker, anna, "Anna last", datetime(2026, 11, 18, 8, 0, tzinfo=UTC))
+    await _done(sessionmaker, boris, "Boris last", datetime(2026, 11, 18, 8, 0, tzinfo=UTC), outcome=Outcome.THINKING)
+    clock.now = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 23 November, 09:00 in Moscow
+    await ladon.reminders.tick()
+    whole = "\n".join(m.text for m in ladon.emu.messages(HEAD) if m.kind == "text")
+    start = whole.index("Обучение и наставничество")
+    coaching = whole[start:whole.index("\n\n", start)]
+    assert "• Anna заметно лучше остальных доводит встречи до сделки: 100% из 26 встреч" in coaching
+    assert "• Boris заметно хуже остальных доводит встречи до сделки: 0% из 26 встреч" in coaching
+    assert "из 1 встречи" not in coaching  # the week's one meeting is not what the verdict rests on
+    assert "🎯 100% из 1 встречи" in whole  # the week's own figures stay the week's, below
