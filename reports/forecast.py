@@ -226,27 +226,38 @@ class Month:
 def month_as_of(
     sales: dict[int, dict[date, Day]], ids: list[int], cutoff: date, calendar: WorkCalendar,
     plans: dict[int, float] | None = None, total_plan: float | None = None, *,
-    window: int = WINDOW_DAYS, simulate_range: bool = True, seed: int = 0,
+    window: int = WINDOW_DAYS, simulate_range: bool = True, seed: int = 0, teams: dict[int, int | None] | None = None,
 ) -> Month:
     """The forecast for the month of `cutoff`, made with what was known before it: factors from the
     `window` days before it, what was done from the month's first day, and the working days from
     the cutoff on. The pace of meetings is the month's own so far, blended with the window's (the
     month's activity is what seasons and holidays change, and meetings are many enough to read it
     after a few days); before the month has begun, the window's pace moved by how the same month
-    went last year against its own window, when the history reaches back that far."""
+    went last year against its own window, when the history reaches back that far.
+    `teams` (manager -> team): each manager is shrunk towards their own team, and their draws are
+    seeded by who they are and the day, so a manager's forecast reads the same to their head and
+    to the admin; without it, towards everyone in `ids`."""
     first, last = cutoff.replace(day=1), month_end(cutoff)
     start = cutoff - timedelta(days=window)
     window_workdays = workdays_between(start, cutoff - timedelta(days=1), calendar)
     elapsed = workdays_between(first, cutoff - timedelta(days=1), calendar)
     left = workdays_between(cutoff, last, calendar)
     own = {m: history(sales.get(m, {}), start, cutoff - timedelta(days=1), window_workdays) for m in ids}
-    team = team_factors(sum(own.values(), History(0, 0, 0.0, 0.0, window_workdays)))
+    groups: dict[int | None, list[int]] = {}
+    for m in ids:
+        groups.setdefault(teams.get(m) if teams is not None else None, []).append(m)
+    priors = {
+        group: (team_factors(sum((own[m] for m in members), History(0, 0, 0.0, 0.0, window_workdays))), len(members))
+        for group, members in groups.items()
+    }
     season = _season(sales, first, window, calendar) if not elapsed else 1.0
-    rng = np.random.default_rng(seed)
+    shared = np.random.default_rng(seed)
     plans = plans or {}
     people: dict[int, Outlook] = {}
     for m in ids:
-        f = factors(own[m], team, headcount=len(ids))
+        team, headcount = priors[teams.get(m) if teams is not None else None]
+        rng = np.random.default_rng([seed, m, cutoff.toordinal()]) if teams is not None else shared
+        f = factors(own[m], team, headcount=headcount)
         days = sales.get(m, {})
         if elapsed:
             so_far = sum(v.meetings for d, v in days.items() if first <= d < cutoff) / elapsed

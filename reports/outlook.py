@@ -47,13 +47,14 @@ async def live(reports: ReportRepository, plans: PlanRepository, people: list[Pe
     total_plan = team_plan / 100 if team_plan is not None else None
     # the simulation: tens of milliseconds of Python per head, in the reports' thread so that the
     # loop keeps answering meanwhile
-    return await offload.run(_live, rows, ids, today, calendar, set_plans, total_plan)
+    teams = {p.id: p.team_id for p in people}
+    return await offload.run(_live, rows, ids, today, calendar, set_plans, total_plan, teams)
 
 
 def _live(rows, ids: list[int], today: date, calendar: WorkCalendar, set_plans: dict[int, float],
-          total_plan: float | None) -> Live:
+          total_plan: float | None, teams: dict[int, int | None]) -> Live:
     sales = days_of(rows)
-    return Live(month_as_of(sales, ids, today, calendar, set_plans, total_plan), sales, today)
+    return Live(month_as_of(sales, ids, today, calendar, set_plans, total_plan, teams=teams), sales, today)
 
 
 async def accuracy(reports: ReportRepository, people: list[Person], now: datetime, tz: str,

@@ -119,3 +119,30 @@ def test_the_backtest_on_a_history_with_a_known_rate_is_exact() -> None:
     for middle in (False, True):
         overall = score(tests, None, middle)
         assert overall.mape < 0.05 and abs(overall.bias) < 0.05
+
+
+def test_a_manager_s_forecast_reads_the_same_to_their_head_and_to_the_admin() -> None:
+    """The head sees their team, the admin everyone: each manager is shrunk towards their own team
+    and drawn by who they are, so the figures do not move with the reader's scope."""
+    from reports.forecast import Day, month_as_of
+
+    calendar = WorkCalendar("RU")
+    today = date(2026, 11, 17)
+    sales: dict[int, dict[date, Day]] = {m: {} for m in (1, 2, 3, 4)}
+    day = today - timedelta(days=120)
+    while day < today:
+        if calendar.is_workday(day):
+            for m in (1, 2, 3, 4):  # team 10 (1, 2) closes often; team 20 (3, 4) rarely and bigger
+                deals = 1 if (day.toordinal() + m) % (3 if m < 3 else 9) == 0 else 0
+                amount = (40_000.0 if m < 3 else 150_000.0) * deals
+                sales[m][day] = Day(2, deals, amount, amount * amount)
+        day += timedelta(days=1)
+    teams = {1: 10, 2: 10, 3: 20, 4: 20}
+    head = month_as_of(sales, [1, 2], today, calendar, teams={m: teams[m] for m in (1, 2)})
+    admin = month_as_of(sales, [1, 2, 3, 4], today, calendar, teams=teams)
+    for m in (1, 2):
+        assert (head.people[m].expected, head.people[m].low, head.people[m].high) == \
+            (admin.people[m].expected, admin.people[m].low, admin.people[m].high)
+    # without teams the company's prior would have pulled team 10 towards team 20's habits
+    pooled = month_as_of(sales, [1, 2, 3, 4], today, calendar)
+    assert pooled.people[1].expected != admin.people[1].expected
