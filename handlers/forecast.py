@@ -54,10 +54,13 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
                            "left, each from the last 90 days, plus what is done. /forecast accuracy shows how right it has been."))
     for part in pack(blocks):
         await message.answer(part)
-    png = await drawing.draw("month_fan", _("{month}: done, forecast and plan").format(month=month_title(month.first, locale)),
-                            *_fan(view), _fan_names(), locale)
-    await message.answer_photo(BufferedInputFile(png, "forecast.png"),
-                               caption=_("Sales this month so far, the forecast to its end in its 80% band, and the plan."))
+    past, future, plan = _fan(view)
+    title = (_("{month}: done, forecast and plan") if plan else _("{month}: done and forecast")).format(
+        month=month_title(month.first, locale))
+    png = await drawing.draw("month_fan", title, past, future, plan, _fan_names(), locale)
+    caption = (_("Sales this month so far, the forecast to its end in its 80% band, and the plan.") if plan else
+               _("Sales this month so far, and the forecast to its end in its 80% band."))
+    await message.answer_photo(BufferedInputFile(png, "forecast.png"), caption=caption)
 
 
 def _fan_names() -> dict[str, str]:

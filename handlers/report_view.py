@@ -66,7 +66,8 @@ def albums(photos: Sequence[Photo], most: int = drawing.ALBUM) -> list[list[Phot
 
 
 def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
-    """'🤝 3 · 📞 5 · ✅ 1 for 150,000 ₽ · ❌ 2 (Price 1, Other 1)': a manager's contacts and results."""
+    """'🤝 3 · 📞 5 · ✅ 1 for 150,000 ₽ · ❌ 3 (Price — 2, Other — 1)': a manager's contacts and results
+    (a single reason goes without its count: '❌ 2 (Price)')."""
     if not fig.contacts:
         return _("nothing")
     parts = [f"{labels.kind(k).split()[0]} {n}" for k, n in sorted(fig.by_kind.items(), key=lambda kv: list(Kind).index(kv[0])) if n]
@@ -75,10 +76,9 @@ def result_line(fig: Figures, reasons: dict[int, str], locale: str) -> str:
                      if fig.deals_sum else f"✅ {fig.deals}")
     refused = fig.by_outcome[Outcome.REFUSED]
     if refused:
-        named = ", ".join(
-            f"{html.escape(reasons.get(reason_id, '?') if reason_id else _('no reason'))} {n}"
-            for reason_id, n in sorted(fig.refusals.items(), key=lambda kv: -kv[1])
-        )
+        ranked = sorted(fig.refusals.items(), key=lambda kv: -kv[1])
+        names = [html.escape(reasons.get(reason_id, "?") if reason_id else _("no reason")) for reason_id, _n in ranked]
+        named = names[0] if len(ranked) == 1 else ", ".join(f"{name} — {n}" for name, (_r, n) in zip(names, ranked))
         parts.append(f"❌ {refused} ({named})" if named else f"❌ {refused}")
     return " · ".join(parts)
 
@@ -157,7 +157,8 @@ def texts(report: Report, scope: str, reasons: dict[int, RefusalReason], locale:
         head.append(_("✅ Deals: {count} for {sum}, on average {average}").format(
             count=whole.deals, sum=money(whole.deals_sum, locale), average=average_deal(whole, locale)))
     elif whole.deals:
-        head.append(_("✅ Deals: {count}, none with a sum").format(count=whole.deals))
+        head.append(ngettext("✅ Deals: {count}, without a sum", "✅ Deals: {count}, none with a sum", whole.deals).format(
+            count=whole.deals))
     conversion = _conversion(whole, locale)
     if conversion:
         head.append(_("🎯 Meetings that became deals: {conversion}").format(conversion=conversion))
@@ -223,7 +224,8 @@ def _refusals(report: Report, names: dict[int, str], reasons: dict[int, RefusalR
         if profile.dominant is None:
             continue
         reason = reasons[profile.dominant]
-        blocks.append(_("• {name}: mostly «{reason}» ({share} of {count}). {advice}").format(
+        blocks.append(ngettext("• {name}: mostly «{reason}» ({share} of {count} refusal). {advice}",
+                               "• {name}: mostly «{reason}» ({share} of {count} refusals). {advice}", profile.total).format(
             name=f"<b>{html.escape(fig.person.name)}</b>", reason=html.escape(labels.reason(reason)),
             share=_pct(profile.share, locale), count=profile.total, advice=html.escape(advice(reason))))
     return blocks

@@ -14,6 +14,7 @@ from db.repositories import Repos
 from db.repositories.scoring import BestPlan
 from handlers import labels
 from reports.formatting import when
+from reports.scoring import NONE
 
 BEST_SHOWN = 3
 _KINDS = {k.value: k for k in Kind}
@@ -35,9 +36,14 @@ def reason(item: dict[str, Any]) -> str:
     match feature:
         case "kind":
             return _("next step: {kind}").format(kind=labels.kind(_KINDS[value])) if value in _KINDS else _("the kind of contact")
+        case "industry" if value in (NONE, "None", ""):  # the client has none recorded
+            return _well(pull, _("clients with no industry recorded often agree"),
+                         _("clients with no industry recorded seldom agree"))
         case "industry":
             return _well(pull, _("{industry}: clients often agree"), _("{industry}: clients seldom agree")).format(
                 industry=html.escape(value))
+        case "city" if value in (NONE, "None", ""):
+            return _well(pull, _("clients with no city recorded often agree"), _("clients with no city recorded seldom agree"))
         case "city":
             return _well(pull, _("{city}: clients often agree"), _("{city}: clients seldom agree")).format(
                 city=html.escape(value))

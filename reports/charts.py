@@ -298,7 +298,7 @@ def month_fan(
                   label=plain(names["forecast"], 30))
     if plan:
         axes.axhline(plan, color="#e53935", linewidth=1.5, label=plain(names["plan"], 30))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_decimal(v, format="#,##0", locale=locale)))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_decimal(v, format="#,##0", locale=locale) + " ₽"))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_date(_from_ordinal(v), "d MMM", locale=locale)))
     axes.set_ylim(bottom=0)
     days = [d for d, _v in past] + [f[0] for f in future]

@@ -63,7 +63,7 @@ async def test_the_head_gets_the_digest_with_an_album_of_charts_once(ladon, sess
     assert "🤝 Встречи: 1 ▲ (обычно 0)" in digest and "📞 Звонки: 1 (обычно 1)" in digest
     assert "💰 Сумма сделок: 150\u00a0000\u00a0₽ ▲" in digest
     assert "Olga" not in digest and "999" not in digest
-    assert "Вчера: 🤝 1 · 📞 1 · ✅ 1 на 150\u00a0000\u00a0₽ · ❌ 1 (Бюджет исчерпан 1)" in digest
+    assert "Вчера: 🤝 1 · 📞 1 · ✅ 1 на 150\u00a0000\u00a0₽ · ❌ 1 (Бюджет исчерпан)" in digest
     assert "• Boris: вчера ни одного контакта" in digest
     # the month: what is done and the forecast, for the team and each manager
     assert "🎯 Ноябрь 2026: факт 150\u00a0000\u00a0₽ · прогноз" in digest
@@ -188,8 +188,8 @@ async def test_the_first_working_morning_of_a_week_brings_the_weekly_report(lado
     assert "📊 Отчёт: команда, 16—22 нояб. 2026" in whole
     assert "Обучение и наставничество (оценка за 24 авг. — 22 нояб. 2026" in whole.replace("\u2009", " ")
     assert "Пока мало встреч, чтобы судить (меньше 20): Anna, Boris." in whole and "Никто не" not in whole
-    assert "• Anna: чаще всего «Бюджет исчерпан» (100% из 10). Гибче подходить к условиям оплаты" in whole
-    assert "• Boris: чаще всего «Цена» (100% из 10). Говорить о ценности" in whole
+    assert "• Anna: чаще всего «Бюджет исчерпан» (100% из 10 отказов). Гибче подходить к условиям оплаты" in whole
+    assert "• Boris: чаще всего «Цена» (100% из 10 отказов). Говорить о ценности" in whole
     album = _photos(ladon.emu, HEAD)
     assert 4 <= len(album) <= 10 and len({m.media_group_id for m in album}) == 1
 

@@ -44,7 +44,7 @@ async def test_a_head_sees_their_team_from_the_menu(team) -> None:
     assert "• Anna: 1 запланированный контакт остался без результата" in text
     assert "• Boris: вчера ни одного контакта" in text
     anna_part = text[text.index("По менеджерам"):][text[text.index("По менеджерам"):].index("Anna"):]
-    assert "Вчера: 🤝 1 · ❌ 1 (Бюджет исчерпан 1)\n   План: сегодня 1, завтра 2" in anna_part
+    assert "Вчера: 🤝 1 · ❌ 1 (Бюджет исчерпан)\n   План: сегодня 1, завтра 2" in anna_part
     assert "Boris\n   Вчера: ничего\n   План: сегодня 0, завтра 0" in text
 
 
