@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import math
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -94,8 +95,8 @@ def _usual(name: str, value: str, level: Usual | None, locale: str, is_money: bo
     if is_money:
         low, high = money(int(level.low) // 100 * 100, locale), money(int(level.high) // 100 * 100, locale)
     else:
-        # quartiles of counts end in .25/.5/.75: one decimal, written as the locale writes it
-        low, high = (format_decimal(round(v, 1), format="#,##0.#", locale=locale) for v in (level.low, level.high))
+        # quartiles of counts end in .25/.5/.75, but nobody holds 0.8 meetings: whole ones, halves up
+        low, high = (format_decimal(math.floor(v + 0.5), format="#,##0", locale=locale) for v in (level.low, level.high))
     usual = low if low == high else f"{low}–{high}"
     return _("{name}: {value}{mark} (usually {usual})").format(name=name, value=value, mark=_LEVEL[level.level], usual=usual)
 
@@ -114,15 +115,16 @@ def _team_lines(data: Morning, month: Month, locale: str) -> list[str]:
 
 def _alerts(data: Morning, day_word: str, locale: str) -> list[str]:
     lines: list[str] = []
+    idle = [f"<b>{html.escape(m.person.name)}</b>" for m in data.managers if m.idle]
+    if idle:  # one line, however many: a Monday after a quiet Friday would list the whole team
+        lines.append(_("• {day}, not a single contact: {names}").format(day=day_word.capitalize(), names=", ".join(idle)))
     for m in data.managers:
         name = f"<b>{html.escape(m.person.name)}</b>"
-        if m.idle:
-            lines.append(_("• {name}: not a single contact {day}").format(name=name, day=day_word))
         if m.hanging:
             lines.append(ngettext(
-                "• {name}: {count} planned contact left without a result",
-                "• {name}: {count} planned contacts left without a result", m.hanging,
-            ).format(name=name, count=m.hanging))
+                "• {name}: {count} overdue plan ({day})",
+                "• {name}: {count} overdue plans, the oldest from {day}", m.hanging,
+            ).format(name=name, count=m.hanging, day=short_day(m.hanging_since, locale)))
         if m.night_batch:
             lines.append(ngettext(
                 "• {name}: {count} contact logged late at night in one go",

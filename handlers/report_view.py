@@ -31,15 +31,15 @@ class Photo:
     part: int = 1  # of its chart: a chart of many managers comes in parts, kept in one album
 
 
-async def per_manager(builder: str, title: str, caption: str, names: Sequence[str], *args) -> list[Photo]:
+async def per_manager(builder: str, title: str, caption: str, names: Sequence[str], *args, **extra) -> list[Photo]:
     """A chart with a row per manager (`args` after the names, as the builder takes them), in
     images of at most drawing.PER_CHART managers, each titled with its part, on one scale."""
     spans = drawing.spans(len(names))
     if len(spans) == 1:
-        return [Photo(await drawing.draw(builder, title, names, *args), caption)]
+        return [Photo(await drawing.draw(builder, title, names, *args, **extra), caption)]
     pngs = await asyncio.gather(*(
         drawing.draw(builder, _("{title} ({part}/{parts})").format(title=title, part=n, parts=len(spans)), names, *args,
-                     rows=span)
+                     rows=span, **extra)
         for n, span in enumerate(spans, 1)
     ))
     return [Photo(png, caption, n) for n, png in enumerate(pngs, 1)]
@@ -263,6 +263,8 @@ async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str)
     names = [f.person.name for f in report.managers]
     period = period_title(report.start, report.end, locale)
     one = len(names) == 1  # a report on one manager: nobody to compare with, no "per manager"
+    if one and report.start == report.end:  # one person's day: a bar per chart says nothing the text does not
+        return []
     wanted = [
         per_manager("activity", _("Contacts by kind"),
                     (_("Contacts by kind: visits against calls and the rest. {period}") if one else
@@ -288,7 +290,7 @@ async def photos(report: Report, reasons: dict[int, RefusalReason], locale: str)
             (_("Meeting-to-deal conversion with its 95% interval. {period}") if one else
              _("Meeting-to-deal conversion with 95% intervals; the dashed line is everyone in the report. {period}")).format(period=period),
             names, [f.conversion for f in report.managers], [f.interval for f in report.managers], report.whole.conversion,
-            _("everyone in the report"), locale,
+            _("everyone in the report"), locale, none_label=_("no meetings"),
         ))
     start, end = report.judged or (report.start, report.end)
     if (end - start).days + 1 >= TREND_AFTER and len(report.weeks) > 1:

@@ -69,13 +69,18 @@ async def turn_page(query: CallbackQuery, callback_data: TeamCb, repos: Repos) -
         await query.message.edit_reply_markup(reply_markup=_people_kb(await repos.reports.people(), callback_data.p))
 
 
-def day_lines(items, day: date, name: str, tz: str, locale: str, past: bool = False) -> list[str]:
+def day_lines(items, day: date, name: str, tz: str, locale: str, past: bool = False, day_off: bool = False) -> list[str]:
     planned = [i for i in items if i.status == Status.PLANNED]
     done = [i for i in items if i.status == Status.DONE]
     blocks = [_("👤 <b>{name}</b>, {day}").format(name=html.escape(name), day=day_fmt(day, locale))]
     blocks.append("\n" + (_("📅 <b>Planned, still without a result</b>") if planned else _("📅 Nothing planned is left open.")))
     blocks += [f"{clock_fmt(i.planned_at, tz, locale)} <b>{html.escape(i.client.name)}</b> · {labels.kind(i.kind)}" for i in planned]
-    blocks.append("\n" + (_("✔️ <b>Done</b>") if done else _("✔️ Nothing was done.") if past else _("✔️ Nothing done yet.")))
+    if done:
+        blocks.append("\n" + _("✔️ <b>Done</b>"))
+    elif day_off:  # "nothing was done" would read as a reproach for a weekend
+        blocks.append("\n" + _("✔️ A day off: no contacts."))
+    else:
+        blocks.append("\n" + (_("✔️ Nothing was done.") if past else _("✔️ Nothing done yet.")))
     for item in done:
         line = f"{clock_fmt(item.happened_at, tz, locale)} <b>{html.escape(item.client.name)}</b> · {labels.kind(item.kind)}{labels.result(item, locale)}"
         if item.note:
@@ -87,7 +92,8 @@ def day_lines(items, day: date, name: str, tz: str, locale: str, past: bool = Fa
 DAYS_BACK = 92  # a manager's day opens this far back (a quarter); longer: /report
 
 
-async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, user: User, clock, i18n: I18n) -> None:
+async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, user: User, clock, i18n: I18n,
+                   workdays: WorkCalendar) -> None:
     found = await repos.reports.people(manager_id=callback_data.id)
     today = local_today(clock(), user.timezone)
     shift = callback_data.d
@@ -98,7 +104,8 @@ async def open_day(query: CallbackQuery, callback_data: TeamCb, repos: Repos, us
     day = today + timedelta(days=shift)
     start, end = day_bounds(day, user.timezone)
     items = await repos.interactions.of_manager(callback_data.id, start, end)
-    parts = pack(day_lines(items, day, found[0].name, user.timezone, i18n.current_locale, past=day < today))
+    parts = pack(day_lines(items, day, found[0].name, user.timezone, i18n.current_locale, past=day < today,
+                           day_off=not workdays.is_workday(day)))
     kb = Rows().row(
         *([button(_("‹ Day before"), TeamCb(a="day", id=callback_data.id, d=shift - 1))] if shift > -DAYS_BACK else []),
         *([button(_("Day after ›"), TeamCb(a="day", id=callback_data.id, d=shift + 1))] if shift < 1 else []),

@@ -185,18 +185,23 @@ def reasons(title: str, names: Sequence[str], shares: Sequence[Mapping[str, floa
 
 def conversion(
     title: str, names: Sequence[str], rates: Sequence[float | None], intervals: Sequence[tuple[float, float] | None],
-    team: float | None, team_label: str, locale: str, rows: Rows = None,
+    team: float | None, team_label: str, locale: str, rows: Rows = None, none_label: str | None = None,
 ) -> Figure:
-    """Meeting-to-deal conversion per manager with its 95% interval, and the team's line (in every part)."""
+    """Meeting-to-deal conversion per manager with its 95% interval, and the team's line (in every
+    part); a manager with no meetings gets `none_label` in place of a point."""
     top = max([i[1] for i in intervals if i] + [team or 0, 0.1])  # of all the rows: every part on one scale
     first, stop = rows or (0, len(names))
     names, rates, intervals = names[first:stop], rates[first:stop], intervals[first:stop]
     figure, axes = _figure(len(names))
     for row, (rate, interval) in enumerate(zip(rates, intervals)):
         if rate is None or interval is None:
+            if none_label:
+                axes.text(0.01, row, plain(none_label, 30), va="center", fontsize=FONT - 2, color="#757575",
+                          transform=axes.get_yaxis_transform())
             continue
+        # not clipped: a point at 100% sits on the axes' edge and would be cut in half
         axes.errorbar(rate, row, xerr=[[rate - interval[0]], [interval[1] - rate]], fmt="o", color=OUTCOME_COLORS["agreed"],
-                      ecolor="#555555", elinewidth=2, capsize=5, markersize=8)
+                      ecolor="#555555", elinewidth=2, capsize=5, markersize=8, clip_on=False)
     if team is not None:
         axes.axvline(team, color="#e53935", linestyle="--", linewidth=1.5, label=plain(team_label, 40))
         figure.legend(loc="outside lower center", fontsize=FONT - 1, frameon=False)

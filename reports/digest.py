@@ -34,6 +34,7 @@ class ManagerMorning:
     today: int = 0  # planned contacts
     tomorrow: int = 0
     hanging: int = 0  # planned before today, still without a result
+    hanging_since: date | None = None  # the day (the reader's) the oldest of them was due
     night_batch: int = 0  # contacts logged at night in batches since that day began
     checkins: Share | None = None  # that day's meetings checked in (None: no meetings, or check-ins not in use)
 
@@ -84,8 +85,9 @@ async def morning(repo: ReportRepository, people: list[Person], now: datetime, t
             managers[manager_id].tomorrow = count
         else:
             managers[manager_id].today = count
-    for manager_id, count in hanging:
+    for manager_id, count, oldest in hanging:
         managers[manager_id].hanging = count
+        managers[manager_id].hanging_since = local_today(oldest, tz)
     for manager_id, share in (await counted(repo, ids, span, radius_m, checkins_required)).items():
         managers[manager_id].checkins = share
     logged = await logging_of(repo, people, (span[0], now), tz)

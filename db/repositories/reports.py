@@ -219,9 +219,10 @@ class ReportRepository:
         self.session.add(Export(user_id=self.actor.id, report=report, params=params, rows=rows, at=at))
         await self.session.flush()
 
-    async def plans(self, ids: list[int], today: Span, tomorrow: Span) -> tuple[list[tuple[int, bool, int]], list[tuple[int, int]]]:
+    async def plans(self, ids: list[int], today: Span, tomorrow: Span
+                    ) -> tuple[list[tuple[int, bool, int]], list[tuple[int, int, datetime]]]:
         """Planned contacts today and tomorrow (manager, is it tomorrow, count), and those planned
-        before today still without a result (manager, count)."""
+        before today still without a result (manager, count, when the oldest was due)."""
         if not ids:
             return [], []
         is_tomorrow = Interaction.planned_at >= tomorrow[0]
@@ -236,7 +237,7 @@ class ReportRepository:
             .group_by(Interaction.manager_id, is_tomorrow)
         )
         hanging = await self.session.execute(
-            select(Interaction.manager_id, func.count())
+            select(Interaction.manager_id, func.count(), func.min(Interaction.planned_at))
             .where(
                 Interaction.manager_id.in_(ids),
                 Interaction.status == Status.PLANNED,
@@ -244,7 +245,7 @@ class ReportRepository:
             )
             .group_by(Interaction.manager_id)
         )
-        return [(m, bool(t), n) for m, t, n in planned], [tuple(row) for row in hanging]
+        return [(m, bool(t), n) for m, t, n in planned], [(m, n, oldest) for m, n, oldest in hanging]
 
     async def deal_sizes(self, ids: list[int], span: Span) -> list[tuple[int, int, float, float]]:
         """Deals with a sum that happened in the span, per manager: (manager, how many, their sum,

@@ -170,3 +170,25 @@ async def test_a_month_s_report_shows_each_plan_done_so_far_and_what_a_day_must_
     await helen.tap("Эта неделя")
     await helen.tap("👥 Команда: Sales")
     assert "📅 план" not in helen.emu.message(HELEN, ask.message_id).text  # a week is not a month's plan
+
+
+async def test_one_manager_s_single_day_comes_as_text_without_charts(company) -> None:
+    admin = Person(company, ADMIN, "Admin")
+    await admin.say("/start")
+    await admin.say("/report")
+    await admin.tap("📅 Pick the days")
+    await admin.tap("23")
+    await admin.tap("[23]")  # the same day again: Monday alone, when Anna met a client and refused another
+    await admin.tap("👤 One manager")
+    picker = admin.last
+    new = await admin.tap("Anna")
+    report = admin.emu.message(ADMIN, picker.message_id).text
+    assert "Report: Anna, November 23, 2026" in report and "Contacts: 2" in report
+    assert [m for m in new if m.kind == "photo"] == []  # a bar per chart would say nothing more
+    await admin.say("/report")
+    await admin.tap("📅 Pick the days")
+    await admin.tap("23")
+    await admin.tap("24")
+    await admin.tap("👤 One manager")
+    new = await admin.tap("Anna")
+    assert [m for m in new if m.kind == "photo"]  # two days of her: the charts come

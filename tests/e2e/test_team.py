@@ -41,8 +41,8 @@ async def test_a_head_sees_their_team_from_the_menu(team) -> None:
     text = view.text
     assert text.startswith("☀️ Сводка по команде, пятница, 27 ноября") and "Olga" not in text  # another team stays out
     assert "Итоги дня: четверг, 26 ноября" in text and "🤝 Встречи: 1" in text
-    assert "• Anna: 1 запланированный контакт остался без результата" in text
-    assert "• Boris: вчера ни одного контакта" in text
+    assert "• Anna: просрочен 1 план (вт, 24 нояб.)" in text
+    assert "• Вчера без единого контакта: Boris" in text
     anna_part = text[text.index("По менеджерам"):][text[text.index("По менеджерам"):].index("Anna"):]
     assert "Вчера: 🤝 1 · ❌ 1 (Бюджет исчерпан)\n   План: сегодня 1, завтра 2" in anna_part
     assert "Boris\n   Вчера: ничего\n   План: сегодня 0, завтра 0" in text
@@ -101,6 +101,9 @@ async def test_a_tap_on_a_manager_opens_their_day_and_a_forged_one_shows_nothing
     assert oldest.text.startswith("👤 Anna, ") and oldest.buttons() == ["День позже ›"]
     update = await helen.press_raw(day, TeamCb(a="day", id=anna, d=-DAYS_BACK - 1).pack())
     assert helen.answer_to(update).text == "Не найдено или недоступно вам."
+    await helen.press_raw(day, TeamCb(a="day", id=anna, d=-5).pack())  # Sunday 22 November
+    sunday = helen.emu.message(HELEN, day.message_id).text
+    assert sunday.startswith("👤 Anna, воскресенье, 22 ноября") and "✔️ Выходной, контактов не было." in sunday
 
 
 async def test_a_large_team_pages_its_managers(ladon, sessionmaker) -> None:

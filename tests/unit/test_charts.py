@@ -187,6 +187,10 @@ def test_conversion_shows_intervals_and_the_team_line_in_locale_format() -> None
     ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert any("%" in t for t in ticks) and any("\u00a0%" in t or t == "0\u00a0%" for t in ticks)  # ru: "10 %"
     assert "команда" in _texts(figure)
+    # B has no meetings: said so on its row, not an empty row
+    named = charts.conversion("Конверсия", ["A", "B"], [1.0, None], [(0.6, 1.0), None], 0.5, "команда", "ru",
+                              none_label="нет встреч")
+    assert "нет встреч" in _texts(named) and "нет встреч" not in _texts(figure)
 
 
 def test_trend_names_weeks_in_the_person_s_language() -> None:
