@@ -43,15 +43,17 @@ async def forecast(message: Message, command: CommandObject, repos: Repos, user:
     blocks = [_("🔮 <b>Forecast</b>, {month} · working days left: {left} of {all}").format(
         month=month_name(month.first, locale), left=month.total.days_left, all=month.workdays)]
     if len(people) > 1:
-        blocks.append(_("Everyone: {line}").format(line=outlook_line(month.total, locale)))
+        whole = _("The company: {line}") if user.role == Role.ADMIN else _("The team: {line}")
+        blocks.append(whole.format(line=outlook_line(month.total, locale)))
     for person in people:
         one = month.people[person.id]
         lines = [f"<b>{html.escape(person.name)}</b>: {outlook_line(one, locale)}"]
         if one.factors is not None:
             lines.append("   " + factors_line(one.factors, locale))
         blocks.append("\n" + "\n".join(lines))
-    blocks.append("\n" + _("How it is reckoned: deals per meeting × average deal × meetings a working day × working days "
-                           "left, each from the last 90 days, plus what is done. /forecast accuracy shows how right it has been."))
+    blocks.append("\n" + _("How it is reckoned: meetings a working day × working days left ÷ meetings per deal × average "
+                           "deal, each from the last 90 days (every deal counts, a call's too), plus what is done. "
+                           "/forecast accuracy shows how right it has been."))
     for part in pack(blocks):
         await message.answer(part)
     past, future, plan = _fan(view)

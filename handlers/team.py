@@ -73,7 +73,10 @@ def day_lines(items, day: date, name: str, tz: str, locale: str, past: bool = Fa
     planned = [i for i in items if i.status == Status.PLANNED]
     done = [i for i in items if i.status == Status.DONE]
     blocks = [_("👤 <b>{name}</b>, {day}").format(name=html.escape(name), day=day_fmt(day, locale))]
-    blocks.append("\n" + (_("📅 <b>Planned, still without a result</b>") if planned else _("📅 Nothing planned is left open.")))
+    if planned:
+        blocks.append("\n" + (_("📅 <b>Overdue, still without a result</b>") if past else _("📅 <b>Planned, still without a result</b>")))
+    else:
+        blocks.append("\n" + _("📅 Nothing planned is left open."))
     blocks += [f"{clock_fmt(i.planned_at, tz, locale)} <b>{html.escape(i.client.name)}</b> · {labels.kind(i.kind)}" for i in planned]
     if done:
         blocks.append("\n" + _("✔️ <b>Done</b>"))

@@ -46,13 +46,15 @@ async def test_a_head_sees_the_month_its_factors_and_a_chart(team) -> None:
     answer = await helen.say("/forecast")
     text = "\n".join(m.text for m in answer if m.kind == "text")
     assert text.startswith("🔮 Прогноз на ноябрь 2026 · осталось рабочих дней: 2 из 20")
-    assert "Все вместе: факт" in text
+    assert "Вся команда: факт" in text  # a head's scope is their team
+    assert "÷ встреч на одну сделку × средняя сделка" in text  # the footer reckons as the lines read
     anna = text[text.index("Anna:"):text.index("Boris:")]
     assert "план 500\u00a0000\u00a0₽, шанс" in anna and "нужно 100\u00a0000\u00a0₽ в рабочий день" in anna and "встреч на одну сделку: 5 · средняя сделка 100\u00a0000\u00a0₽" in anna
     boris = text[text.index("Boris:"):]
     assert "(по цифрам команды: своей истории пока мало)" in boris
     [chart] = [m for m in answer if m.kind == "photo"]
     assert chart.file.data[:8] == b"\x89PNG\r\n\x1a\n" and len(chart.caption) <= 1024
+    assert "и план" in chart.caption  # Anna has one
     [short] = await helen.say("/forecast accuracy")
     assert "Истории пока мало" in short.text
 
@@ -63,7 +65,15 @@ async def test_a_manager_sees_only_their_own_forecast(team) -> None:
     answer = await anna.say("/forecast")
     text = "\n".join(m.text for m in answer if m.kind == "text")
     assert "Anna: done" in text and "plan 500,000\u00a0₽" in text
-    assert "Boris" not in text and "Everyone" not in text
+    assert "Boris" not in text and "The team" not in text
+
+
+async def test_a_forecast_without_a_plan_promises_none_on_its_chart(team) -> None:
+    boris = Person(team, BORIS, "Boris")
+    await boris.say("/start")
+    answer = await boris.say("/forecast")
+    [chart] = [m for m in answer if m.kind == "photo"]
+    assert "plan" not in chart.caption and "forecast to its end" in chart.caption
 
 
 async def test_accuracy_on_a_company_with_history(ladon, sessionmaker, clock) -> None:

@@ -101,6 +101,9 @@ async def test_a_tap_on_a_manager_opens_their_day_and_a_forged_one_shows_nothing
     assert oldest.text.startswith("👤 Anna, ") and oldest.buttons() == ["День позже ›"]
     update = await helen.press_raw(day, TeamCb(a="day", id=anna, d=-DAYS_BACK - 1).pack())
     assert helen.answer_to(update).text == "Не найдено или недоступно вам."
+    await helen.press_raw(day, TeamCb(a="day", id=anna, d=-3).pack())  # Tuesday 24: the call planned for it hangs
+    tuesday = helen.emu.message(HELEN, day.message_id).text
+    assert "📅 Просрочено, результата нет" in tuesday and "Запланировано" not in tuesday
     await helen.press_raw(day, TeamCb(a="day", id=anna, d=-5).pack())  # Sunday 22 November
     sunday = helen.emu.message(HELEN, day.message_id).text
     assert sunday.startswith("👤 Anna, воскресенье, 22 ноября") and "✔️ Выходной, контактов не было." in sunday
