@@ -540,7 +540,10 @@ class Sandbox:
         return "\n".join(lines)
 
     def _media_label(self, msg: SentMessage) -> str:
-        """A photo shows as its size, its place in an album and a file the person can open."""
+        """A photo shows as its size, its place in an album and a file the person can open; a
+        document (an export) as its name and a file to open too."""
+        if msg.kind == "document" and msg.file_bytes:
+            return f"[document: {msg.file_name or 'file'}, saved to {self._save_document(msg)}] "
         if msg.kind != "photo" or not msg.file_bytes:
             return f"[{msg.kind}{': ' + msg.file_name if msg.file_name else ''}] "
         size = msg.photo_size
@@ -561,6 +564,15 @@ class Sandbox:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        return path
+
+    def _save_document(self, msg: SentMessage) -> Path:
+        """Under its own name (made safe for the disk), in a folder per message."""
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (msg.file_name or "file"))[:100] or "file"
+        path = Path(self._tmp, "files", f"{msg.chat_id}-{msg.message_id}", name)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(msg.file_bytes or b"")
         return path
 
     def _render_menu(self, chat_id: int, force: bool = False) -> str | None:

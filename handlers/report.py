@@ -7,6 +7,7 @@ or manager id gets the calm "not available" and reveals nothing (the repository'
 
 from __future__ import annotations
 
+import re
 import calendar as months
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -317,7 +318,9 @@ async def export_xlsx(query: CallbackQuery, callback_data: RepCb, repos: Repos, 
         rows_in(tables), clock(),
     )
     await repos.audit.record("export", {"from": f"{start}", "to": f"{end}", "scope": callback_data.s, "id": callback_data.i, "rows": rows_in(tables)})
-    filename = f"ladon-report-{start:%Y-%m-%d}-{end:%Y-%m-%d}.xlsx"
+    # whom it is about in the name too: a team's and a manager's files of one period stay apart
+    about = "-".join(re.findall(r"\w+", name))[:40].strip("-_") or "report"
+    filename = f"ladon-{about}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.xlsx"
     caption = _("📥 {scope}, {period}").format(scope=name, period=period_title(start, end, i18n.current_locale))
     await query.message.answer_document(BufferedInputFile(data, filename), caption=caption[:1000])
 

@@ -58,7 +58,7 @@ async def test_a_head_reports_on_their_team_with_charts_and_an_excel_file(compan
 
     before = len(helen.emu.messages(HELEN))
     [document] = await helen.tap("📥 Excel")
-    assert document.kind == "document" and document.file.file_name.endswith(".xlsx")
+    assert document.kind == "document" and document.file.file_name == "ladon-команда-Sales-2026-11-23-2026-11-27.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(document.file.data))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "Менеджер" and [r[0] for r in rows[1:]] == ["Anna", "Boris"]

@@ -109,6 +109,16 @@ async def test_the_admin_sees_the_whole_demo_company_and_a_head_their_team(sandb
     assert DIGEST.search(team) and all(c.name in team for c in managers)  # both teams
     report = await sandbox.act("/report")
     assert "⚠️" not in report and "the bot failed" not in report
+    # the Excel file of a report is saved where the person can open it
+    scope = await sandbox.act(number(report, "Last week"))
+    shown = await sandbox.act(number(scope, "🏢 Everyone"))
+    sent = await sandbox.act(number(shown, "📥 Excel"))
+    saved = re.search(r"\[document: (ladon-\S+\.xlsx), saved to (\S+\.xlsx)\] ", sent)
+    assert saved, sent[-400:]
+    import openpyxl
+
+    book = openpyxl.load_workbook(saved.group(2), read_only=True)
+    assert len(list(book.worksheets[0].iter_rows(values_only=True))) == 1 + len(managers)
     about = await sandbox.act(":help")
     assert "8000901" in about and "head of Продажи Москва" in about and "head of Продажи Регионы" in about
     assert 'manager: refusals mostly "budget"' in about and ":time [when]" in about
