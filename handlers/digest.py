@@ -22,7 +22,7 @@ from handlers import checkin_view, labels
 from handlers import report_view
 from handlers.report_view import Photo, kind_names, outcome_names, per_manager, result_line
 from handlers.forecast_view import outlook_line, team_plan
-from handlers.ui import pack
+from handlers.ui import pack, u16
 from handlers.verified_view import since, verified_line
 from db.repositories.callbacks import Marks
 from reports import offload
@@ -113,11 +113,20 @@ def _team_lines(data: Morning, month: Month, locale: str) -> list[str]:
     ]
 
 
+IDLE_LINE = 1000  # characters of names on one line of the idle list
+
+
 def _alerts(data: Morning, day_word: str, locale: str) -> list[str]:
     lines: list[str] = []
     idle = [f"<b>{html.escape(m.person.name)}</b>" for m in data.managers if m.idle]
-    if idle:  # one line, however many: a Monday after a quiet Friday would list the whole team
-        lines.append(_("• {day}, not a single contact: {names}").format(day=day_word.capitalize(), names=", ".join(idle)))
+    if idle:  # one list, however many: a Monday after a quiet Friday would give the whole team a line each
+        rows: list[list[str]] = [[]]
+        for name in idle:  # a long list goes on in lines of its own: a message splits between lines, never in a name
+            if rows[-1] and u16(", ".join([*rows[-1], name])) > IDLE_LINE:
+                rows.append([])
+            rows[-1].append(name)
+        lines.append(_("• {day}, not a single contact: {names}").format(day=day_word.capitalize(), names=", ".join(rows[0])))
+        lines += ["   " + ", ".join(row) for row in rows[1:]]
     for m in data.managers:
         name = f"<b>{html.escape(m.person.name)}</b>"
         if m.hanging:

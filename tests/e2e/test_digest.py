@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from db.models import Interaction, Kind, Outcome, Reminder, ReminderKind, ReminderStatus, Role, User
 from db.repositories import ClientRepository, InteractionRepository, RefusalReasonRepository
+from handlers.ui import u16
 from reports import drawing
 from tests.e2e.harness import seed_user
 
@@ -109,6 +110,10 @@ async def test_a_large_company_s_digest_is_split_between_managers(ladon, session
     for name in names:  # every manager, escaped and whole, in the attention list and by manager
         assert whole.count(f"{name}\n   Yesterday: nothing\n   Plan: today 0, tomorrow 0") == 1
         assert f"• {name}: 1 overdue plan (Mon, 23 Nov)" in whole  # due three days before Thursday
+        # whole in the list of those with no contact yesterday too, which goes on over several lines
+        assert whole.count(name) == 3
+    idle = whole[whole.index("• Yesterday, not a single contact: "):whole.index("overdue plan")]
+    assert len(idle.splitlines()) > 1 and all(u16(line) <= 1000 + 100 for line in idle.splitlines())
     for part in parts[1:]:  # a part starts at a block, never mid-manager
         assert not part.text.startswith("   ")
     assert _photos(ladon.emu, ADMIN_OF_ALL) == []  # nothing happened: no charts of zeros
