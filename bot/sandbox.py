@@ -560,20 +560,12 @@ class Sandbox:
         data = msg.file_bytes or b""
         kinds = ((b"\x89PNG", ".png"), (b"\xff\xd8", ".jpg"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
         suffix = next((ext for magic, ext in kinds if data.startswith(magic)), ".bin")
-        path = Path(self._tmp, "photos", f"{msg.chat_id}-{msg.message_id}{suffix}")
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        return path
+        return _kept(Path(self._tmp, "photos", f"{msg.chat_id}-{msg.message_id}{suffix}"), data)
 
     def _save_document(self, msg: SentMessage) -> Path:
         """Under its own name (made safe for the disk), in a folder per message."""
         name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (msg.file_name or "file"))[:100] or "file"
-        path = Path(self._tmp, "files", f"{msg.chat_id}-{msg.message_id}", name)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(msg.file_bytes or b"")
-        return path
+        return _kept(Path(self._tmp, "files", f"{msg.chat_id}-{msg.message_id}", name), msg.file_bytes or b"")
 
     def _render_menu(self, chat_id: int, force: bool = False) -> str | None:
         menu = self.emu.reply_keyboard(chat_id)
@@ -679,3 +671,11 @@ async def run_sandbox() -> int:
         await sandbox.stop()
         await asyncio.to_thread(drawing.shutdown)
     return 0
+
+
+def _kept(path: Path, data: bytes) -> Path:
+    """`data` at `path`, written once (a message shown again is not saved again)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return path

@@ -116,7 +116,10 @@ async def weekly(repo: ReportRepository, people: list[Person], today: date, tz: 
     span = (day_bounds(start, tz)[0], day_bounds(end, tz)[1])
     results, refusals = await repo.results(ids, span), await repo.refusals(ids, span)
     day_rows = await repo.days(ids, span, tz, per_manager=False)
-    judged, week.weeks = await offload.run(lambda: (figures(people, results, refusals), by_week(by_day(day_rows))))
-    week.coaching = coaching(judged)
+    def judge() -> tuple[list[Figures], dict[int, Coaching], dict[date, Counter[Kind]]]:
+        judged = figures(people, results, refusals)
+        return judged, coaching(judged), by_week(by_day(day_rows))
+
+    judged, week.coaching, week.weeks = await offload.run(judge)
     week.judged, week.judged_figures = (start, end), {f.person.id: f for f in judged}
     return week
